@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Library targets carry no unsafeFlags: Descent is meant to be a dependency of other
+// numerical Swift programs, and SwiftPM refuses unsafeFlags in dependencies.
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+  name: "Descent",
+  products: [
+    .library(name: "Descent", targets: ["Descent"]),
+    .library(name: "DescentNN", targets: ["DescentNN"]),
+    .library(name: "DescentOptim", targets: ["DescentOptim"]),
+    .library(name: "DescentData", targets: ["DescentData"]),
+    .executable(name: "descent", targets: ["descent"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .systemLibrary(
+      name: "CLAPACKE",
+      pkgConfig: "lapacke",
+      providers: [.apt(["liblapacke-dev"])]
+    ),
+    .target(
+      name: "Descent",
+      dependencies: [
+        "CBLAS",
+        "CLAPACKE",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ],
+      swiftSettings: swift5
+    ),
+    .target(name: "DescentNN", dependencies: ["Descent"], swiftSettings: swift5),
+    .target(name: "DescentOptim", dependencies: ["Descent", "CBLAS"], swiftSettings: swift5),
+    .target(
+      name: "DescentData",
+      dependencies: ["Descent", .product(name: "SwiftCSV", package: "SwiftCSV")],
+      resources: [.copy("Resources")],
+      swiftSettings: swift5
+    ),
+    .executableTarget(
+      name: "descent",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "CBLAS",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentTests",
+      dependencies: ["Descent"],
+      resources: [.copy("Fixtures")],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentNNTests",
+      dependencies: ["Descent", "DescentNN"],
+      resources: [.copy("Fixtures")],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentOptimTests",
+      dependencies: ["Descent", "DescentOptim", "DescentNN"],
+      resources: [.copy("Fixtures")],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentDataTests",
+      dependencies: ["Descent", "DescentData"],
+      swiftSettings: swift5
+    ),
+  ]
+)

@@ -1,0 +1,50 @@
+/// A node of the autograd graph: the backward function of the op that made a tensor.
+///
+/// It holds the op's inputs and a closure that maps the output's gradient to one gradient
+/// per input (`nil` where an input needs none). After a backward pass without
+/// `retainGraph` the closure is released, like PyTorch's freed saved tensors.
+public final class GradNode {
+  /// PyTorch's name for the node, e.g. `"MulBackward0"`.
+  public let name: String
+  var inputs: [Tensor]
+  var backwardFunction: ((Tensor) -> [Tensor?])?
+
+  init(name: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+    self.name = name
+    self.inputs = inputs
+    self.backwardFunction = backward
+  }
+
+  /// The nodes this one passes gradients to (`next_functions`, without leaves).
+  public var nextFunctions: [GradNode] { inputs.compactMap(\.gradFn) }
+
+  // Releasing a long chain recursively would overflow the stack (a 100k-op chain is a
+  // 100k-deep release), so the graph is taken apart here with an explicit stack.
+  deinit {
+    var pending = inputs
+    inputs = []
+    backwardFunction = nil
+    while var tensor = pending.popLast() {
+      guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn else { continue }
+      tensor.gradFn = nil
+      if isKnownUniquelyReferenced(&node) {
+        pending.append(contentsOf: node.inputs)
+        node.inputs = []
+        node.backwardFunction = nil
+      }
+    }
+  }
+}
+
+extension Tensor {
+  /// Records `self` as the output of a differentiable op when grad mode is on and an input
+  /// requires grad. Returns `self` for chaining.
+  @discardableResult
+  func recording(
+    _ name: String, _ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]
+  ) -> Tensor {
+    guard GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else { return self }
+    gradFn = GradNode(name: name, inputs: inputs, backward: backward)
+    return self
+  }
+}

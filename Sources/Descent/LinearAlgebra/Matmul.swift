@@ -1,0 +1,154 @@
+/// How a strided matrix is handed to BLAS without copying: row-major as is, or as the
+/// transpose of a row-major matrix, with its leading dimension.
+struct BLASLayout {
+  let transposed: Bool
+  let leadingDimension: Int
+
+  init?(rows r: Int, cols c: Int, rowStride rs: Int, colStride cs: Int) {
+    if (c <= 1 || cs == 1) && (r <= 1 || rs >= Swift.max(c, 1)) {
+      transposed = false
+      leadingDimension = r <= 1 ? Swift.max(c, 1) : rs
+    } else if (r <= 1 || rs == 1) && (c <= 1 || cs >= Swift.max(r, 1)) {
+      transposed = true
+      leadingDimension = c <= 1 ? Swift.max(r, 1) : cs
+    } else {
+      return nil
+    }
+  }
+}
+
+extension Tensor {
+  /// Matrix product with `torch.matmul`'s rules: 1-D·1-D is a dot product, 2-D×2-D a
+  /// matrix product, a 1-D operand is promoted to a matrix and the added dimension removed
+  /// afterwards, and leading batch dimensions broadcast.
+  ///
+  /// Products run on `cblas_?gemm` (`?gemv` for matrix × vector); transposed views are
+  /// passed with BLAS transpose flags instead of being copied.
+  public func matmul(_ other: Tensor) -> Tensor {
+    precondition(
+      rank >= 1 && other.rank >= 1,
+      "matmul: both arguments to matmul need to be at least 1D, but they are \(rank)D and \(other.rank)D")
+    switch (rank, other.rank) {
+    case (1, 1):
+      precondition(
+        shape[0] == other.shape[0],
+        "matmul: inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively (shapes \(shape) and \(other.shape))")
+      return unsqueeze(0).matmulBatched(other.unsqueeze(1)).reshape([])
+    case (1, _):
+      return unsqueeze(0).matmulBatched(other).squeeze(-2)
+    case (_, 1):
+      return matmulBatched(other.unsqueeze(1)).squeeze(-1)
+    default:
+      return matmulBatched(other)
+    }
+  }
+
+  /// Inner product of two 1-D tensors (`torch.dot`).
+  public func dot(_ other: Tensor) -> Tensor {
+    precondition(rank == 1 && other.rank == 1, "1D tensors expected, but got \(rank)D and \(other.rank)D tensors")
+    return matmul(other)
+  }
+
+  /// Matrix × vector (`torch.mv`).
+  public func mv(_ vector: Tensor) -> Tensor {
+    precondition(rank == 2 && vector.rank == 1, "vector + matrix @ vector expected, got \(rank), \(vector.rank)")
+    return matmul(vector)
+  }
+
+  /// Outer product of two 1-D tensors (`torch.outer`).
+  public func outer(_ other: Tensor) -> Tensor {
+    precondition(rank == 1 && other.rank == 1, "outer: expected 1D tensors, got \(rank)D and \(other.rank)D")
+    return unsqueeze(1) * other.unsqueeze(0)
+  }
+
+  /// Both operands at least 2-D: broadcast batch dims and run one gemm per batch.
+  private func matmulBatched(_ other: Tensor) -> Tensor {
+    let n = shape[rank - 2]
+    let k = shape[rank - 1]
+    let k2 = other.shape[other.rank - 2]
+    let m = other.shape[other.rank - 1]
+    precondition(
+      k == k2,
+      "matmul: mat1 and mat2 shapes cannot be multiplied (\(n)x\(k) and \(k2)x\(m)); shapes \(shape) and \(other.shape)")
+    let dtype = DType.promoted(self.dtype, other.dtype)
+    precondition(dtype.isFloatingPoint, "matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)")
+    let a = to(dtype: dtype)
+    let b = other.to(dtype: dtype)
+    let batch = broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), op: "matmul")
+    let out = Tensor(uninitializedShape: batch + [n, m], dtype: dtype)
+    let ea = a.detach().expand(batch + [n, k])
+    let eb = b.detach().expand(batch + [k, m])
+    if dtype == .float32 {
+      Tensor.gemmBatched(Float.self, ea, eb, out)
+    } else {
+      Tensor.gemmBatched(Double.self, ea, eb, out)
+    }
+    let sa = a.detach()
+    let sb = b.detach()
+    let needA = a.requiresGrad
+    let needB = b.requiresGrad
+    return out.recording("MmBackward0", [a, b]) { g in
+      [
+        needA ? g.matmul(sb.transpose(-1, -2)).sumToShape(sa.shape) : nil,
+        needB ? sa.transpose(-1, -2).matmul(g).sumToShape(sb.shape) : nil,
+      ]
+    }
+  }
+
+  private static func gemmBatched<T: TensorScalar>(_: T.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
+    let r = a.rank
+    let n = a.shape[r - 2]
+    let k = a.shape[r - 1]
+    let m = b.shape[r - 1]
+    if out.count == 0 { return }
+    if k == 0 {
+      out.fillStorage(0)
+      return
+    }
+    var a = a
+    var b = b
+    var la = BLASLayout(rows: n, cols: k, rowStride: a.strides[r - 2], colStride: a.strides[r - 1])
+    if la == nil {
+      a = a.contiguousCopy()
+      la = BLASLayout(rows: n, cols: k, rowStride: k, colStride: 1)
+    }
+    var lb = BLASLayout(rows: k, cols: m, rowStride: b.strides[r - 2], colStride: b.strides[r - 1])
+    if lb == nil {
+      b = b.contiguousCopy()
+      lb = BLASLayout(rows: k, cols: m, rowStride: m, colStride: 1)
+    }
+    let batchShape = Array(out.shape.dropLast(2))
+    let batches = batchShape.reduce(1, *)
+    let pa = a.pointer(T.self)
+    let pb = b.pointer(T.self)
+    let po = out.pointer(T.self)
+    var index = [Int](repeating: 0, count: batchShape.count)
+    for batch in 0..<batches {
+      var offA = 0
+      var offB = 0
+      for d in 0..<batchShape.count {
+        offA += index[d] * a.strides[d]
+        offB += index[d] * b.strides[d]
+      }
+      let c = po + batch * n * m
+      if m == 1 {
+        // Matrix × vector: gemv over A with B's column as x.
+        T.gemv(
+          transposed: la!.transposed, la!.transposed ? k : n, la!.transposed ? n : k, 1,
+          pa + offA, la!.leadingDimension, pb + offB, Swift.max(b.strides[r - 2], 1), 0, c, 1)
+      } else {
+        T.gemm(
+          transA: la!.transposed, transB: lb!.transposed, n, m, k, 1, pa + offA,
+          la!.leadingDimension, pb + offB, lb!.leadingDimension, 0, c, m)
+      }
+      var d = batchShape.count - 1
+      while d >= 0 {
+        index[d] += 1
+        if index[d] < batchShape[d] { break }
+        index[d] = 0
+        d -= 1
+      }
+    }
+    withExtendedLifetime((a, b)) {}
+  }
+}

@@ -1,0 +1,134 @@
+import RealModule
+
+struct AddOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x + y } }
+struct SubOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x - y } }
+struct MulOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x * y } }
+struct DivOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x / y } }
+struct AddScaledOp: BinaryScalarOp {
+  let alpha: Double
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x + T(alpha) * y }
+}
+struct PowOp: BinaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { T.pow(x, y) }
+}
+struct MaximumOp: BinaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T {
+    x.isNaN || y.isNaN ? T.nan : Swift.max(x, y)
+  }
+}
+struct MinimumOp: BinaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T {
+    x.isNaN || y.isNaN ? T.nan : Swift.min(x, y)
+  }
+}
+/// Gradient share of the first operand of maximum/minimum: 1 where it wins, ½ on ties.
+struct WinnerShareOp: BinaryScalarOp {
+  let takesLarger: Bool
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T {
+    if x == y { return T(0.5) }
+    return (x > y) == takesLarger ? 1 : 0
+  }
+}
+/// `log(x)` masked to 0 where `x == 0 && y >= 0`, for the exponent's gradient of `pow`.
+struct PowExponentGradOp: BinaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T {
+    x == 0 && y >= 0 ? 0 : T.log(x)
+  }
+}
+
+extension Tensor {
+  private static func binary<Op: BinaryScalarOp>(
+    _ a: Tensor, _ b: Tensor, _ op: Op, _ name: String,
+    backward: @escaping (_ g: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor) -> (Tensor?, Tensor?)
+  ) -> Tensor {
+    let out = zipped(a, b, op, name: name)
+    let sa = a.detach()
+    let sb = b.detach()
+    let so = out.detach()
+    let shapeA = a.shape
+    let shapeB = b.shape
+    let typeA = a.dtype
+    let typeB = b.dtype
+    return out.recording(name, [a, b]) { g in
+      let (ga, gb) = backward(g, sa, sb, so)
+      return [
+        ga?.sumToShape(shapeA).to(dtype: typeA), gb?.sumToShape(shapeB).to(dtype: typeB),
+      ]
+    }
+  }
+
+  /// A zero-dimensional tensor of this tensor's dtype, for tensor-scalar ops (a Swift scalar
+  /// does not promote the tensor's dtype, as in PyTorch).
+  func scalarLike(_ value: Double) -> Tensor {
+    Tensor.full([], value, dtype: dtype.isFloatingPoint ? dtype : .float32)
+  }
+
+  public static func + (a: Tensor, b: Tensor) -> Tensor {
+    binary(a, b, AddOp(), "AddBackward0") { g, _, _, _ in (g, g) }
+  }
+  public static func - (a: Tensor, b: Tensor) -> Tensor {
+    binary(a, b, SubOp(), "SubBackward0") { g, _, _, _ in (g, -g) }
+  }
+  public static func * (a: Tensor, b: Tensor) -> Tensor {
+    binary(a, b, MulOp(), "MulBackward0") { g, a, b, _ in
+      (g * b, g * a)
+    }
+  }
+  public static func / (a: Tensor, b: Tensor) -> Tensor {
+    binary(a, b, DivOp(), "DivBackward0") { g, a, b, _ in (g / b, -(g * a) / (b * b)) }
+  }
+
+  public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalarLike(b) }
+  public static func + (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) + b }
+  public static func - (a: Tensor, b: Double) -> Tensor { a - a.scalarLike(b) }
+  public static func - (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) - b }
+  public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalarLike(b) }
+  public static func * (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) * b }
+  public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalarLike(b) }
+  public static func / (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) / b }
+
+  /// `self + alpha * other` (`torch.add(input, other, alpha=)`).
+  public func add(_ other: Tensor, alpha: Double = 1) -> Tensor {
+    alpha == 1 ? self + other : self + other * alpha
+  }
+
+  /// `self - alpha * other` (`torch.sub(input, other, alpha=)`).
+  public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor {
+    alpha == 1 ? self - other : self - other * alpha
+  }
+
+  /// Elementwise power with a tensor exponent (`torch.pow(input, exponent)`).
+  public func pow(_ exponent: Tensor) -> Tensor {
+    Tensor.binary(self, exponent, PowOp(), "PowBackward1") { g, a, b, out in
+      (
+        g * b * Tensor.zipped(a, b - 1, PowOp(), name: "pow"),
+        g * out * Tensor.zipped(a, b, PowExponentGradOp(), name: "pow")
+      )
+    }
+  }
+
+  /// Elementwise maximum with NaN propagation (`torch.maximum`). Ties split the gradient.
+  public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+    binary(a, b, MaximumOp(), "MaximumBackward0") { g, a, b, _ in
+      (
+        g * zipped(a, b, WinnerShareOp(takesLarger: true), name: "maximum"),
+        g * zipped(b, a, WinnerShareOp(takesLarger: true), name: "maximum")
+      )
+    }
+  }
+
+  /// Elementwise minimum with NaN propagation (`torch.minimum`). Ties split the gradient.
+  public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
+    binary(a, b, MinimumOp(), "MinimumBackward0") { g, a, b, _ in
+      (
+        g * zipped(a, b, WinnerShareOp(takesLarger: false), name: "minimum"),
+        g * zipped(b, a, WinnerShareOp(takesLarger: false), name: "minimum")
+      )
+    }
+  }
+
+  /// `torch.maximum` against a scalar.
+  public static func maximum(_ a: Tensor, _ b: Double) -> Tensor { maximum(a, a.scalarLike(b)) }
+  /// `torch.minimum` against a scalar.
+  public static func minimum(_ a: Tensor, _ b: Double) -> Tensor { minimum(a, a.scalarLike(b)) }
+}

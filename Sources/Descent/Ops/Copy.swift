@@ -1,0 +1,168 @@
+import Foundation
+
+extension Tensor {
+  /// Stops with PyTorch's error when an in-place op would modify a leaf that requires grad
+  /// while grad mode is on. In-place ops on non-leaf graph tensors are not supported
+  /// (PyTorch rebases the graph; Descent stops instead).
+  func checkInPlace(_ op: String) {
+    guard GradMode.isEnabled, requiresGrad else { return }
+    precondition(
+      !isLeaf,
+      "\(op): a leaf Variable that requires grad is being used in an in-place operation.")
+    preconditionFailure(
+      "\(op): in-place operations on tensors that are part of the autograd graph are not supported")
+  }
+
+  /// Reads every element, in row-major order, as `T`.
+  ///
+  /// `asArray(Float.self)`, `asArray(Double.self)`, `asArray(Int.self)` and
+  /// `asArray(Bool.self)` convert from any dtype, like `tolist()`.
+  public func asArray<T: TensorElement>(_: T.Type) -> [T] {
+    let source = T.naturalDType == dtype ? self : to(dtype: T.naturalDType)
+    let c = source.contiguous()
+    return withExtendedLifetime(c) {
+      Array(UnsafeBufferPointer(start: c.pointer(T.self), count: c.count))
+    }
+  }
+
+  /// The value of a one-element tensor as a `Double` (`item()`).
+  public func item() -> Double {
+    precondition(
+      count == 1,
+      "a Tensor with \(count) elements cannot be converted to Scalar")
+    return asArray(Double.self)[0]
+  }
+
+  /// The value of a one-element tensor as `T`.
+  public func item<T: TensorElement>(_: T.Type) -> T {
+    precondition(count == 1, "a Tensor with \(count) elements cannot be converted to Scalar")
+    return asArray(T.self)[0]
+  }
+
+  /// This tensor converted to `dtype`; returns `self` when it already has that type
+  /// (`to(dtype)`). Differentiable between floating types.
+  public func to(dtype target: DType) -> Tensor {
+    if target == dtype { return self }
+    let out = Tensor(uninitializedShape: shape, dtype: target)
+    out.copyElements(from: self)
+    guard target.isFloatingPoint && dtype.isFloatingPoint else { return out }
+    let sourceType = dtype
+    return out.recording("ToCopyBackward0", [self]) { g in [g.to(dtype: sourceType)] }
+  }
+
+  /// A tensor with contiguous memory: `self` if already contiguous, else a copy
+  /// (`contiguous()`).
+  public func contiguous() -> Tensor {
+    isContiguous ? self : clone()
+  }
+
+  /// A copy with its own contiguous storage (`clone()`). Differentiable.
+  public func clone() -> Tensor {
+    contiguousCopy().recording("CloneBackward0", [self]) { g in [g] }
+  }
+
+  /// A contiguous copy that records nothing.
+  func contiguousCopy() -> Tensor {
+    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    out.copyElements(from: self)
+    return out
+  }
+
+  /// Copies `source` (broadcast to this shape, converted to this dtype) into this tensor
+  /// in place (`copy_`).
+  @discardableResult
+  public func copyInPlace(from source: Tensor) -> Tensor {
+    copyInPlace(from: source, recordsGraph: true)
+  }
+
+  @discardableResult
+  func copyInPlace(from source: Tensor, recordsGraph: Bool) -> Tensor {
+    if recordsGraph { checkInPlace("copy_") }
+    copyElements(from: source.expand(shape))
+    return self
+  }
+
+  /// Element copy with conversion; `source` must have this tensor's shape.
+  func copyElements(from source: Tensor) {
+    precondition(source.shape == shape, "copy: shape \(source.shape) does not match \(shape)")
+    if count == 0 { return }
+    if source.dtype == dtype, isContiguous, source.isContiguous {
+      let bytes = count * dtype.byteSize
+      memmove(
+        storage.base + offset * dtype.byteSize, source.storage.base + source.offset * dtype.byteSize,
+        bytes)
+      return
+    }
+    func run<S: TensorElement, D: TensorElement>(_: S.Type, _: D.Type) {
+      let loop = StridedLoop(shape: shape, strides: [strides, source.strides])
+      let dst = pointer(D.self)
+      let src = source.pointer(S.self)
+      loop.runParallel { offs, inc, n in
+        let d = dst + offs[0]
+        let s = src + offs[1]
+        let id = inc[0]
+        let isr = inc[1]
+        if S.self == D.self {
+          let s = UnsafeMutableRawPointer(s).assumingMemoryBound(to: D.self)
+          for i in 0..<n { d[i * id] = s[i * isr] }
+        } else {
+          for i in 0..<n { d[i * id] = D(elementValue: s[i * isr].elementValue) }
+        }
+      }
+    }
+    func dispatchDestination<S: TensorElement>(_ s: S.Type) {
+      switch dtype {
+      case .float32: run(s, Float.self)
+      case .float64: run(s, Double.self)
+      case .int64: run(s, Int.self)
+      case .bool: run(s, Bool.self)
+      }
+    }
+    switch source.dtype {
+    case .float32: dispatchDestination(Float.self)
+    case .float64: dispatchDestination(Double.self)
+    case .int64: dispatchDestination(Int.self)
+    case .bool: dispatchDestination(Bool.self)
+    }
+    withExtendedLifetime(source) {}
+  }
+
+  /// Sets every element of the underlying storage region to `value` (fresh tensors only).
+  func fillStorage(_ value: Double) {
+    func fill<E: TensorElement>(_: E.Type) {
+      let p = pointer(E.self)
+      let v = E(elementValue: value)
+      let n = count
+      parallelChunks(n) { r in (p + r.lowerBound).update(repeating: v, count: r.count) }
+    }
+    precondition(isContiguous)
+    switch dtype {
+    case .float32: fill(Float.self)
+    case .float64: fill(Double.self)
+    case .int64: fill(Int.self)
+    case .bool: fill(Bool.self)
+    }
+  }
+
+  /// Writes one element at a linear storage index of a contiguous tensor.
+  func setElement(_ value: Double, at index: Int) {
+    switch dtype {
+    case .float32: pointer(Float.self)[index] = Float(value)
+    case .float64: pointer(Double.self)[index] = value
+    case .int64: pointer(Int.self)[index] = Int(elementValue: value)
+    case .bool: pointer(Bool.self)[index] = value != 0
+    }
+  }
+
+  /// Fills every element with `value` in place (`fill_`).
+  @discardableResult
+  public func fill(_ value: Double) -> Tensor {
+    checkInPlace("fill_")
+    copyElements(from: Tensor.full([], value, dtype: dtype).expand(shape))
+    return self
+  }
+
+  /// Sets every element to zero in place (`zero_`).
+  @discardableResult
+  public func zero() -> Tensor { fill(0) }
+}

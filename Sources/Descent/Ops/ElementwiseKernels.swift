@@ -1,0 +1,132 @@
+/// A scalar function of one floating value, applied elementwise by ``Tensor/map(_:into:)``.
+protocol UnaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T
+}
+
+/// A scalar function of two floating values, applied elementwise with broadcasting.
+protocol BinaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T
+}
+
+/// A scalar predicate of two floating values, producing a `bool` mask.
+protocol ComparisonScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool
+}
+
+extension Tensor {
+  /// `out[i] = op(x[i])` where `out` and `x` have the same shape and dtype.
+  static func applyUnary<Op: UnaryScalarOp>(_ op: Op, _ x: Tensor, into out: Tensor, name: String) {
+    func run<T: TensorScalar>(_: T.Type) {
+      let loop = StridedLoop(shape: out.shape, strides: [out.strides, x.strides])
+      let po = out.pointer(T.self)
+      let px = x.pointer(T.self)
+      loop.runParallel { offs, inc, n in
+        let o = po + offs[0]
+        let a = px + offs[1]
+        if inc[0] == 1 && inc[1] == 1 {
+          for i in 0..<n { o[i] = op(a[i]) }
+        } else {
+          let io = inc[0]
+          let ia = inc[1]
+          for i in 0..<n { o[i * io] = op(a[i * ia]) }
+        }
+      }
+    }
+    switch out.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: preconditionFailure("\(name): expected a floating point tensor, got \(out.dtype)")
+    }
+    withExtendedLifetime((x, out)) {}
+  }
+
+  /// `out[i] = op(a[i], b[i])` with `a` and `b` broadcast to `out`'s shape; all three
+  /// share `out`'s dtype.
+  static func applyBinary<Op: BinaryScalarOp>(
+    _ op: Op, _ a: Tensor, _ b: Tensor, into out: Tensor, name: String
+  ) {
+    let sa = a.broadcastStrides(to: out.shape, op: name)
+    let sb = b.broadcastStrides(to: out.shape, op: name)
+    func run<T: TensorScalar>(_: T.Type) {
+      let loop = StridedLoop(shape: out.shape, strides: [out.strides, sa, sb])
+      let po = out.pointer(T.self)
+      let pa = a.pointer(T.self)
+      let pb = b.pointer(T.self)
+      loop.runParallel { offs, inc, n in
+        let o = po + offs[0]
+        let x = pa + offs[1]
+        let y = pb + offs[2]
+        let io = inc[0]
+        let ia = inc[1]
+        let ib = inc[2]
+        if io == 1 && ia == 1 && ib == 1 {
+          for i in 0..<n { o[i] = op(x[i], y[i]) }
+        } else if io == 1 && ia == 1 && ib == 0 {
+          let yv = y[0]
+          for i in 0..<n { o[i] = op(x[i], yv) }
+        } else if io == 1 && ia == 0 && ib == 1 {
+          let xv = x[0]
+          for i in 0..<n { o[i] = op(xv, y[i]) }
+        } else {
+          for i in 0..<n { o[i * io] = op(x[i * ia], y[i * ib]) }
+        }
+      }
+    }
+    switch out.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: preconditionFailure("\(name): expected a floating point tensor, got \(out.dtype)")
+    }
+    withExtendedLifetime((a, b, out)) {}
+  }
+
+  /// A new tensor `op(self)` (no autograd recording).
+  func mapped<Op: UnaryScalarOp>(_ op: Op, name: String) -> Tensor {
+    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    Tensor.applyUnary(op, self, into: out, name: name)
+    return out
+  }
+
+  /// A new broadcast tensor `op(a, b)` after type promotion (no autograd recording).
+  static func zipped<Op: BinaryScalarOp>(_ a: Tensor, _ b: Tensor, _ op: Op, name: String)
+    -> Tensor
+  {
+    let dtype = DType.promoted(a.dtype, b.dtype)
+    precondition(dtype.isFloatingPoint, "\(name): expected floating point tensors, got \(a.dtype) and \(b.dtype)")
+    let shape = broadcastShapes(a.shape, b.shape, op: name)
+    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    applyBinary(op, a.to(dtype: dtype), b.to(dtype: dtype), into: out, name: name)
+    return out
+  }
+
+  /// A `bool` mask `op(a, b)` with broadcasting.
+  static func compared<Op: ComparisonScalarOp>(_ a: Tensor, _ b: Tensor, _ op: Op, name: String)
+    -> Tensor
+  {
+    let dtype = DType.promoted(a.dtype, b.dtype)
+    let a = a.to(dtype: dtype.isFloatingPoint ? dtype : .float64)
+    let b = b.to(dtype: a.dtype)
+    let shape = broadcastShapes(a.shape, b.shape, op: name)
+    let out = Tensor(uninitializedShape: shape, dtype: .bool)
+    let sa = a.broadcastStrides(to: shape, op: name)
+    let sb = b.broadcastStrides(to: shape, op: name)
+    func run<T: TensorScalar>(_: T.Type) {
+      let loop = StridedLoop(shape: shape, strides: [out.strides, sa, sb])
+      let po = out.pointer(Bool.self)
+      let pa = a.pointer(T.self)
+      let pb = b.pointer(T.self)
+      loop.runParallel { offs, inc, n in
+        let o = po + offs[0]
+        let x = pa + offs[1]
+        let y = pb + offs[2]
+        for i in 0..<n { o[i * inc[0]] = op(x[i * inc[1]], y[i * inc[2]]) }
+      }
+    }
+    switch a.dtype {
+    case .float32: run(Float.self)
+    default: run(Double.self)
+    }
+    withExtendedLifetime((a, b)) {}
+    return out
+  }
+}

@@ -1,0 +1,309 @@
+import RealModule
+
+/// How a reduction folds one contiguous row of `n` elements into one value.
+protocol RowReducer {
+  func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T
+}
+
+struct SumReducer: RowReducer {
+  // Accumulates in Double: float32 sums then round once, at least as accurate as PyTorch's
+  // cascade summation.
+  func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T {
+    var acc = 0.0
+    for i in 0..<n { acc += Double(row[i]) }
+    return T(acc)
+  }
+}
+struct MaxReducer: RowReducer {
+  let isMax: Bool
+  func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T {
+    var best = row[0]
+    for i in 1..<max(n, 1) {
+      let v = row[i]
+      if v.isNaN { return v }
+      if isMax ? v > best : v < best { best = v }
+    }
+    return best
+  }
+}
+struct VarianceReducer: RowReducer {
+  let correction: Double
+  func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T {
+    var mean = 0.0
+    for i in 0..<n { mean += Double(row[i]) }
+    mean /= Double(n)
+    var ss = 0.0
+    for i in 0..<n {
+      let d = Double(row[i]) - mean
+      ss += d * d
+    }
+    return T(ss / Swift.max(0, Double(n) - correction))
+  }
+}
+struct LogSumExpReducer: RowReducer {
+  func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T {
+    if n == 0 { return -T.infinity }
+    var m = row[0]
+    for i in 1..<n where row[i] > m { m = row[i] }
+    if !m.isFinite { m = 0 }
+    var s = 0.0
+    for i in 0..<n { s += Double(T.exp(row[i] - m)) }
+    return T(Double.log(s)) + m
+  }
+}
+struct NormReducer: RowReducer {
+  let p: Double
+  func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T {
+    if p == .infinity {
+      var m = 0.0
+      for i in 0..<n { m = Swift.max(m, Swift.abs(Double(row[i]))) }
+      return T(m)
+    }
+    var s = 0.0
+    if p == 2 {
+      for i in 0..<n { s += Double(row[i]) * Double(row[i]) }
+      return T(s.squareRoot())
+    }
+    if p == 1 {
+      for i in 0..<n { s += Swift.abs(Double(row[i])) }
+      return T(s)
+    }
+    for i in 0..<n { s += Double.pow(Swift.abs(Double(row[i])), p) }
+    return T(Double.pow(s, 1 / p))
+  }
+}
+
+extension Tensor {
+  /// Normalised, sorted, de-duplicated reduction dims (all dims when `dims` is nil).
+  func reductionDims(_ dims: [Int]?, op: String) -> [Int] {
+    guard let dims, !dims.isEmpty else { return Array(0..<rank) }
+    let d = dims.map { normalizeDim($0, rank: rank, op: op) }
+    precondition(Set(d).count == d.count, "\(op): dim appears multiple times in the list of dims")
+    return d.sorted()
+  }
+
+  /// Output shape of a reduction over `dims`.
+  func reducedShape(_ dims: [Int], keepDim: Bool) -> [Int] {
+    var out: [Int] = []
+    for d in 0..<rank {
+      if dims.contains(d) {
+        if keepDim { out.append(1) }
+      } else {
+        out.append(shape[d])
+      }
+    }
+    return out
+  }
+
+  /// Applies `reducer` to each row after moving the reduced dims last; no autograd.
+  func reduceRows<R: RowReducer>(_ reducer: R, dims: [Int], keepDim: Bool, op: String) -> Tensor {
+    precondition(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
+    let kept = (0..<rank).filter { !dims.contains($0) }
+    let moved = permuteRaw(kept + dims).contiguousCopyIfNeeded()
+    let inner = dims.reduce(1) { $0 * shape[$1] }
+    let outShape = reducedShape(dims, keepDim: keepDim)
+    let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+    let rows = out.count
+    if inner == 0 {
+      precondition(
+        R.self == SumReducer.self || R.self == LogSumExpReducer.self || R.self == NormReducer.self
+          || R.self == VarianceReducer.self,
+        "\(op): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+      )
+    }
+    func run<T: TensorScalar>(_: T.Type) {
+      let src = moved.pointer(T.self)
+      let dst = out.pointer(T.self)
+      parallelChunks(rows, grain: Swift.max(1, Threads.grainSize / Swift.max(inner, 1))) { r in
+        for i in r { dst[i] = reducer(src + i * inner, inner) }
+      }
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    withExtendedLifetime(moved) {}
+    return out
+  }
+
+  /// A permuted view that records nothing.
+  func permuteRaw(_ order: [Int]) -> Tensor {
+    Tensor(
+      storage: storage, shape: order.map { shape[$0] }, strides: order.map { strides[$0] },
+      offset: offset)
+  }
+
+  func contiguousCopyIfNeeded() -> Tensor { isContiguous ? self : contiguousCopy() }
+
+  /// Expands a reduced gradient back to this tensor's shape.
+  func expandReduced(_ g: Tensor, dims: [Int], keepDim: Bool) -> Tensor {
+    var g = g
+    if !keepDim { for d in dims { g = g.unsqueeze(d) } }
+    return g.expand(shape)
+  }
+
+  /// Sum over all elements, or over `dims` (`sum`). `keepDim` keeps reduced dims as size 1.
+  public func sum(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
+    let d = reductionDims(dims, op: "sum")
+    let out = reduceRows(SumReducer(), dims: d, keepDim: keepDim, op: "sum")
+    let source = detach()
+    return out.recording("SumBackward1", [self]) { g in [source.expandReduced(g, dims: d, keepDim: keepDim)] }
+  }
+
+  /// Sum over one dimension.
+  public func sum(dim: Int, keepDim: Bool = false) -> Tensor { sum(dims: [dim], keepDim: keepDim) }
+
+  /// Mean over all elements or `dims` (`mean`).
+  public func mean(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
+    let d = reductionDims(dims, op: "mean")
+    let n = d.reduce(1) { $0 * shape[$1] }
+    return sum(dims: d, keepDim: keepDim) / Double(n)
+  }
+
+  /// Mean over one dimension.
+  public func mean(dim: Int, keepDim: Bool = false) -> Tensor { mean(dims: [dim], keepDim: keepDim) }
+
+  /// Largest element (`max()`); the gradient is shared evenly between ties, as in PyTorch.
+  public func max() -> Tensor { extreme(isMax: true, dims: Array(0..<rank), keepDim: false) }
+  /// Smallest element (`min()`).
+  public func min() -> Tensor { extreme(isMax: false, dims: Array(0..<rank), keepDim: false) }
+
+  /// Largest values along `dim` and their indices (`max(dim)`); the gradient goes to the
+  /// returned index.
+  public func max(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
+    extremeAlong(dim: dim, keepDim: keepDim, isMax: true)
+  }
+  /// Smallest values along `dim` and their indices (`min(dim)`).
+  public func min(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
+    extremeAlong(dim: dim, keepDim: keepDim, isMax: false)
+  }
+
+  /// Largest values over `dims` (`amax`); ties share the gradient.
+  public func amax(dims: [Int], keepDim: Bool = false) -> Tensor {
+    extreme(isMax: true, dims: reductionDims(dims, op: "amax"), keepDim: keepDim)
+  }
+  /// Smallest values over `dims` (`amin`).
+  public func amin(dims: [Int], keepDim: Bool = false) -> Tensor {
+    extreme(isMax: false, dims: reductionDims(dims, op: "amin"), keepDim: keepDim)
+  }
+
+  private func extreme(isMax: Bool, dims: [Int], keepDim: Bool) -> Tensor {
+    precondition(
+      count > 0,
+      "\(isMax ? "max" : "min")(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+    )
+    let out = reduceRows(MaxReducer(isMax: isMax), dims: dims, keepDim: keepDim, op: isMax ? "max" : "min")
+    let source = detach()
+    let result = out.detach()
+    return out.recording(isMax ? "MaxBackward1" : "MinBackward1", [self]) { g in
+      let hit = (source .== source.expandReduced(result, dims: dims, keepDim: keepDim)).to(dtype: g.dtype)
+      let ties = hit.sum(dims: dims, keepDim: true)
+      return [source.expandReduced(g, dims: dims, keepDim: keepDim) * hit / ties]
+    }
+  }
+
+  private func extremeAlong(dim: Int, keepDim: Bool, isMax: Bool) -> (values: Tensor, indices: Tensor) {
+    let d = normalizeDim(dim, rank: rank, op: isMax ? "max" : "min")
+    let indices = argExtreme(dim: d, keepDim: true, isMax: isMax)
+    let values = withNoGrad { gather(dim: d, index: indices) }
+    let finalValues = keepDim ? values : values.squeeze(d)
+    let finalIndices = keepDim ? indices : indices.squeeze(d)
+    let shape = self.shape
+    finalValues.recording(isMax ? "MaxBackward0" : "MinBackward0", [self]) { g in
+      let gk = keepDim ? g : g.unsqueeze(d)
+      return [Tensor.zeros(shape, dtype: g.dtype).scatterAdd(dim: d, index: indices, source: gk)]
+    }
+    return (finalValues, finalIndices)
+  }
+
+  /// Index of the largest element of the flattened tensor, or along `dim` (`argmax`),
+  /// as `int64`. The first occurrence wins; NaN counts as largest.
+  public func argmax(dim: Int? = nil, keepDim: Bool = false) -> Tensor {
+    guard let dim else { return reshape([-1]).argExtreme(dim: 0, keepDim: false, isMax: true) }
+    return argExtreme(dim: normalizeDim(dim, rank: rank, op: "argmax"), keepDim: keepDim, isMax: true)
+  }
+
+  /// Index of the smallest element (`argmin`), as `int64`.
+  public func argmin(dim: Int? = nil, keepDim: Bool = false) -> Tensor {
+    guard let dim else { return reshape([-1]).argExtreme(dim: 0, keepDim: false, isMax: false) }
+    return argExtreme(dim: normalizeDim(dim, rank: rank, op: "argmin"), keepDim: keepDim, isMax: false)
+  }
+
+  private func argExtreme(dim d: Int, keepDim: Bool, isMax: Bool) -> Tensor {
+    precondition(dtype.isFloatingPoint, "argmax: expected a floating point tensor, got \(dtype)")
+    let n = rank == 0 ? 1 : shape[d]
+    precondition(n > 0, "\(isMax ? "argmax" : "argmin")(): Expected reduction dim \(d) to have non-zero size.")
+    if rank == 0 { return Tensor([0], shape: []) }
+    let kept = (0..<rank).filter { $0 != d }
+    let moved = permuteRaw(kept + [d]).contiguousCopyIfNeeded()
+    let out = Tensor(uninitializedShape: reducedShape([d], keepDim: keepDim), dtype: .int64)
+    let dst = out.pointer(Int.self)
+    func run<T: TensorScalar>(_: T.Type) {
+      let src = moved.pointer(T.self)
+      for r in 0..<out.count {
+        let row = src + r * n
+        var best = 0
+        for i in 1..<n {
+          if row[best].isNaN { break }
+          if row[i].isNaN || (isMax ? row[i] > row[best] : row[i] < row[best]) { best = i }
+        }
+        dst[r] = best
+      }
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    withExtendedLifetime(moved) {}
+    return out
+  }
+
+  /// Variance over all elements or `dims` with Bessel-style `correction` (default 1,
+  /// unbiased), as `torch.var(correction=)`.
+  public func variance(dims: [Int]? = nil, correction: Double = 1, keepDim: Bool = false) -> Tensor {
+    let d = reductionDims(dims, op: "var")
+    let out = reduceRows(VarianceReducer(correction: correction), dims: d, keepDim: keepDim, op: "var")
+    let n = Double(d.reduce(1) { $0 * shape[$1] })
+    let source = detach()
+    return out.recording("VarBackward0", [self]) { g in
+      let mean = source.mean(dims: d, keepDim: true)
+      let scale = 2 / Swift.max(0, n - correction)
+      return [source.expandReduced(g, dims: d, keepDim: keepDim) * (source - mean) * scale]
+    }
+  }
+
+  /// Standard deviation (`torch.std(correction=)`).
+  public func std(dims: [Int]? = nil, correction: Double = 1, keepDim: Bool = false) -> Tensor {
+    variance(dims: dims, correction: correction, keepDim: keepDim).sqrt()
+  }
+
+  /// `log(sum(exp(x)))` over `dims`, computed stably (`logsumexp`).
+  public func logsumexp(dims: [Int], keepDim: Bool = false) -> Tensor {
+    let d = reductionDims(dims, op: "logsumexp")
+    let out = reduceRows(LogSumExpReducer(), dims: d, keepDim: keepDim, op: "logsumexp")
+    let source = detach()
+    let result = out.detach()
+    return out.recording("LogsumexpBackward0", [self]) { g in
+      [source.expandReduced(g, dims: d, keepDim: keepDim) * (source - source.expandReduced(result, dims: d, keepDim: keepDim)).exp()]
+    }
+  }
+
+  /// `logsumexp` over one dimension.
+  public func logsumexp(dim: Int, keepDim: Bool = false) -> Tensor { logsumexp(dims: [dim], keepDim: keepDim) }
+
+  /// The `p`-norm over all elements or `dims` (`torch.linalg.vector_norm`; `p` may be
+  /// `.infinity`). The gradient at a zero norm is zero, as in PyTorch.
+  public func norm(p: Double = 2, dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
+    let d = reductionDims(dims, op: "norm")
+    let out = reduceRows(NormReducer(p: p), dims: d, keepDim: keepDim, op: "norm")
+    let source = detach()
+    let result = out.detach()
+    return out.recording("NormBackward1", [self]) { g in
+      let ge = source.expandReduced(g, dims: d, keepDim: keepDim)
+      let ne = source.expandReduced(result, dims: d, keepDim: keepDim)
+      let safe = Tensor.where(ne .== 0, 1.0, ne)
+      let zeroed = { (t: Tensor) in Tensor.where(ne .== 0, 0.0, t) }
+      if p == 2 { return [zeroed(ge * source / safe)] }
+      if p == 1 { return [ge * source.sign()] }
+      if p == .infinity {
+        let hit = (source.abs() .== ne).to(dtype: g.dtype)
+        return [zeroed(ge * source.sign() * hit / hit.sum(dims: d, keepDim: true))]
+      }
+      return [zeroed(ge * source.sign() * source.abs().pow(p - 1) / safe.pow(p - 1))]
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import RealModule
+
+// Each op's forward kernel sits beside its backward rule. Backward closures save results
+// through `detach()` so that an output never retains its own graph node.
+
+struct NegOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { -x } }
+struct ExpOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.exp(x) } }
+struct LogOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.log(x) } }
+struct Log1pOp: UnaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.log(onePlus: x) }
+}
+struct SqrtOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x.squareRoot() } }
+struct RsqrtOp: UnaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { 1 / x.squareRoot() }
+}
+struct AbsOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) } }
+struct SignOp: UnaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
+}
+struct SigmoidOp: UnaryScalarOp {
+  // Split by sign so that neither branch overflows exp.
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    if x >= 0 { return 1 / (1 + T.exp(-x)) }
+    let e = T.exp(x)
+    return e / (1 + e)
+  }
+}
+struct TanhOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.tanh(x) } }
+struct ReLUOp: UnaryScalarOp {
+  // NaN stays NaN, as in PyTorch.
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x < 0 ? 0 : x }
+}
+struct LeakyReLUOp: UnaryScalarOp {
+  let slope: Double
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : x * T(slope) }
+}
+struct ClampOp: UnaryScalarOp {
+  let low: Double
+  let high: Double
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    if x.isNaN { return x }
+    return Swift.min(Swift.max(x, T(low)), T(high))
+  }
+}
+struct PowScalarOp: UnaryScalarOp {
+  let exponent: Double
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    if exponent == 2 { return x * x }
+    if exponent == 1 { return x }
+    if exponent == 0.5 { return x.squareRoot() }
+    return T.pow(x, T(exponent))
+  }
+}
+struct SinOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.sin(x) } }
+struct CosOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.cos(x) } }
+struct GELUOp: UnaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    x * T(0.5) * (1 + T.erf(x * T(0.5).squareRoot()))
+  }
+}
+struct GELUGradOp: UnaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    let cdf = T(0.5) * (1 + T.erf(x * T(0.5).squareRoot()))
+    let pdf = T.exp(-T(0.5) * x * x) / (2 * T.pi).squareRoot()
+    return cdf + x * pdf
+  }
+}
+struct StepMaskOp: UnaryScalarOp {
+  // 1 where x > 0 else `below`: derivative of relu / leaky relu.
+  let below: Double
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : T(below) }
+}
+struct ClampMaskOp: UnaryScalarOp {
+  let low: Double
+  let high: Double
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x >= T(low) && x <= T(high) ? 1 : 0 }
+}
+
+extension Tensor {
+  private func unary<Op: UnaryScalarOp>(
+    _ op: Op, _ name: String, backward: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor
+  ) -> Tensor {
+    let out = mapped(op, name: name)
+    let x = detach()
+    let y = out.detach()
+    return out.recording(name, [self]) { g in [backward(g, x, y)] }
+  }
+
+  /// `exp(x)`.
+  public func exp() -> Tensor { unary(ExpOp(), "ExpBackward0") { g, _, y in g * y } }
+  /// Natural logarithm.
+  public func log() -> Tensor { unary(LogOp(), "LogBackward0") { g, x, _ in g / x } }
+  /// `log(1 + x)`, accurate near zero.
+  public func log1p() -> Tensor { unary(Log1pOp(), "Log1PBackward0") { g, x, _ in g / (x + 1) } }
+  /// Square root.
+  public func sqrt() -> Tensor { unary(SqrtOp(), "SqrtBackward0") { g, _, y in g / (y * 2) } }
+  /// `1 / sqrt(x)`.
+  public func rsqrt() -> Tensor {
+    unary(RsqrtOp(), "RsqrtBackward0") { g, _, y in g * y.pow(3) * -0.5 }
+  }
+  /// Absolute value.
+  public func abs() -> Tensor { unary(AbsOp(), "AbsBackward0") { g, x, _ in g * x.sign() } }
+  /// `-1`, `0` or `1` by sign; its gradient is zero.
+  public func sign() -> Tensor {
+    unary(SignOp(), "SignBackward0") { g, _, _ in Tensor.zerosLike(g) }
+  }
+  /// Logistic sigmoid `1 / (1 + exp(-x))`.
+  public func sigmoid() -> Tensor {
+    unary(SigmoidOp(), "SigmoidBackward0") { g, _, y in g * y * (1 - y) }
+  }
+  /// Hyperbolic tangent.
+  public func tanh() -> Tensor {
+    unary(TanhOp(), "TanhBackward0") { g, _, y in g * (1 - y * y) }
+  }
+  /// `max(x, 0)`.
+  public func relu() -> Tensor {
+    unary(ReLUOp(), "ReluBackward0") { g, _, y in g * y.mapped(StepMaskOp(below: 0), name: "relu") }
+  }
+  /// `x` if `x > 0` else `negativeSlope * x` (`leaky_relu`, default slope 0.01).
+  public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
+    unary(LeakyReLUOp(slope: negativeSlope), "LeakyReluBackward0") { g, x, _ in
+      g * x.mapped(StepMaskOp(below: negativeSlope), name: "leaky_relu")
+    }
+  }
+  /// Exact GELU, `x * Φ(x)` (`gelu(approximate='none')`).
+  public func gelu() -> Tensor {
+    unary(GELUOp(), "GeluBackward0") { g, x, _ in g * x.mapped(GELUGradOp(), name: "gelu") }
+  }
+  /// Sine.
+  public func sin() -> Tensor { unary(SinOp(), "SinBackward0") { g, x, _ in g * x.cos() } }
+  /// Cosine.
+  public func cos() -> Tensor { unary(CosOp(), "CosBackward0") { g, x, _ in -(g * x.sin()) } }
+
+  /// Clamps into `[min, max]`; either bound may be omitted (`clamp`). The gradient passes
+  /// where `min <= x <= max`, as in PyTorch.
+  public func clamp(min low: Double? = nil, max high: Double? = nil) -> Tensor {
+    precondition(low != nil || high != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
+    let lo = low ?? -.infinity
+    let hi = high ?? .infinity
+    return unary(ClampOp(low: lo, high: hi), "ClampBackward1") { g, x, _ in
+      g * x.mapped(ClampMaskOp(low: lo, high: hi), name: "clamp")
+    }
+  }
+
+  /// `x ** exponent` for a scalar exponent.
+  public func pow(_ exponent: Double) -> Tensor {
+    unary(PowScalarOp(exponent: exponent), "PowBackward0") { g, x, _ in
+      exponent == 0 ? Tensor.zerosLike(g) : g * x.pow(exponent - 1) * exponent
+    }
+  }
+
+  /// `x * x`.
+  public func square() -> Tensor { pow(2) }
+
+  /// Negation.
+  public static prefix func - (x: Tensor) -> Tensor {
+    x.unary(NegOp(), "NegBackward0") { g, _, _ in -g }
+  }
+}

@@ -1,0 +1,46 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// Process-wide thread settings, like `torch.set_num_threads`.
+public enum Threads {
+  nonisolated(unsafe) private static var current = ProcessInfo.processInfo.activeProcessorCount
+
+  /// The number of threads used by OpenBLAS and by Descent's own kernels.
+  public static var count: Int { current }
+
+  /// Sets the thread count for OpenBLAS (`openblas_set_num_threads`) and Descent's kernels.
+  /// Call it before starting work, not concurrently with it.
+  public static func set(_ n: Int) {
+    precondition(n >= 1, "Threads.set: expected a positive thread count, got \(n)")
+    current = n
+    openblas_set_num_threads(Int32(n))
+  }
+
+  /// Elementwise work below this many elements stays on the calling thread: spawning
+  /// costs more than it saves.
+  public static let grainSize = 1 << 15
+}
+
+/// Splits `0..<count` into contiguous chunks and runs `body` on each, in parallel when the
+/// work is large enough and more than one thread is configured.
+@inline(__always)
+public func parallelChunks(
+  _ count: Int, grain: Int = Threads.grainSize, _ body: (Range<Int>) -> Void
+) {
+  let threads = Threads.count
+  if threads <= 1 || count < 2 * grain {
+    body(0..<count)
+    return
+  }
+  let chunks = min(threads, count / grain)
+  // Round chunk boundaries to 16 elements so vectorised loops start aligned.
+  let per = ((count + chunks - 1) / chunks + 15) & ~15
+  withoutActuallyEscaping(body) { body in
+    DispatchQueue.concurrentPerform(iterations: chunks) { i in
+      let lo = i * per
+      let hi = min(count, lo + per)
+      if lo < hi { body(lo..<hi) }
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import CBLAS
+import Descent
+import Foundation
+
+/// `descent bench matmul`: Tensor.matmul against raw cblas_sgemm on the same sizes.
+struct BenchMatmul: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "matmul",
+    abstract: "GFLOP/s of Tensor.matmul and raw cblas_sgemm on square float32 matrices."
+  )
+
+  @Option(name: .long, parsing: .upToNextOption, help: "Square sizes to run.")
+  var sizes: [Int] = [64, 128, 256, 512, 1024, 2048]
+
+  @Option(name: .long, help: "Threads for OpenBLAS and Descent (default: all cores).")
+  var threads: Int?
+
+  @Option(name: .long, help: "Timed repetitions per size; the median is reported.")
+  var repeats: Int = 15
+
+  func run() throws {
+    if let threads { Threads.set(threads) }
+    print("threads: \(Threads.count)")
+    print(
+      "size".padding(7) + "tensor GFLOP/s".padding(16) + "sgemm GFLOP/s".padding(16)
+        + "tensor/sgemm")
+    for n in sizes {
+      let a = Tensor.randn([n, n])
+      let b = Tensor.randn([n, n])
+      let flops = 2.0 * Double(n) * Double(n) * Double(n)
+      // Enough inner iterations that each sample takes a few milliseconds.
+      let inner = max(1, Int(2e8 / flops))
+      let raw = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+      defer { raw.deallocate() }
+      var tensorTimes: [Double] = []
+      var blasTimes: [Double] = []
+      // Interleave the two so that machine noise hits both alike.
+      for _ in 0..<(repeats + 2) {
+        tensorTimes.append(time(inner) { _ = a.matmul(b) })
+        blasTimes.append(
+          time(inner) {
+            a.withUnsafePointer(Float.self) { pa in
+              b.withUnsafePointer(Float.self) { pb in
+                cblas_sgemm(
+                  CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
+                  pa, blasint(n), pb, blasint(n), 0, raw, blasint(n))
+              }
+            }
+          })
+      }
+      let t = median(Array(tensorTimes.dropFirst(2)))
+      let r = median(Array(blasTimes.dropFirst(2)))
+      let gt = flops / t / 1e9
+      let gr = flops / r / 1e9
+      print(
+        "\(n)".padding(7) + String(format: "%.1f", gt).padding(16)
+          + String(format: "%.1f", gr).padding(16) + String(format: "%.3f", gt / gr))
+    }
+  }
+
+  private func time(_ iterations: Int, _ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<iterations { body() }
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(iterations)
+  }
+}
+
+func median(_ values: [Double]) -> Double {
+  let s = values.sorted()
+  if s.isEmpty { return .nan }
+  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+extension String {
+  func padding(_ width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
+}

@@ -1,0 +1,4 @@
+import Testing
+@testable import DescentData
+
+@Test func placeholderData() { #expect(Bool(true)) }

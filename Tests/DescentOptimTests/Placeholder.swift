@@ -1,0 +1,4 @@
+import Testing
+@testable import DescentOptim
+
+@Test func placeholderOptim() { #expect(Bool(true)) }
