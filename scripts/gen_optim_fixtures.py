@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""Writes the reference trajectories that Tests/DescentOptimTests compare against.
+
+Pinned to torch 2.13.0 (CPU). Re-run from the repository root:
+
+    python3 scripts/gen_optim_fixtures.py
+
+For every optimizer (SGD, RMSprop, Adam, AdamW) it runs a set of configurations for
+25 steps on small parameters, feeding a gradient sequence drawn here from a seeded
+torch.Generator. The gradients are stored in the fixture, so the Swift tests feed the
+very same numbers. After every step it records every parameter and every state buffer.
+PyTorch's single-tensor (for-loop) implementation is used (foreach=False), which is the
+implementation whose operation order Descent follows.
+
+It also records the constructor defaults, the final `state_dict()["param_groups"]`
+(hyperparameter layout), the error messages for invalid arguments and state dicts, and
+the result of the contract snippet of the issue.
+"""
+
+import json
+import math
+import os
+import platform
+import sys
+
+import numpy
+import torch
+
+EXPECTED_TORCH = "2.13.0"
+STEPS = 25
+OUT_DIR = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "DescentOptimTests", "Fixtures"
+)
+# Keys of PyTorch's param groups that select an implementation or a device mode rather
+# than describe the algorithm. Descent does not carry them in param groups.
+IMPLEMENTATION_KEYS = {"foreach", "fused", "differentiable", "capturable"}
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def check_version():
+    if not torch.__version__.startswith(EXPECTED_TORCH):
+        sys.exit(f"expected torch {EXPECTED_TORCH}, found {torch.__version__}")
+
+
+def plain(value):
+    """JSON-friendly copy of a hyperparameter or state value."""
+    if isinstance(value, torch.Tensor):
+        if value.dim() == 0:
+            return float(value.item())
+        return [float(x) for x in value.detach().reshape(-1).tolist()]
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return value
+
+
+def hyperparameters(group):
+    return {k: plain(v) for k, v in group.items() if k not in IMPLEMENTATION_KEYS and k != "params"}
+
+
+def check_finite(values, where):
+    for v in values:
+        if not math.isfinite(v):
+            sys.exit(f"non-finite value in {where}")
+
+
+def run_config(cls, config, seed):
+    """Runs one configuration and returns its fixture entry."""
+    gen = torch.Generator().manual_seed(seed)
+    specs = config["params"]  # list of (shape, dtype name, group index)
+    params = []
+    for shape, dtype_name, _ in specs:
+        t = torch.randn(shape, generator=gen, dtype=torch.float64) * 0.7
+        params.append(t.to(DTYPES[dtype_name]).requires_grad_(True))
+    initial = [plain(p) for p in params]
+
+    groups = config.get("groups", [{}])
+    group_params = [[p for p, spec in zip(params, specs) if spec[2] == gi] for gi in range(len(groups))]
+    kwargs = dict(config.get("kwargs", {}))
+    if "betas" in kwargs:
+        kwargs["betas"] = tuple(kwargs["betas"])
+    opt = cls(group_params[0], foreach=False, **kwargs)
+    for gi in range(1, len(groups)):
+        options = dict(groups[gi])
+        if "betas" in options:
+            options["betas"] = tuple(options["betas"])
+        opt.add_param_group({"params": group_params[gi], **options})
+
+    missing = config.get("missing", {})  # param index -> list of steps without a grad
+    steps = []
+    for step in range(STEPS):
+        grads = []
+        for i, p in enumerate(params):
+            g = torch.randn(p.shape, generator=gen, dtype=torch.float64).to(p.dtype)
+            if step in missing.get(i, []):
+                p.grad = None
+                grads.append(None)
+            else:
+                p.grad = g
+                grads.append(plain(g))
+        opt.step()
+        state = []
+        for p in params:
+            entry = {k: plain(v) for k, v in opt.state.get(p, {}).items()}
+            state.append(entry)
+        record = {"grads": grads, "params": [plain(p) for p in params], "state": state}
+        check_finite([x for ps in record["params"] for x in ps], config["name"])
+        steps.append(record)
+
+    return {
+        "name": config["name"],
+        "kwargs": {k: plain(v) for k, v in config.get("kwargs", {}).items()},
+        "groups": [
+            {"params": [i for i, spec in enumerate(specs) if spec[2] == gi],
+             "options": {k: plain(v) for k, v in groups[gi].items()}}
+            for gi in range(len(groups))
+        ],
+        "params": [{"shape": list(shape), "dtype": dtype_name} for shape, dtype_name, _ in specs],
+        "initial": initial,
+        "steps": steps,
+        "final_param_groups": [hyperparameters(g) for g in opt.state_dict()["param_groups"]],
+    }
+
+
+def two(dtype):
+    return [([2, 3], dtype, 0), ([4], dtype, 0)]
+
+
+TWO_GROUPS = [([2, 3], "float64", 0), ([4], "float64", 1)]
+MIXED = [([2, 3], "float32", 0), ([4], "float64", 0)]
+# Parameter 1 has no gradient at these steps: its state starts late (step 3) and its step
+# counter lags behind parameter 0's.
+MISSING = {1: [0, 1, 2, 10, 11]}
+
+CONFIGS = {
+    "SGD": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "momentum", "params": two("float64"), "kwargs": {"lr": 0.05, "momentum": 0.9}},
+        {"name": "dampening_weight_decay", "params": two("float64"),
+         "kwargs": {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.1}},
+        {"name": "nesterov", "params": two("float64"),
+         "kwargs": {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 0.05}},
+        {"name": "maximize_momentum", "params": two("float64"),
+         "kwargs": {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1, "maximize": True}},
+        {"name": "maximize_plain", "params": two("float64"),
+         "kwargs": {"lr": 0.1, "weight_decay": 0.2, "maximize": True}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.05, "momentum": 0.9},
+         "groups": [{}, {"lr": 0.01, "momentum": 0.7, "nesterov": True, "weight_decay": 0.1}]},
+        {"name": "float32_nesterov", "params": two("float32"),
+         "kwargs": {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.05, "momentum": 0.9}},
+        {"name": "mixed_dtypes", "params": MIXED,
+         "kwargs": {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}},
+    ],
+    "RMSprop": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"weight_decay": 0.1}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"maximize": True, "weight_decay": 0.05}},
+        {"name": "centered", "params": two("float64"), "kwargs": {"centered": True}},
+        {"name": "momentum", "params": two("float64"), "kwargs": {"lr": 0.005, "momentum": 0.9}},
+        {"name": "centered_momentum_weight_decay", "params": two("float64"),
+         "kwargs": {"centered": True, "momentum": 0.5, "weight_decay": 0.1, "alpha": 0.9,
+                    "eps": 1e-6}},
+        # 1 - alpha >= 0.5 takes lerp's other formula for grad_avg.
+        {"name": "centered_small_alpha", "params": two("float64"),
+         "kwargs": {"centered": True, "alpha": 0.3}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.01, "centered": True},
+         "groups": [{}, {"lr": 0.001, "momentum": 0.9, "alpha": 0.95, "centered": False}]},
+        {"name": "float32_centered_momentum", "params": two("float32"),
+         "kwargs": {"centered": True, "momentum": 0.9, "weight_decay": 0.01}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"momentum": 0.9, "centered": True}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"momentum": 0.5, "weight_decay": 0.01}},
+    ],
+    "Adam": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"lr": 0.01, "weight_decay": 0.1}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "maximize": True, "weight_decay": 0.05}},
+        {"name": "amsgrad", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "amsgrad": True, "betas": [0.8, 0.99]}},
+        {"name": "decoupled_weight_decay", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}},
+        # beta1 = 0.5 takes lerp's other formula for exp_avg.
+        {"name": "large_eps_beta_half", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "eps": 0.1, "betas": [0.5, 0.9]}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.01},
+         "groups": [{}, {"lr": 0.002, "amsgrad": True, "weight_decay": 0.01, "betas": [0.95, 0.9]}]},
+        {"name": "float32_amsgrad_weight_decay", "params": two("float32"),
+         "kwargs": {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.01, "amsgrad": True}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"lr": 0.01, "weight_decay": 0.01}},
+    ],
+    "AdamW": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"lr": 0.01, "weight_decay": 0.1}},
+        {"name": "amsgrad", "params": two("float64"), "kwargs": {"lr": 0.01, "amsgrad": True}},
+        {"name": "maximize", "params": two("float64"), "kwargs": {"lr": 0.01, "maximize": True}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.01},
+         "groups": [{}, {"lr": 0.003, "weight_decay": 0.5, "amsgrad": True}]},
+        {"name": "float32_amsgrad", "params": two("float32"),
+         "kwargs": {"lr": 0.01, "weight_decay": 0.05, "amsgrad": True}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING, "kwargs": {"lr": 0.01}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"lr": 0.01, "weight_decay": 0.1}},
+    ],
+}
+
+CLASSES = {
+    "SGD": torch.optim.SGD,
+    "RMSprop": torch.optim.RMSprop,
+    "Adam": torch.optim.Adam,
+    "AdamW": torch.optim.AdamW,
+}
+
+# Invalid constructor arguments: one case per message.
+INVALID = [
+    ("SGD", {"lr": -0.1}),
+    ("SGD", {"momentum": -0.5}),
+    ("SGD", {"weight_decay": -0.01}),
+    ("SGD", {"nesterov": True}),
+    ("SGD", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}),
+    ("RMSprop", {"lr": -1.0}),
+    ("RMSprop", {"eps": -1e-08}),
+    ("RMSprop", {"momentum": -0.9}),
+    ("RMSprop", {"weight_decay": -0.5}),
+    ("RMSprop", {"alpha": -0.99}),
+    ("Adam", {"lr": -0.001}),
+    ("Adam", {"lr": float("nan")}),
+    ("Adam", {"eps": -1e-08}),
+    ("Adam", {"betas": (1.0, 0.999)}),
+    ("Adam", {"betas": (-0.1, 0.999)}),
+    ("Adam", {"betas": (0.9, 1.0)}),
+    ("Adam", {"weight_decay": -0.01}),
+    ("AdamW", {"lr": -0.5}),
+    ("AdamW", {"betas": (0.9, 1.5)}),
+    ("AdamW", {"weight_decay": -1e-2}),
+]
+
+
+def json_number(value):
+    """JSON has no NaN or infinity: those travel as the strings "nan", "inf", "-inf"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value
+
+
+def invalid_cases():
+    cases = []
+    for name, kwargs in INVALID:
+        w = torch.zeros(2, requires_grad=True)
+        try:
+            CLASSES[name]([w], **kwargs)
+        except ValueError as error:
+            cases.append({"optimizer": name, "kwargs": {k: json_number(plain(v)) for k, v in kwargs.items()},
+                          "message": str(error)})
+            continue
+        sys.exit(f"{name}{kwargs} did not raise")
+    return cases
+
+
+def base_messages():
+    """Messages of the Optimizer base class, keyed by situation."""
+    messages = {}
+    w = torch.zeros(2, requires_grad=True)
+    b = torch.zeros(3, requires_grad=True)
+
+    def capture(key, body):
+        try:
+            body()
+        except ValueError as error:
+            messages[key] = str(error)
+            return
+        sys.exit(f"{key} did not raise")
+
+    capture("empty", lambda: torch.optim.SGD([]))
+    capture("duplicate", lambda: torch.optim.SGD([w]).add_param_group({"params": [w]}))
+    capture("non_leaf", lambda: torch.optim.SGD([w * 2]))
+    one_group = torch.optim.SGD([w, b]).state_dict()
+    two_groups = torch.optim.SGD([w])
+    two_groups.add_param_group({"params": [b]})
+    capture("group_count", lambda: two_groups.load_state_dict(one_group))
+    other = torch.optim.SGD([w])
+    other.add_param_group({"params": [b, torch.zeros(1, requires_grad=True)]})
+    capture("group_size", lambda: two_groups.load_state_dict(other.state_dict()))
+    return messages
+
+
+def contract():
+    """The issue's contract snippet, run in PyTorch."""
+    w = torch.tensor([[0.5, -1.5], [2.0, 0.25]], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.1, -0.1], dtype=torch.float64, requires_grad=True)
+    w.grad = torch.tensor([[0.1, -0.2], [0.3, 0.05]], dtype=torch.float64)
+    b.grad = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    opt = torch.optim.Adam([w], lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01,
+                           amsgrad=True, maximize=False, foreach=False)
+    opt.add_param_group({"params": [b]})
+    opt.param_groups[1]["lr"] = 0.05
+    opt.step()
+    return {
+        "w": plain(w),
+        "b": plain(b),
+        "state": [{k: plain(v) for k, v in opt.state[p].items()} for p in (w, b)],
+        "param_groups": [hyperparameters(g) for g in opt.state_dict()["param_groups"]],
+    }
+
+
+def main():
+    check_version()
+    torch.set_num_threads(1)
+    meta = {
+        "generator": "scripts/gen_optim_fixtures.py",
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "steps": STEPS,
+    }
+    os.makedirs(OUT_DIR, exist_ok=True)
+    for index, (name, configs) in enumerate(CONFIGS.items()):
+        cls = CLASSES[name]
+        defaults = {k: plain(v) for k, v in cls([torch.zeros(1, requires_grad=True)]).defaults.items()
+                    if k not in IMPLEMENTATION_KEYS}
+        entries = [run_config(cls, c, seed=1000 * (index + 1) + j) for j, c in enumerate(configs)]
+        doc = {"meta": meta, "optimizer": name, "defaults": defaults, "configs": entries}
+        path = os.path.join(OUT_DIR, f"{name.lower()}.json")
+        with open(path, "w") as f:
+            json.dump(doc, f, separators=(",", ":"), allow_nan=False)
+            f.write("\n")
+        print(f"wrote {os.path.relpath(path)} ({len(entries)} configurations)")
+    doc = {"meta": meta, "invalid_arguments": invalid_cases(), "base_messages": base_messages(),
+           "contract": contract()}
+    path = os.path.join(OUT_DIR, "misc.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1, allow_nan=False)
+        f.write("\n")
+    print(f"wrote {os.path.relpath(path)}")
+
+
+if __name__ == "__main__":
+    main()
