@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Times PyTorch's optimizer step on the cases `descent bench optimizers` runs.
+
+For each case it measures every implementation PyTorch has on the CPU: the per-tensor
+for-loop (`foreach=False`, PyTorch's CPU default), the multi-tensor `foreach=True`, and the
+`fused=True` kernels where the optimizer has one. Output is JSON on stdout:
+
+  {"torch": "2.13.0+cpu", "threads": 2, "results": [
+     {"optimizer": "adam", "params": 50000000, "layout": "single", "dtype": "float32",
+      "impl": "fused", "median_ms": 41.2, "samples": 15}, ...]}
+
+Usage: python3 scripts/bench_torch.py --optimizers adam,sgd --sizes 1000000,10000000 \
+         --layout single --dtype float32 --threads 2 --repeats 15
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+# Constructor kwargs matching the Swift benchmark's configuration for each optimizer.
+CONFIGS = {
+    "sgd": (torch.optim.SGD, dict(lr=1e-3, momentum=0.9)),
+    "sgd-plain": (torch.optim.SGD, dict(lr=1e-3)),
+    "rmsprop": (torch.optim.RMSprop, dict(lr=1e-2)),
+    "adam": (torch.optim.Adam, dict(lr=1e-3)),
+    "adamw": (torch.optim.AdamW, dict(lr=1e-3)),
+    "adagrad": (torch.optim.Adagrad, dict(lr=1e-2)),
+    "adadelta": (torch.optim.Adadelta, dict(lr=1.0)),
+    "adamax": (torch.optim.Adamax, dict(lr=2e-3)),
+    "nadam": (torch.optim.NAdam, dict(lr=2e-3)),
+    "radam": (torch.optim.RAdam, dict(lr=1e-3)),
+}
+
+
+def make_params(total, layout, dtype, per_tensor):
+    gen = torch.Generator().manual_seed(0)
+    if layout == "single":
+        shapes = [total]
+    else:
+        shapes = [per_tensor] * max(1, total // per_tensor)
+    params = []
+    for n in shapes:
+        p = torch.randn(n, generator=gen, dtype=dtype).requires_grad_()
+        p.grad = torch.randn(n, generator=gen, dtype=dtype) * 1e-3
+        params.append(p)
+    return params
+
+
+def time_case(name, impl, params, repeats, warmup):
+    cls, kwargs = CONFIGS[name]
+    kwargs = dict(kwargs)
+    if impl == "forloop":
+        kwargs["foreach"] = False
+    elif impl == "foreach":
+        kwargs["foreach"] = True
+    elif impl == "fused":
+        kwargs["fused"] = True
+    try:
+        opt = cls(params, **kwargs)
+        for _ in range(warmup):
+            opt.step()
+    except (RuntimeError, TypeError, ValueError) as error:  # no such implementation
+        return None, str(error).splitlines()[0]
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        opt.step()
+        samples.append((time.perf_counter() - start) * 1e3)
+    return samples, None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--optimizers", default="sgd,rmsprop,adam,adamw")
+    ap.add_argument("--sizes", default="1000000,10000000,50000000")
+    ap.add_argument("--layout", default="single", choices=["single", "many"])
+    ap.add_argument("--per-tensor", type=int, default=1000)
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--impls", default="forloop,foreach,fused")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    dtype = getattr(torch, args.dtype)
+    results = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        params = make_params(size, args.layout, dtype, args.per_tensor)
+        for name in args.optimizers.split(","):
+            for impl in args.impls.split(","):
+                fresh = [p.detach().clone().requires_grad_() for p in params]
+                for f, p in zip(fresh, params):
+                    f.grad = p.grad.clone()
+                samples, error = time_case(name, impl, fresh, args.repeats, args.warmup)
+                row = dict(optimizer=name, params=size, layout=args.layout, dtype=args.dtype,
+                           impl=impl, threads=args.threads)
+                if samples is None:
+                    row["unsupported"] = error
+                else:
+                    row["median_ms"] = statistics.median(samples)
+                    row["samples"] = len(samples)
+                results.append(row)
+                print(f"{name:9s} {size:>10d} {args.layout:6s} {impl:8s} "
+                      + (f"{row['median_ms']:9.3f} ms" if samples else "unsupported"),
+                      file=sys.stderr)
+                del fresh
+        del params
+    json.dump(dict(torch=torch.__version__, threads=args.threads, results=results), sys.stdout,
+              indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
