@@ -1,0 +1,229 @@
+import Descent
+import DescentOptim
+import Foundation
+
+/// A JSON value as written by scripts/gen_optim_fixtures.py.
+enum JSONValue: Decodable, Sendable {
+  case number(Double)
+  case bool(Bool)
+  case string(String)
+  case array([JSONValue])
+  case object([String: JSONValue])
+  case null
+
+  init(from decoder: Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if c.decodeNil() {
+      self = .null
+    } else if let b = try? c.decode(Bool.self) {
+      self = .bool(b)
+    } else if let d = try? c.decode(Double.self) {
+      self = .number(d)
+    } else if let s = try? c.decode(String.self) {
+      self = .string(s)
+    } else if let a = try? c.decode([JSONValue].self) {
+      self = .array(a)
+    } else {
+      self = .object(try c.decode([String: JSONValue].self))
+    }
+  }
+
+  var number: Double? {
+    switch self {
+    case .number(let d): d
+    // Non-finite numbers travel as strings ("nan", "inf", "-inf").
+    case .string(let s): Double(s)
+    default: nil
+    }
+  }
+  var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+  var doubles: [Double]? {
+    if case .array(let a) = self { a.compactMap(\.number) } else { nil }
+  }
+
+  /// The hyperparameter this JSON value stands for.
+  var hyperValue: HyperValue {
+    switch self {
+    case .bool(let b): .bool(b)
+    case .array: .numbers(doubles!)
+    case .string(let s): .string(s)
+    default: .number(number!)
+    }
+  }
+}
+
+struct ParamSpec: Decodable, Sendable {
+  let shape: [Int]
+  let dtype: String
+  var dType: DType { dtype == "float32" ? .float32 : .float64 }
+}
+
+struct GroupSpec: Decodable, Sendable {
+  let params: [Int]
+  let options: [String: JSONValue]
+}
+
+struct StepRecord: Decodable, Sendable {
+  let grads: [[Double]?]
+  let params: [[Double]]
+  let state: [[String: JSONValue]]
+}
+
+struct TrajectoryConfig: Decodable, Sendable {
+  let name: String
+  let kwargs: [String: JSONValue]
+  let groups: [GroupSpec]
+  let params: [ParamSpec]
+  let initial: [[Double]]
+  let steps: [StepRecord]
+  let final_param_groups: [[String: JSONValue]]
+}
+
+struct OptimizerFixture: Decodable, Sendable {
+  let optimizer: String
+  let defaults: [String: JSONValue]
+  let configs: [TrajectoryConfig]
+}
+
+struct InvalidCase: Decodable, Sendable {
+  let optimizer: String
+  let kwargs: [String: JSONValue]
+  let message: String
+}
+
+struct ContractRecord: Decodable, Sendable {
+  let w: [Double]
+  let b: [Double]
+  let state: [[String: JSONValue]]
+  let param_groups: [[String: JSONValue]]
+}
+
+struct MiscFixture: Decodable, Sendable {
+  let invalid_arguments: [InvalidCase]
+  let base_messages: [String: String]
+  let contract: ContractRecord
+}
+
+enum Fixtures {
+  static func load<T: Decodable>(_ name: String, as: T.Type) -> T {
+    guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")
+    else { fatalError("fixture \(name).json is missing; run scripts/gen_optim_fixtures.py") }
+    do {
+      return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+    } catch {
+      fatalError("fixture \(name).json does not decode: \(error)")
+    }
+  }
+
+  static let optimizerNames = ["SGD", "RMSprop", "Adam", "AdamW"]
+  static let optimizers: [String: OptimizerFixture] = Dictionary(
+    uniqueKeysWithValues: optimizerNames.map { ($0, load($0.lowercased(), as: OptimizerFixture.self)) })
+  static let misc = load("misc", as: MiscFixture.self)
+
+  static func config(_ optimizer: String, _ name: String) -> TrajectoryConfig {
+    optimizers[optimizer]!.configs.first { $0.name == name }!
+  }
+}
+
+/// Builds an optimizer from PyTorch keyword arguments, through the Swift initialiser's
+/// labels. With no keyword arguments it uses the Swift defaults, so the `defaults`
+/// configurations check them against PyTorch's.
+func makeOptimizer(
+  _ name: String, _ params: [Tensor], _ kwargs: [String: JSONValue],
+  implementation: OptimizerImplementation = .default
+) throws -> Optimizer {
+  func number(_ key: String, _ standard: Double) -> Double { kwargs[key]?.number ?? standard }
+  func flag(_ key: String) -> Bool { kwargs[key]?.bool ?? false }
+  func betas() -> (Double, Double) {
+    guard let b = kwargs["betas"]?.doubles else { return (0.9, 0.999) }
+    return (b[0], b[1])
+  }
+  if kwargs.isEmpty {
+    switch name {
+    case "SGD": return try SGD(params, implementation: implementation)
+    case "RMSprop": return try RMSprop(params, implementation: implementation)
+    case "Adam": return try Adam(params, implementation: implementation)
+    case "AdamW": return try AdamW(params, implementation: implementation)
+    default: fatalError("unknown optimizer \(name)")
+    }
+  }
+  switch name {
+  case "SGD":
+    return try SGD(
+      params, lr: number("lr", 1e-3), momentum: number("momentum", 0),
+      dampening: number("dampening", 0), weightDecay: number("weight_decay", 0),
+      nesterov: flag("nesterov"), maximize: flag("maximize"), implementation: implementation)
+  case "RMSprop":
+    return try RMSprop(
+      params, lr: number("lr", 1e-2), alpha: number("alpha", 0.99), eps: number("eps", 1e-8),
+      weightDecay: number("weight_decay", 0), momentum: number("momentum", 0),
+      centered: flag("centered"), maximize: flag("maximize"), implementation: implementation)
+  case "Adam":
+    return try Adam(
+      params, lr: number("lr", 1e-3), betas: betas(), eps: number("eps", 1e-8),
+      weightDecay: number("weight_decay", 0), amsgrad: flag("amsgrad"),
+      maximize: flag("maximize"), decoupledWeightDecay: flag("decoupled_weight_decay"),
+      implementation: implementation)
+  case "AdamW":
+    return try AdamW(
+      params, lr: number("lr", 1e-3), betas: betas(), eps: number("eps", 1e-8),
+      weightDecay: number("weight_decay", 1e-2), amsgrad: flag("amsgrad"),
+      maximize: flag("maximize"), implementation: implementation)
+  default:
+    fatalError("unknown optimizer \(name)")
+  }
+}
+
+/// The parameters of a configuration, at their initial values, and an optimizer over them
+/// with the configuration's groups.
+func makeSetup(
+  _ optimizer: String, _ config: TrajectoryConfig, implementation: OptimizerImplementation
+) throws -> (params: [Tensor], optimizer: Optimizer) {
+  let params = zip(config.params, config.initial).map { spec, values in
+    Tensor(values, shape: spec.shape, dtype: spec.dType, requiresGrad: true)
+  }
+  let first = config.groups[0].params.map { params[$0] }
+  let opt = try makeOptimizer(optimizer, first, config.kwargs, implementation: implementation)
+  for group in config.groups.dropFirst() {
+    try opt.addParamGroup(
+      ParamGroup(group.params.map { params[$0] }, group.options.mapValues(\.hyperValue)))
+  }
+  return (params, opt)
+}
+
+/// Sets each parameter's gradient from a recorded step (`nil` where PyTorch had none).
+func feedGradients(_ step: StepRecord, to params: [Tensor]) {
+  for (param, grad) in zip(params, step.grads) {
+    param.grad = grad.map { Tensor($0, shape: param.shape, dtype: param.dtype) }
+  }
+}
+
+/// The worst element of a comparison against PyTorch: the one with the largest
+/// |actual - expected| / allowed, where allowed = max(rtol·|expected|, atol).
+struct Discrepancy: CustomStringConvertible {
+  var ratio = 0.0
+  var index = -1
+  var actual = 0.0
+  var expected = 0.0
+  var passes: Bool { ratio <= 1 }
+  var description: String {
+    "element \(index): \(actual) vs PyTorch's \(expected), \(ratio)× the tolerance"
+  }
+}
+
+func worstDiscrepancy(_ a: [Double], _ b: [Double], rtol: Double, atol: Double) -> Discrepancy {
+  precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
+  var worst = Discrepancy()
+  for (i, (x, y)) in zip(a, b).enumerated() {
+    let ratio = Swift.abs(x - y) / Swift.max(rtol * Swift.abs(y), atol)
+    if !(ratio <= worst.ratio) {  // NaN counts as worst
+      worst = Discrepancy(ratio: ratio, index: i, actual: x, expected: y)
+    }
+  }
+  return worst
+}
+
+/// Largest magnitude in `values` (0 when empty).
+func maxMagnitude(_ values: [Double]) -> Double { values.reduce(0) { Swift.max($0, Swift.abs($1)) } }
+
+func values(_ t: Tensor) -> [Double] { t.asArray(Double.self) }

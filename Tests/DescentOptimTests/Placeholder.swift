@@ -1,4 +1,0 @@
-import Testing
-@testable import DescentOptim
-
-@Test func placeholderOptim() { #expect(Bool(true)) }
