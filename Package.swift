@@ -76,6 +76,7 @@ let package = Package(
     .testTarget(
       name: "DescentDataTests",
       dependencies: ["Descent", "DescentData"],
+      resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
   ]
