@@ -29,6 +29,9 @@ extension Tensor {
   }
 
   /// Asks a non-leaf tensor to keep its `.grad` after backward (`retain_grad()`).
+  ///
+  /// Like PyTorch, the retained gradient accumulates across backward passes. On a leaf
+  /// this does nothing (leaves always keep their gradient).
   public func retainGrad() {
     precondition(requiresGrad, "can't retain_grad on Tensor that has requires_grad=False")
     if gradFn != nil { retainsGradStorage = true }
@@ -52,49 +55,91 @@ extension Tensor {
   ///     Without it a second backward through the same nodes stops with PyTorch's error.
   ///
   /// The graph is ordered iteratively, so chains of any length work.
+  ///
+  /// Departure from PyTorch: a backward pass without `retainGraph` frees every node it ran
+  /// through. PyTorch frees only the saved tensors, so it lets a second pass run through
+  /// nodes that save none (such as an addition); Descent stops there too.
   public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) {
     precondition(
       requiresGrad,
       "element 0 of tensors does not require grad and does not have a grad_fn")
-    let seed: Tensor
-    if let gradient {
-      precondition(
-        gradient.shape == shape,
-        "backward: Mismatch in shape: grad_output[0] has a shape of \(gradient.shape) and output[0] has a shape of \(shape).")
-      seed = gradient.to(dtype: dtype)
-    } else {
-      precondition(count == 1, "grad can be implicitly created only for scalar outputs")
-      seed = Tensor.ones(shape, dtype: dtype)
+    let seed = AutogradEngine.seed(for: self, gradient: gradient, index: 0)
+    withNoGrad {
+      _ = AutogradEngine.run(roots: [(self, seed)], retainGraph: retainGraph, capturing: nil)
     }
-    withNoGrad { runBackward(seed: seed, retainGraph: retainGraph) }
   }
 
-  private func runBackward(seed: Tensor, retainGraph: Bool) {
-    // Reverse topological order by iterative post-order DFS over tensors.
+  /// Adds `incoming` into `.grad`, allocating a fresh contiguous buffer the first time so
+  /// that `.grad` never aliases another tensor.
+  func accumulateGrad(_ incoming: Tensor) {
+    if let grad {
+      grad.addInPlace(incoming)
+    } else {
+      grad = incoming.to(dtype: dtype).contiguousCopy()
+    }
+  }
+}
+
+/// The reverse-mode engine shared by ``Tensor/backward(gradient:retainGraph:)`` and
+/// ``Autograd/grad(_:inputs:gradOutputs:retainGraph:allowUnused:)``.
+enum AutogradEngine {
+  /// The gradient that starts a backward pass from `output`: the given one (checked against
+  /// the output's shape) or, for a single-element output, one.
+  static func seed(for output: Tensor, gradient: Tensor?, index: Int) -> Tensor {
+    if let gradient {
+      precondition(
+        gradient.shape == output.shape,
+        "backward: Mismatch in shape: grad_output[\(index)] has a shape of \(gradient.shape) and output[\(index)] has a shape of \(output.shape)."
+      )
+      return gradient.detach().to(dtype: output.dtype)
+    }
+    precondition(output.count == 1, "grad can be implicitly created only for scalar outputs")
+    return Tensor.ones(output.shape, dtype: output.dtype)
+  }
+
+  /// Runs the graph behind `roots` backwards.
+  ///
+  /// With `capturing == nil` leaves accumulate into `.grad` (and so do non-leaves that
+  /// retain their gradient). Otherwise nothing accumulates: the total gradient reaching
+  /// each captured tensor is returned, keyed by its identity (`torch.autograd.grad`).
+  static func run(
+    roots: [(Tensor, Tensor)], retainGraph: Bool, capturing: Set<ObjectIdentifier>?
+  ) -> [ObjectIdentifier: Tensor] {
+    // Reverse topological order by iterative post-order DFS over tensors: no recursion, so
+    // a graph of any depth works.
     var order: [Tensor] = []
     var visited = Set<ObjectIdentifier>()
-    var stack: [(Tensor, Int)] = [(self, 0)]
-    visited.insert(ObjectIdentifier(self))
-    while let (tensor, next) = stack.popLast() {
-      let inputs = tensor.gradFn?.inputs ?? []
-      if next < inputs.count {
-        stack.append((tensor, next + 1))
-        let input = inputs[next]
-        if input.requiresGrad && visited.insert(ObjectIdentifier(input)).inserted {
-          stack.append((input, 0))
+    var stack: [(Tensor, Int)] = []
+    for (root, _) in roots where visited.insert(ObjectIdentifier(root)).inserted {
+      stack.append((root, 0))
+      while let (tensor, next) = stack.popLast() {
+        let inputs = tensor.gradFn?.inputs ?? []
+        if next < inputs.count {
+          stack.append((tensor, next + 1))
+          let input = inputs[next]
+          if input.requiresGrad && visited.insert(ObjectIdentifier(input)).inserted {
+            stack.append((input, 0))
+          }
+        } else {
+          order.append(tensor)
         }
-      } else {
-        order.append(tensor)
       }
     }
-    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+    var grads: [ObjectIdentifier: Tensor] = [:]
+    for (root, seed) in roots {
+      let key = ObjectIdentifier(root)
+      grads[key] = grads[key].map { $0 + seed } ?? seed
+    }
+    var captured: [ObjectIdentifier: Tensor] = [:]
     for tensor in order.reversed() {
-      guard let grad = grads.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
-      guard let node = tensor.gradFn else {
+      let key = ObjectIdentifier(tensor)
+      guard let grad = grads.removeValue(forKey: key) else { continue }
+      if let capturing {
+        if capturing.contains(key) { captured[key] = grad }
+      } else if tensor.gradFn == nil || tensor.retainsGradStorage {
         tensor.accumulateGrad(grad)
-        continue
       }
-      if tensor.retainsGradStorage { tensor.accumulateGrad(grad) }
+      guard let node = tensor.gradFn else { continue }
       guard let function = node.backwardFunction else {
         preconditionFailure(
           "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."
@@ -102,29 +147,82 @@ extension Tensor {
       }
       let inputGrads = function(grad)
       if !retainGraph { node.backwardFunction = nil }
+      precondition(
+        inputGrads.count == node.inputs.count,
+        "function \(node.name) returned an incorrect number of gradients (expected \(node.inputs.count), got \(inputGrads.count))"
+      )
       for (input, inputGrad) in zip(node.inputs, inputGrads) {
         guard input.requiresGrad, let inputGrad else { continue }
         precondition(
           inputGrad.shape == input.shape,
-          "\(node.name): returned a gradient of shape \(inputGrad.shape) for an input of shape \(input.shape)"
+          "Function \(node.name) returned an invalid gradient - got \(inputGrad.shape) but expected shape compatible with \(input.shape)"
         )
-        let key = ObjectIdentifier(input)
-        if let existing = grads[key] {
-          grads[key] = existing + inputGrad
+        let inputKey = ObjectIdentifier(input)
+        if let existing = grads[inputKey] {
+          grads[inputKey] = existing + inputGrad
         } else {
-          grads[key] = inputGrad
+          grads[inputKey] = inputGrad
         }
       }
     }
+    return captured
+  }
+}
+
+/// Functional autograd entry points (`torch.autograd`).
+public enum Autograd {
+  /// The gradients of `outputs` with respect to `inputs`, returned instead of accumulated
+  /// into `.grad` (`torch.autograd.grad`).
+  ///
+  /// - Parameters:
+  ///   - outputs: tensors to differentiate; each must require grad.
+  ///   - inputs: tensors (leaves or not) to differentiate with respect to.
+  ///   - gradOutputs: one gradient per output (`grad_outputs`); `nil` entries, or a `nil`
+  ///     list, mean "ones", which is allowed only for single-element outputs.
+  ///   - retainGraph: keep the graph for another pass (`retain_graph`, default `false`).
+  ///   - allowUnused: return `nil` for an input that the outputs don't depend on instead of
+  ///     stopping (`allow_unused`, default `false`).
+  /// - Returns: one gradient per input, in order. Results are computed without recording,
+  ///   as with `create_graph=False` (higher-order gradients are not supported).
+  public static func grad(
+    _ outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
+    retainGraph: Bool = false, allowUnused: Bool = false
+  ) -> [Tensor?] {
+    precondition(
+      gradOutputs == nil || gradOutputs!.count == outputs.count,
+      "grad requires one grad_output per output: got \(gradOutputs!.count) grad_outputs and \(outputs.count) outputs"
+    )
+    for (i, input) in inputs.enumerated() {
+      precondition(input.requiresGrad, "One of the differentiated Tensors (input \(i)) does not require grad")
+    }
+    var roots: [(Tensor, Tensor)] = []
+    for (i, output) in outputs.enumerated() {
+      precondition(
+        output.requiresGrad,
+        "element \(i) of tensors does not require grad and does not have a grad_fn")
+      roots.append((output, AutogradEngine.seed(for: output, gradient: gradOutputs?[i], index: i)))
+    }
+    let keys = Set(inputs.map(ObjectIdentifier.init))
+    let captured = withNoGrad {
+      AutogradEngine.run(roots: roots, retainGraph: retainGraph, capturing: keys)
+    }
+    return inputs.enumerated().map { i, input in
+      let g = captured[ObjectIdentifier(input)]
+      precondition(
+        g != nil || allowUnused,
+        "One of the differentiated Tensors (input \(i)) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior."
+      )
+      return g.map { $0.to(dtype: input.dtype).contiguousCopy() }
+    }
   }
 
-  /// Adds `incoming` into `.grad`, allocating a fresh contiguous buffer the first time so
-  /// that `.grad` never aliases another tensor.
-  private func accumulateGrad(_ incoming: Tensor) {
-    if let grad {
-      grad.addInPlace(incoming)
-    } else {
-      grad = incoming.to(dtype: dtype).contiguousCopy()
-    }
+  /// `grad` of a single output.
+  public static func grad(
+    _ output: Tensor, inputs: [Tensor], gradOutput: Tensor? = nil, retainGraph: Bool = false,
+    allowUnused: Bool = false
+  ) -> [Tensor?] {
+    grad(
+      [output], inputs: inputs, gradOutputs: [gradOutput], retainGraph: retainGraph,
+      allowUnused: allowUnused)
   }
 }

@@ -1,0 +1,159 @@
+import RealModule
+
+// Ops that neural-network layers and losses are built from (`torch.nn.functional`), each
+// with its own kernel and PyTorch's backward formula.
+
+extension Tensor {
+  /// Runs `rowKernel(src, dst, n)` over every row of `n` elements along `dim`, after moving
+  /// `dim` last; returns a contiguous result in this tensor's shape.
+  private func alongRows(
+    dim d: Int, op: String,
+    _ rowKernel: (UnsafePointer<Double>?, UnsafePointer<Float>?, UnsafeMutableRawPointer, Int) -> Void
+  ) -> Tensor {
+    precondition(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
+    var order = Array(0..<rank)
+    order.remove(at: d)
+    order.append(d)
+    let moved = permuteRaw(order).contiguousCopyIfNeeded()
+    let out = Tensor(uninitializedShape: moved.shape, dtype: dtype)
+    let n = shape[d]
+    let rows = n == 0 ? 0 : count / n
+    let byteSize = dtype.byteSize
+    let isFloat = dtype == .float32
+    withExtendedLifetime((moved, out)) {
+      let dst = out.storage.base
+      parallelChunks(rows, grain: Swift.max(1, Threads.grainSize / Swift.max(n, 1))) { range in
+        for r in range {
+          let rowOut = dst + r * n * byteSize
+          if isFloat {
+            rowKernel(nil, UnsafePointer(moved.pointer(Float.self) + r * n), rowOut, n)
+          } else {
+            rowKernel(UnsafePointer(moved.pointer(Double.self) + r * n), nil, rowOut, n)
+          }
+        }
+      }
+    }
+    if d == rank - 1 { return out }
+    var inverse = [Int](repeating: 0, count: rank)
+    for (i, o) in order.enumerated() { inverse[o] = i }
+    return out.permuteRaw(inverse).contiguousCopy()
+  }
+
+  /// `exp(x) / sum(exp(x))` along `dim` (`torch.softmax`), computed as PyTorch's CPU kernel
+  /// does: subtract the row maximum, exponentiate, multiply by the reciprocal of the sum.
+  ///
+  /// Backward: `y * (g - sum(g * y, dim))`.
+  public func softmax(dim: Int) -> Tensor {
+    let d = normalizeDim(dim, rank: rank, op: "softmax")
+    if rank == 0 { return reshape([1]).softmax(dim: 0).reshape([]) }
+    let out = alongRows(dim: d, op: "softmax") { pd, pf, dst, n in
+      if let pf { softmaxRow(pf, dst.assumingMemoryBound(to: Float.self), n) }
+      if let pd { softmaxRow(pd, dst.assumingMemoryBound(to: Double.self), n) }
+    }
+    let y = out.detach()
+    return out.recording("SoftmaxBackward0", [self]) { g in
+      [y * (g - (g * y).sum(dim: d, keepDim: true))]
+    }
+  }
+
+  /// `x - log(sum(exp(x)))` along `dim` (`torch.log_softmax`), computed as PyTorch's CPU
+  /// kernel does: `x - max - log(sum(exp(x - max)))`.
+  ///
+  /// Backward: `g - exp(y) * sum(g, dim)`.
+  public func logSoftmax(dim: Int) -> Tensor {
+    let d = normalizeDim(dim, rank: rank, op: "log_softmax")
+    if rank == 0 { return reshape([1]).logSoftmax(dim: 0).reshape([]) }
+    let out = alongRows(dim: d, op: "log_softmax") { pd, pf, dst, n in
+      if let pf { logSoftmaxRow(pf, dst.assumingMemoryBound(to: Float.self), n) }
+      if let pd { logSoftmaxRow(pd, dst.assumingMemoryBound(to: Double.self), n) }
+    }
+    let y = out.detach()
+    return out.recording("LogSoftmaxBackward0", [self]) { g in
+      [g - y.exp() * g.sum(dim: d, keepDim: true)]
+    }
+  }
+
+  /// Rows of `weight` picked by the `int64` tensor `indices` (`torch.nn.functional.embedding`):
+  /// the result has shape `indices.shape + [weight.shape[1]]`.
+  ///
+  /// The gradient of `weight` adds each output row's gradient into the row it came from;
+  /// the row `paddingIdx` (if given; negative counts from the end) gets no gradient, as in
+  /// PyTorch.
+  public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
+    precondition(
+      indices.dtype == .int64,
+      "embedding(): Expected tensor for argument #1 'indices' to have scalar type Long; but got \(indices.dtype) instead"
+    )
+    precondition(weight.rank == 2, "embedding(): 'weight' must be 2-D, got shape \(weight.shape)")
+    precondition(
+      weight.dtype.isFloatingPoint, "embedding(): expected a floating point weight, got \(weight.dtype)")
+    let rows = weight.shape[0]
+    let width = weight.shape[1]
+    var padding: Int? = nil
+    if let paddingIdx {
+      precondition(
+        paddingIdx >= -rows && paddingIdx < rows, "Padding_idx must be within num_embeddings")
+      padding = paddingIdx < 0 ? paddingIdx + rows : paddingIdx
+    }
+    let idx = indices.asArray(Int.self)
+    for v in idx {
+      precondition(
+        v >= 0 && v < rows, "embedding(): index \(v) is out of range for a weight with \(rows) rows")
+    }
+    let source = weight.contiguousCopyIfNeeded()
+    let out = Tensor(uninitializedShape: indices.shape + [width], dtype: weight.dtype)
+    let bytes = width * weight.dtype.byteSize
+    withExtendedLifetime((source, out)) {
+      let src = source.storage.base + source.offset * weight.dtype.byteSize
+      let dst = out.storage.base
+      for (i, row) in idx.enumerated() {
+        (dst + i * bytes).copyMemory(from: src + row * bytes, byteCount: bytes)
+      }
+    }
+    let dtype = weight.dtype
+    return out.recording("EmbeddingBackward0", [weight]) { g in
+      let grad = Tensor(zeroedShape: [rows, width], dtype: dtype)
+      let gc = g.to(dtype: dtype).contiguousCopyIfNeeded()
+      func accumulate<T: TensorScalar>(_: T.Type) {
+        let pg = gc.pointer(T.self)
+        let pw = grad.pointer(T.self)
+        for (i, row) in idx.enumerated() where row != padding {
+          let from = pg + i * width
+          let to = pw + row * width
+          for c in 0..<width { to[c] += from[c] }
+        }
+      }
+      withExtendedLifetime(gc) {
+        if dtype == .float32 { accumulate(Float.self) } else { accumulate(Double.self) }
+      }
+      return [grad]
+    }
+  }
+}
+
+@inline(__always)
+private func softmaxRow<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+  guard n > 0 else { return }
+  var m = x[0]
+  for i in 1..<n where x[i] > m || x[i].isNaN { m = x[i] }
+  var sum: T = 0
+  for i in 0..<n {
+    let e = T.exp(x[i] - m)
+    y[i] = e
+    sum += e
+  }
+  let scale = 1 / sum
+  for i in 0..<n { y[i] *= scale }
+}
+
+@inline(__always)
+private func logSoftmaxRow<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+  guard n > 0 else { return }
+  var m = x[0]
+  for i in 1..<n where x[i] > m || x[i].isNaN { m = x[i] }
+  // An all -inf row: PyTorch's result is NaN there too (x - max is NaN).
+  var sum: T = 0
+  for i in 0..<n { sum += T.exp(x[i] - m) }
+  let logSum = T.log(sum)
+  for i in 0..<n { y[i] = x[i] - m - logSum }
+}

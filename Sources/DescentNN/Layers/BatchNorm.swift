@@ -1,0 +1,111 @@
+import Descent
+
+/// Batch normalisation over a 2-D `[N, C]` or 3-D `[N, C, L]` input (`torch.nn.BatchNorm1d`):
+///
+/// `y = (x - mean) / √(var + eps) · weight + bias`, per channel `C`.
+///
+/// In training mode (or without running statistics) `mean` and `var` are the batch's
+/// (biased variance), and the running statistics are updated as
+/// `running = (1 - momentum) · running + momentum · batch`, with the *unbiased* batch
+/// variance for `runningVar`, as in PyTorch. In evaluation mode the running statistics are
+/// used. The buffers carry PyTorch's state-dict names: `running_mean`, `running_var`,
+/// `num_batches_tracked`.
+public final class BatchNorm1d: Module {
+  /// Number of channels `C`.
+  public let numFeatures: Int
+  /// Added to the variance for stability. Default 1e-5.
+  public let eps: Double
+  /// Weight of the new batch in the running statistics (default 0.1); `nil` means a
+  /// cumulative moving average (`1 / numBatchesTracked`).
+  public let momentum: Double?
+  /// Per-channel scale (initially ones), or `nil` without `affine`.
+  public let weight: Tensor?
+  /// Per-channel shift (initially zeros), or `nil` without `affine`.
+  public let bias: Tensor?
+  /// Running mean buffer (initially zeros), or `nil` without `trackRunningStats`.
+  public let runningMean: Tensor?
+  /// Running variance buffer (initially ones), or `nil` without `trackRunningStats`.
+  public let runningVar: Tensor?
+  /// Number of training batches seen, an `int64` scalar buffer.
+  public let numBatchesTracked: Tensor?
+
+  /// - Parameters:
+  ///   - numFeatures: number of channels `C`.
+  ///   - eps: default 1e-5.
+  ///   - momentum: default 0.1; `nil` for a cumulative average.
+  ///   - affine: learn `weight` and `bias`. Default `true`.
+  ///   - trackRunningStats: keep running statistics for evaluation. Default `true`.
+  ///   - dtype: dtype of the parameters and running statistics. Default `.float32`.
+  public init(
+    _ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+    trackRunningStats: Bool = true, dtype: DType = .float32
+  ) {
+    self.numFeatures = numFeatures
+    self.eps = eps
+    self.momentum = momentum
+    weight = affine ? Tensor.ones([numFeatures], dtype: dtype) : nil
+    bias = affine ? Tensor.zeros([numFeatures], dtype: dtype) : nil
+    runningMean = trackRunningStats ? Tensor.zeros([numFeatures], dtype: dtype) : nil
+    runningVar = trackRunningStats ? Tensor.ones([numFeatures], dtype: dtype) : nil
+    numBatchesTracked = trackRunningStats ? Tensor([0], shape: []) : nil
+    super.init()
+    if let weight { registerParameter("weight", weight) }
+    if let bias { registerParameter("bias", bias) }
+    if let runningMean { registerBuffer("running_mean", runningMean) }
+    if let runningVar { registerBuffer("running_var", runningVar) }
+    if let numBatchesTracked { registerBuffer("num_batches_tracked", numBatchesTracked) }
+  }
+
+  /// Resets the running statistics to zeros, ones and a count of 0.
+  public func resetRunningStats() {
+    withNoGrad {
+      runningMean?.fill(0)
+      runningVar?.fill(1)
+      numBatchesTracked?.fill(0)
+    }
+  }
+
+  public override func forward(_ input: Tensor) -> Tensor {
+    precondition(
+      input.rank == 2 || input.rank == 3, "BatchNorm1d: expected 2D or 3D input (got \(input.rank)D input)")
+    precondition(
+      input.shape[1] == numFeatures,
+      "BatchNorm1d: running_mean should contain \(input.shape[1]) elements not \(numFeatures) (input shape \(input.shape))"
+    )
+    let useBatchStats = isTraining || runningMean == nil
+    var factor = momentum ?? 0
+    if isTraining, let numBatchesTracked {
+      let seen = numBatchesTracked.item(Int.self) + 1
+      withNoGrad { numBatchesTracked.copyInPlace(from: Tensor([seen], shape: [])) }
+      factor = momentum ?? 1 / Double(seen)
+    }
+    let dims = input.rank == 2 ? [0] : [0, 2]
+    let channelShape = input.rank == 2 ? [numFeatures] : [numFeatures, 1]
+    let perChannel = dims.reduce(1) { $0 * input.shape[$1] }
+    let mean: Tensor
+    let variance: Tensor
+    if useBatchStats {
+      precondition(
+        perChannel > 1,
+        "Expected more than 1 value per channel when training, got input size \(input.shape)")
+      mean = input.mean(dims: dims)
+      variance = input.variance(dims: dims, correction: 0)
+      if isTraining, let runningMean, let runningVar {
+        withNoGrad {
+          let unbiased = variance * (Double(perChannel) / Double(perChannel - 1))
+          runningMean.copyInPlace(from: mean * factor + runningMean * (1 - factor))
+          runningVar.copyInPlace(from: unbiased * factor + runningVar * (1 - factor))
+        }
+      }
+    } else {
+      mean = runningMean!
+      variance = runningVar!
+    }
+    // PyTorch's CPU kernel folds everything into y = x · alpha + beta per channel.
+    var alpha = (variance + eps).rsqrt()
+    if let weight { alpha = alpha * weight }
+    var beta = -(mean * alpha)
+    if let bias { beta = bias - mean * alpha }
+    return input * alpha.reshape(channelShape) + beta.reshape(channelShape)
+  }
+}

@@ -1,0 +1,257 @@
+import Descent
+
+// Class-index targets are `int64` tensors (`Tensor([Int])`, or `[Int]` through the
+// convenience overloads), holding class numbers in `0..<C` or `ignoreIndex`.
+
+/// The class-index target flattened to one index per row of a `[M, C]` view of `input`,
+/// checked against the class count.
+private func indexRows(
+  _ input: Tensor, _ target: Tensor, ignoreIndex: Int, op: String
+) -> (rows: Tensor, indices: [Int], classes: Int) {
+  precondition(input.rank >= 1, "\(op): input must have at least one dimension, got shape \(input.shape)")
+  precondition(
+    target.dtype == .int64,
+    "\(op): expected scalar type Long for the class-index target but found \(target.dtype); pass an int64 tensor (Tensor([Int])) or [Int]"
+  )
+  let classDim = input.rank == 1 ? 0 : 1
+  let classes = input.shape[classDim]
+  var expectedTarget = input.shape
+  expectedTarget.remove(at: classDim)
+  precondition(
+    target.shape == expectedTarget,
+    "\(op): expected target of shape \(expectedTarget) for input of shape \(input.shape), got \(target.shape)"
+  )
+  let indices = target.asArray(Int.self)
+  for t in indices where t != ignoreIndex {
+    precondition(t >= 0 && t < classes, "\(op): Target \(t) is out of bounds.")
+  }
+  var rows = input
+  if input.rank == 1 {
+    rows = input.unsqueeze(0)
+  } else if input.rank > 2 {
+    var order = Array(0..<input.rank)
+    order.remove(at: 1)
+    order.append(1)
+    rows = input.permute(order).reshape([-1, classes])
+  }
+  return (rows, indices, classes)
+}
+
+private func weightShape(_ weight: Tensor, classes: Int, op: String) {
+  precondition(
+    weight.rank == 1 && weight.count == classes,
+    "\(op): weight tensor should be defined either for all \(classes) classes or no classes but got weight tensor of shape: \(weight.shape)"
+  )
+  precondition(!weight.requiresGrad, "\(op): the derivative for 'weight' is not implemented.")
+}
+
+/// Negative log likelihood of class-index targets (`torch.nn.functional.nll_loss`):
+/// `ℓᵢ = -weight[tᵢ] · input[i, tᵢ]`, and 0 where `tᵢ == ignoreIndex`.
+///
+/// - Parameters:
+///   - input: log-probabilities of shape `[C]`, `[N, C]` or `[N, C, d₁, …]`.
+///   - target: `int64` class indices of shape `[]`, `[N]` or `[N, d₁, …]`.
+///   - weight: per-class weights of shape `[C]`, or `nil` for ones.
+///   - ignoreIndex: a target value that contributes nothing (default -100).
+///   - reduction: ``Reduction/mean`` (default) divides the sum by the total weight of the
+///     non-ignored targets `Σ weight[tᵢ]`, as PyTorch does; NaN when that is zero (every
+///     target ignored, or an empty batch).
+public func nllLoss(
+  _ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+  reduction: Reduction = .mean
+) -> Tensor {
+  let (rows, indices, classes) = indexRows(input, target, ignoreIndex: ignoreIndex, op: "nll_loss")
+  if let weight { weightShape(weight, classes: classes, op: "nll_loss") }
+  let classWeights = weight?.asArray(Double.self)
+  let kept = indices.map { $0 != ignoreIndex }
+  let safe = Tensor(indices.map { $0 == ignoreIndex ? 0 : $0 }, shape: [indices.count, 1])
+  let sampleWeights = zip(indices, kept).map { t, keep in keep ? classWeights?[t] ?? 1 : 0 }
+  // As PyTorch's decomposition: weight the log-probabilities, gather, negate, mask.
+  var picked = rows.gather(dim: 1, index: safe).reshape([indices.count])
+  if classWeights != nil {
+    picked = picked * Tensor(sampleWeights, dtype: input.dtype)
+  }
+  let keepMask = Tensor(kept)
+  let losses = Tensor.where(keepMask, -picked, 0)
+  switch reduction {
+  case .none:
+    return losses.reshape(target.shape)
+  case .sum:
+    return losses.sum()
+  case .mean:
+    let totalWeight = Tensor(sampleWeights, dtype: input.dtype).sum()
+    return losses.sum() / totalWeight
+  }
+}
+
+/// `nllLoss` with class indices given as `[Int]` (one per sample).
+public func nllLoss(
+  _ input: Tensor, _ target: [Int], weight: Tensor? = nil, ignoreIndex: Int = -100,
+  reduction: Reduction = .mean
+) -> Tensor {
+  nllLoss(input, Tensor(target), weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+}
+
+/// Cross entropy between logits and targets (`torch.nn.functional.cross_entropy`):
+/// `logSoftmax` over the class dim followed by the negative log likelihood.
+///
+/// `input` holds unnormalised logits of shape `[C]`, `[N, C]` or `[N, C, d₁, …]` (class
+/// dim 1, or 0 without a batch). As in PyTorch, the target kind follows its shape:
+///
+/// - **Class indices** (`int64`, the input's shape without the class dim):
+///   `ℓᵢ = -weight[tᵢ] · log pᵢ[tᵢ]`, 0 for `tᵢ == ignoreIndex`. ``Reduction/mean``
+///   divides by the total weight of the kept targets (NaN if it is zero). With label
+///   smoothing `ε`, PyTorch's formula:
+///   `(1 - ε) · nll + ε / C · smooth`, where `smoothᵢ = -Σ_c weight[c] · log pᵢ[c]`
+///   (0 for ignored targets), summed, or for the mean divided by the same total weight.
+/// - **Class probabilities** (floating, the input's shape): `ℓᵢ = -Σ_c weight[c] ·
+///   yᵢ[c] · log pᵢ[c]` with `y` smoothed to `y (1 - ε) + ε / C`; ``Reduction/mean``
+///   divides by the number of samples (not the weights), NaN for an empty batch.
+///   `ignoreIndex` must stay negative (PyTorch errors otherwise).
+///
+/// - Parameters:
+///   - weight: per-class weights `[C]`, or `nil`.
+///   - ignoreIndex: default -100.
+///   - reduction: default ``Reduction/mean``.
+///   - labelSmoothing: `ε` in `[0, 1]`, default 0.
+public func crossEntropy(
+  _ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+  reduction: Reduction = .mean, labelSmoothing: Double = 0
+) -> Tensor {
+  precondition(
+    labelSmoothing >= 0 && labelSmoothing <= 1,
+    "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
+  precondition(input.rank >= 1, "cross_entropy: input must have at least one dimension")
+  let classDim = input.rank == 1 ? 0 : 1
+  let classes = input.shape[classDim]
+  if let weight { weightShape(weight, classes: classes, op: "cross_entropy") }
+  let logProbs = input.logSoftmax(dim: classDim)
+  var weightView: Tensor? = nil
+  if let weight {
+    var shape = [Int](repeating: 1, count: input.rank)
+    shape[classDim] = classes
+    weightView = weight.reshape(shape)
+  }
+
+  if target.shape == input.shape {
+    precondition(
+      target.dtype.isFloatingPoint,
+      "cross_entropy: Expected floating point type for target with class probabilities, got \(target.dtype)")
+    precondition(ignoreIndex < 0, "cross_entropy: ignore_index is not supported for floating point target")
+    let smoothed =
+      labelSmoothing > 0 ? target * (1 - labelSmoothing) + labelSmoothing / Double(classes) : target
+    var product = logProbs * smoothed
+    if let weightView { product = product * weightView }
+    switch reduction {
+    case .none:
+      return -product.sum(dim: classDim)
+    case .sum:
+      return -product.sum()
+    case .mean:
+      let samples = classes == 0 ? 0 : input.count / classes
+      if input.count == 0 { return -product.sum() * Double.nan }
+      return -product.sum() / Double(samples)
+    }
+  }
+
+  let nll = nllLoss(logProbs, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+  guard labelSmoothing > 0 else { return nll }
+  let indices = target.asArray(Int.self)
+  let ignored = Tensor(indices.map { $0 == ignoreIndex }, shape: target.shape)
+  var smooth = weightView.map { -(logProbs * $0).sum(dim: classDim) } ?? -logProbs.sum(dim: classDim)
+  smooth = Tensor.where(ignored, 0, smooth)
+  let reduced: Tensor
+  switch reduction {
+  case .none:
+    reduced = smooth
+  case .sum:
+    reduced = smooth.sum()
+  case .mean:
+    let kept = indices.filter { $0 != ignoreIndex }
+    if let weight {
+      let w = weight.asArray(Double.self)
+      reduced = smooth.sum() / Tensor(kept.map { w[$0] }, dtype: weight.dtype).sum()
+    } else {
+      reduced = smooth.sum() / Tensor(scalar: Double(kept.count), dtype: input.dtype)
+    }
+  }
+  return nll * (1 - labelSmoothing) + reduced * (labelSmoothing / Double(classes))
+}
+
+/// `crossEntropy` with class indices given as `[Int]` (one per sample).
+public func crossEntropy(
+  _ input: Tensor, _ target: [Int], weight: Tensor? = nil, ignoreIndex: Int = -100,
+  reduction: Reduction = .mean, labelSmoothing: Double = 0
+) -> Tensor {
+  crossEntropy(
+    input, Tensor(target), weight: weight, ignoreIndex: ignoreIndex, reduction: reduction,
+    labelSmoothing: labelSmoothing)
+}
+
+/// `torch.nn.CrossEntropyLoss`: see
+/// ``crossEntropy(_:_:weight:ignoreIndex:reduction:labelSmoothing:)``. `weight` is a buffer.
+public final class CrossEntropyLoss: Loss {
+  /// Per-class weights `[C]`, or `nil`.
+  public let weight: Tensor?
+  /// A class-index target value that is skipped. Default -100.
+  public let ignoreIndex: Int
+  /// Label smoothing `ε`. Default 0.
+  public let labelSmoothing: Double
+
+  /// A cross-entropy loss without label smoothing.
+  public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean) {
+    self.weight = weight
+    self.ignoreIndex = ignoreIndex
+    labelSmoothing = 0
+    super.init(reduction: reduction)
+    if let weight { registerBuffer("weight", weight) }
+  }
+
+  /// A cross-entropy loss with label smoothing.
+  ///
+  /// - Throws: ``NNError`` unless `0 <= labelSmoothing <= 1`.
+  public init(
+    weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean, labelSmoothing: Double
+  ) throws {
+    guard labelSmoothing >= 0 && labelSmoothing <= 1 else {
+      throw NNError("label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
+    }
+    self.weight = weight
+    self.ignoreIndex = ignoreIndex
+    self.labelSmoothing = labelSmoothing
+    super.init(reduction: reduction)
+    if let weight { registerBuffer("weight", weight) }
+  }
+
+  public override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
+    crossEntropy(
+      input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction,
+      labelSmoothing: labelSmoothing)
+  }
+
+  /// The loss against class indices given as `[Int]`.
+  public func callAsFunction(_ input: Tensor, _ target: [Int]) -> Tensor { forward(input, Tensor(target)) }
+}
+
+/// `torch.nn.NLLLoss`: see ``nllLoss(_:_:weight:ignoreIndex:reduction:)``. `weight` is a
+/// buffer.
+public final class NLLLoss: Loss {
+  /// Per-class weights `[C]`, or `nil`.
+  public let weight: Tensor?
+  /// A target value that is skipped. Default -100.
+  public let ignoreIndex: Int
+
+  public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean) {
+    self.weight = weight
+    self.ignoreIndex = ignoreIndex
+    super.init(reduction: reduction)
+    if let weight { registerBuffer("weight", weight) }
+  }
+
+  public override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
+    nllLoss(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+  }
+
+  /// The loss against class indices given as `[Int]`.
+  public func callAsFunction(_ input: Tensor, _ target: [Int]) -> Tensor { forward(input, Tensor(target)) }
+}

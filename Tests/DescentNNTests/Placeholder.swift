@@ -1,4 +1,0 @@
-import Testing
-@testable import DescentNN
-
-@Test func placeholderNN() { #expect(Bool(true)) }
