@@ -2,26 +2,31 @@ import Descent
 import DescentOptim
 import Testing
 
-/// The contract, verbatim, checked against the same snippet run in PyTorch.
+/// The contract, verbatim (whitespace included, hence the formatter exemption).
+/// It returns what the checks below need.
+// swift-format-ignore
+func runContractSnippet() throws -> (values: [Double], w: Tensor, b: Tensor, saved: OptimizerStateDict) {
+let w = Tensor([0.5, -1.5, 2.0, 0.25], shape: [2, 2], dtype: .float64, requiresGrad: true)
+let b = Tensor([0.1, -0.1], shape: [2], dtype: .float64, requiresGrad: true)
+w.grad = Tensor([0.1, -0.2, 0.3, 0.05], shape: [2, 2], dtype: .float64)
+b.grad = Tensor([1.0, -2.0], shape: [2], dtype: .float64)
+let optimizer = try Adam([w], lr: 0.01, betas: (0.9, 0.99), eps: 1e-8, weightDecay: 0.01, amsgrad: true, maximize: false)
+try optimizer.addParamGroup(ParamGroup([b]))   // second group, filled from the defaults
+optimizer.paramGroups[1].lr = 0.05             // per-group hyperparameter
+try optimizer.step()                           // updates w and b in place
+let values: [Double] = w.asArray(Double.self)
+let saved = optimizer.stateDict()              // snapshot
+try optimizer.loadStateDict(saved)
+optimizer.zeroGrad()                           // grads become nil
+// likewise: try SGD(params, lr:momentum:dampening:weightDecay:nesterov:maximize:),
+//           try RMSprop(params, lr:alpha:eps:weightDecay:momentum:centered:maximize:),
+//           try AdamW(params, lr:betas:eps:weightDecay:amsgrad:maximize:)
+return (values, w, b, saved)
+}
+
 @Test("the contract snippet compiles unchanged and matches PyTorch")
 func contractSnippet() throws {
-  let w = Tensor([0.5, -1.5, 2.0, 0.25], shape: [2, 2], dtype: .float64, requiresGrad: true)
-  let b = Tensor([0.1, -0.1], shape: [2], dtype: .float64, requiresGrad: true)
-  w.grad = Tensor([0.1, -0.2, 0.3, 0.05], shape: [2, 2], dtype: .float64)
-  b.grad = Tensor([1.0, -2.0], shape: [2], dtype: .float64)
-  let optimizer = try Adam(
-    [w], lr: 0.01, betas: (0.9, 0.99), eps: 1e-8, weightDecay: 0.01, amsgrad: true, maximize: false)
-  try optimizer.addParamGroup(ParamGroup([b]))  // second group, filled from the defaults
-  optimizer.paramGroups[1].lr = 0.05  // per-group hyperparameter
-  try optimizer.step()  // updates w and b in place
-  let values: [Double] = w.asArray(Double.self)
-  let saved = optimizer.stateDict()  // snapshot
-  try optimizer.loadStateDict(saved)
-  optimizer.zeroGrad()  // grads become nil
-  // likewise: try SGD(params, lr:momentum:dampening:weightDecay:nesterov:maximize:),
-  //           try RMSprop(params, lr:alpha:eps:weightDecay:momentum:centered:maximize:),
-  //           try AdamW(params, lr:betas:eps:weightDecay:amsgrad:maximize:)
-
+  let (values, w, b, saved) = try runContractSnippet()
   let expected = Fixtures.misc.contract
   #expect(worstDiscrepancy(values, expected.w, rtol: 1e-12, atol: 0).passes)
   #expect(worstDiscrepancy(b.asArray(Double.self), expected.b, rtol: 1e-12, atol: 0).passes)

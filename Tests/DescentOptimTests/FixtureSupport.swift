@@ -207,7 +207,7 @@ struct Discrepancy: CustomStringConvertible {
   var expected = 0.0
   var passes: Bool { ratio <= 1 }
   var description: String {
-    "element \(index): \(actual) vs PyTorch's \(expected), \(ratio)× the tolerance"
+    "element \(index): \(actual) vs the reference \(expected), \(ratio)× the tolerance"
   }
 }
 
