@@ -493,16 +493,22 @@ for nl in ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 gains["leaky_relu_0.2"] = nn.init.calculate_gain("leaky_relu", 0.2)
 gains["leaky_relu_sqrt5"] = nn.init.calculate_gain("leaky_relu", math.sqrt(5))
 fans = {}
-for shape in [(3, 4), (5, 2, 3, 3), (7, 1)]:
+for shape in [(3, 4), (5, 2, 3, 3), (7, 1), (200, 300)]:
     fi, fo = nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
     fans["x".join(map(str, shape))] = [fi, fo]
-# Bounds that PyTorch's own initialisers use, from its code (not sampled values).
-linear = nn.Linear(7, 5)
-fan_in, _ = nn.init._calculate_fan_in_and_fan_out(linear.weight)
+# Bounds and standard deviations that PyTorch's own initialisers use for a [200, 300]
+# weight, from its code paths (not from sampled values: Descent's random streams differ).
+w = torch.empty(200, 300)
+fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
 bounds = {
-    "linear_7x5_weight": math.sqrt(3.0) * nn.init.calculate_gain("leaky_relu", math.sqrt(5)) / math.sqrt(fan_in),
-    "linear_7x5_bias": 1 / math.sqrt(fan_in),
-    "kaiming_uniform_relu_fan_out_6x10": math.sqrt(3.0) * nn.init.calculate_gain("relu") / math.sqrt(6),
-    "xavier_uniform_gain2_6x10": 2 * math.sqrt(6.0 / (6 + 10)),
+    "linear_weight_bound": math.sqrt(3.0) * nn.init.calculate_gain("leaky_relu", math.sqrt(5)) / math.sqrt(fan_in),
+    "linear_bias_bound": 1 / math.sqrt(fan_in),
+    "kaiming_uniform_relu_fan_out_bound": math.sqrt(3.0)
+    * nn.init.calculate_gain("relu")
+    / math.sqrt(nn.init._calculate_correct_fan(w, "fan_out")),
+    "kaiming_normal_leaky0.2_fan_in_std": nn.init.calculate_gain("leaky_relu", 0.2)
+    / math.sqrt(nn.init._calculate_correct_fan(w, "fan_in")),
+    "xavier_uniform_gain2_bound": 2 * math.sqrt(6.0 / (fan_in + fan_out)),
+    "xavier_normal_gain0.5_std": 0.5 * math.sqrt(2.0 / (fan_in + fan_out)),
 }
 write("nn_layers.json", {"layers": layers, "batch_norm": bn_cases, "gains": gains, "fans": fans, "bounds": bounds})

@@ -1,5 +1,10 @@
 import Descent
 
+/// The clamp of BCE's gradient denominator. PyTorch's kernel declares it as a `float`, so
+/// float64 gradients are clamped at `Float(1e-12)` too (giving -1.000000004e12, not -1e12,
+/// at an input of 0 with a target of 1).
+private let bceEpsilon = Double(Float(1e-12))
+
 private func checkNoGrad(_ tensor: Tensor?, _ what: String, _ op: String) {
   precondition(
     !(tensor?.requiresGrad ?? false), "\(op): the derivative for '\(what)' is not implemented.")
@@ -23,7 +28,7 @@ private func checkBroadcasts(_ tensor: Tensor?, to shape: [Int], _ what: String,
 ///
 /// computed as PyTorch does: `(target - 1) · max(log1p(-input), -100) -
 /// target · max(log(input), -100)`, so inputs of exactly 0 or 1 give finite losses. The
-/// gradient is PyTorch's `(input - target) / max((1 - input) · input, 1e-12) · weight`.
+/// gradient is PyTorch's `(input - target) / max((1 - input) · input, ε) · weight`, `ε = Float(1e-12)`.
 ///
 /// - Parameters:
 ///   - input: probabilities in `[0, 1]` (stops otherwise, as PyTorch errors).
@@ -53,7 +58,7 @@ public func binaryCrossEntropy(
     return t.count > 2 ? loss * t[2] : loss
   } backward: { g, t, _ in
     let (x, y) = (t[0], t[1])
-    var gx = g * (x - y) / Tensor.maximum((1 - x) * x, 1e-12)
+    var gx = g * (x - y) / Tensor.maximum((1 - x) * x, bceEpsilon)
     if t.count > 2 { gx = gx * t[2] }
     var gy: Tensor? = nil
     if targetNeedsGrad {
