@@ -60,6 +60,8 @@ struct AdamKernel {
   func fused<T: TensorScalar>(count n: Int, _ x: Buffers<T>, _ s: StepScalars) {
     let decoupled = decoupledWeightDecay && weightDecay != 0
     let coupled = !decoupledWeightDecay && weightDecay != 0
+    // Negating by a multiplication with ±1 is exact, so it matches PyTorch's `-grad`.
+    let sign: T = maximize ? -1 : 1
     let shrink = T(1 - lr * weightDecay)
     let wd = T(weightDecay)
     let w1 = T(1 - beta1)
@@ -69,28 +71,39 @@ struct AdamKernel {
     let bc2Sqrt = T(s.biasCorrection2Sqrt)
     let e = T(eps)
     let negStepSize = T(-s.stepSize)
-    let maximize = maximize
     let p = x.param
     let g = x.grad
     let m = x.expAvg
     let v = x.expAvgSq
     let vMax = x.maxExpAvgSq
+    // The flags are passed as literals below, so each loop is compiled without branches
+    // and vectorises.
+    @inline(__always) func element(_ i: Int, amsgrad: Bool, decoupled: Bool, coupled: Bool) {
+      var theta = p[i]
+      if decoupled { theta = theta * shrink }
+      var d = sign * g[i]
+      if coupled { d = d + wd * theta }
+      let mean = lerp(m[i], d, weight: w1, weightIsSmall: small)
+      m[i] = mean
+      var sq = v[i] * b2 + oneMinusB2 * d * d
+      v[i] = sq
+      if amsgrad {
+        sq = nanPropagatingMax(vMax![i], sq)
+        vMax![i] = sq
+      }
+      let denom = sq.squareRoot() / bc2Sqrt + e
+      p[i] = theta + negStepSize * mean / denom
+    }
     parallelChunks(n) { range in
-      for i in range {
-        var theta = p[i]
-        if decoupled { theta = theta * shrink }
-        var d = maximize ? -g[i] : g[i]
-        if coupled { d = d + wd * theta }
-        let mean = lerp(m[i], d, weight: w1, weightIsSmall: small)
-        m[i] = mean
-        var sq = v[i] * b2 + oneMinusB2 * d * d
-        v[i] = sq
-        if let vMax {
-          sq = nanPropagatingMax(vMax[i], sq)
-          vMax[i] = sq
-        }
-        let denom = sq.squareRoot() / bc2Sqrt + e
-        p[i] = theta + negStepSize * mean / denom
+      switch (vMax != nil, decoupled, coupled) {
+      case (false, false, false):
+        for i in range { element(i, amsgrad: false, decoupled: false, coupled: false) }
+      case (false, true, _): for i in range { element(i, amsgrad: false, decoupled: true, coupled: false) }
+      case (false, _, true): for i in range { element(i, amsgrad: false, decoupled: false, coupled: true) }
+      case (true, false, false):
+        for i in range { element(i, amsgrad: true, decoupled: false, coupled: false) }
+      case (true, true, _): for i in range { element(i, amsgrad: true, decoupled: true, coupled: false) }
+      case (true, _, true): for i in range { element(i, amsgrad: true, decoupled: false, coupled: true) }
       }
     }
   }
@@ -118,16 +131,22 @@ struct AdamKernel {
     let m = x.expAvg
     let v = x.expAvgSq
     let vMax = x.maxExpAvgSq
+    @inline(__always) func element(_ i: Int, amsgrad: Bool, coupled: Bool) {
+      let d = coupled ? signT * g[i] + wd * p[i] : signT * g[i]
+      var sq = v[i] + oneMinusB2 * d * d
+      v[i] = sq
+      if amsgrad {
+        sq = nanPropagatingMax(vMax![i], sq)
+        vMax![i] = sq
+      }
+      p[i] = p[i] + negStepSize * m[i] / (sq.squareRoot() / bc2Sqrt + e)
+    }
     parallelChunks(n) { range in
-      for i in range {
-        let d = coupled ? signT * g[i] + wd * p[i] : signT * g[i]
-        var sq = v[i] + oneMinusB2 * d * d
-        v[i] = sq
-        if let vMax {
-          sq = nanPropagatingMax(vMax[i], sq)
-          vMax[i] = sq
-        }
-        p[i] = p[i] + negStepSize * m[i] / (sq.squareRoot() / bc2Sqrt + e)
+      switch (vMax != nil, coupled) {
+      case (false, false): for i in range { element(i, amsgrad: false, coupled: false) }
+      case (false, true): for i in range { element(i, amsgrad: false, coupled: true) }
+      case (true, false): for i in range { element(i, amsgrad: true, coupled: false) }
+      case (true, true): for i in range { element(i, amsgrad: true, coupled: true) }
       }
     }
   }

@@ -43,6 +43,8 @@ struct RMSpropKernel {
   /// `a = sqrt(v + (-ḡ)·ḡ)` or `sqrt(v)`, `a = a + eps`,
   /// `b = b·μ + d/a`, `θ = θ + (-lr)·b` with momentum, else `θ = θ + ((-lr)·d)/a`.
   func fused<T: TensorScalar>(count n: Int, _ x: Buffers<T>) {
+    // Negating by a multiplication with ±1 is exact, so it matches PyTorch's `-grad`.
+    let sign: T = maximize ? -1 : 1
     let wd = T(weightDecay)
     let hasDecay = weightDecay != 0
     let a = T(alpha)
@@ -51,34 +53,42 @@ struct RMSpropKernel {
     let e = T(eps)
     let mu = T(momentum)
     let negLR = T(-lr)
-    let maximize = maximize
     let p = x.param
     let g = x.grad
     let v = x.squareAvg
     let ga = x.gradAvg
     let b = x.buffer
+    // The flags are passed as literals below, so each loop is compiled without branches
+    // and vectorises.
+    @inline(__always) func element(_ i: Int, centered: Bool, momentum: Bool) {
+      let theta = p[i]
+      let grad = sign * g[i]
+      let d = hasDecay ? grad + wd * theta : grad
+      let sq = v[i] * a + oneMinusAlpha * d * d
+      v[i] = sq
+      var avg: T
+      if centered {
+        let mean = lerp(ga![i], d, weight: oneMinusAlpha, weightIsSmall: small)
+        ga![i] = mean
+        avg = (sq + -1 * mean * mean).squareRoot()
+      } else {
+        avg = sq.squareRoot()
+      }
+      avg = avg + e
+      if momentum {
+        let buf = b![i] * mu + 1 * d / avg
+        b![i] = buf
+        p[i] = theta + negLR * buf
+      } else {
+        p[i] = theta + negLR * d / avg
+      }
+    }
     parallelChunks(n) { range in
-      for i in range {
-        var d = maximize ? -g[i] : g[i]
-        if hasDecay { d = d + wd * p[i] }
-        let sq = v[i] * a + oneMinusAlpha * d * d
-        v[i] = sq
-        var avg: T
-        if let ga {
-          let mean = lerp(ga[i], d, weight: oneMinusAlpha, weightIsSmall: small)
-          ga[i] = mean
-          avg = (sq + -1 * mean * mean).squareRoot()
-        } else {
-          avg = sq.squareRoot()
-        }
-        avg = avg + e
-        if let b {
-          let buf = b[i] * mu + 1 * d / avg
-          b[i] = buf
-          p[i] = p[i] + negLR * buf
-        } else {
-          p[i] = p[i] + negLR * d / avg
-        }
+      switch (ga != nil, b != nil) {
+      case (false, false): for i in range { element(i, centered: false, momentum: false) }
+      case (false, true): for i in range { element(i, centered: false, momentum: true) }
+      case (true, false): for i in range { element(i, centered: true, momentum: false) }
+      case (true, true): for i in range { element(i, centered: true, momentum: true) }
       }
     }
   }
@@ -106,18 +116,24 @@ struct RMSpropKernel {
     let v = x.squareAvg
     let ga = x.gradAvg
     let b = x.buffer
+    @inline(__always) func element(_ i: Int, centered: Bool, momentum: Bool) {
+      let d = hasDecay ? signT * g[i] + wd * p[i] : signT * g[i]
+      let sq = v[i] + oneMinusAlpha * d * d
+      v[i] = sq
+      let variance = centered ? sq - ga![i] * ga![i] : sq
+      let avg = variance.squareRoot() + e
+      if momentum {
+        b![i] = b![i] + d / avg
+      } else {
+        p[i] = p[i] + negLR * d / avg
+      }
+    }
     parallelChunks(n) { range in
-      for i in range {
-        let d = hasDecay ? signT * g[i] + wd * p[i] : signT * g[i]
-        let sq = v[i] + oneMinusAlpha * d * d
-        v[i] = sq
-        let variance = ga.map { sq - $0[i] * $0[i] } ?? sq
-        let avg = variance.squareRoot() + e
-        if let b {
-          b[i] = b[i] + d / avg
-        } else {
-          p[i] = p[i] + negLR * d / avg
-        }
+      switch (ga != nil, b != nil) {
+      case (false, false): for i in range { element(i, centered: false, momentum: false) }
+      case (false, true): for i in range { element(i, centered: false, momentum: true) }
+      case (true, false): for i in range { element(i, centered: true, momentum: false) }
+      case (true, true): for i in range { element(i, centered: true, momentum: true) }
       }
     }
     if let b { T.axpy(n, T(-lr), UnsafePointer(b), 1, p, 1) }

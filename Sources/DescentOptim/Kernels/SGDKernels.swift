@@ -37,29 +37,33 @@ struct SGDKernel {
     count n: Int, param p: UnsafeMutablePointer<T>, grad g: UnsafePointer<T>,
     buffer b: UnsafeMutablePointer<T>?, firstStep: Bool
   ) {
+    // Negating by a multiplication with ±1 is exact, so it matches PyTorch's `-grad`.
+    let sign: T = maximize ? -1 : 1
     let wd = T(weightDecay)
     let hasDecay = weightDecay != 0
     let mu = T(momentum)
     let undamped = T(1 - dampening)
     let negLR = T(-lr)
-    let maximize = maximize
-    let nesterov = nesterov
+    // The flags are passed as literals below, so each loop is compiled without branches
+    // and vectorises.
+    @inline(__always) func element(_ i: Int, first: Bool, nesterov: Bool, momentum: Bool) {
+      let grad = sign * g[i]
+      let theta = p[i]
+      var d = hasDecay ? grad + wd * theta : grad
+      if momentum {
+        let buf = first ? d : b![i] * mu + undamped * d
+        b![i] = buf
+        d = nesterov ? d + mu * buf : buf
+      }
+      p[i] = theta + negLR * d
+    }
     parallelChunks(n) { range in
-      if let b {
-        for i in range {
-          var d = maximize ? -g[i] : g[i]
-          if hasDecay { d = d + wd * p[i] }
-          let buf = firstStep ? d : b[i] * mu + undamped * d
-          b[i] = buf
-          d = nesterov ? d + mu * buf : buf
-          p[i] = p[i] + negLR * d
-        }
-      } else {
-        for i in range {
-          var d = maximize ? -g[i] : g[i]
-          if hasDecay { d = d + wd * p[i] }
-          p[i] = p[i] + negLR * d
-        }
+      switch (b != nil, firstStep, nesterov) {
+      case (false, _, _): for i in range { element(i, first: false, nesterov: false, momentum: false) }
+      case (true, true, false): for i in range { element(i, first: true, nesterov: false, momentum: true) }
+      case (true, true, true): for i in range { element(i, first: true, nesterov: true, momentum: true) }
+      case (true, false, false): for i in range { element(i, first: false, nesterov: false, momentum: true) }
+      case (true, false, true): for i in range { element(i, first: false, nesterov: true, momentum: true) }
       }
     }
   }
