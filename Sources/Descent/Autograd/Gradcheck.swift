@@ -59,16 +59,19 @@ public func gradcheck(
     let n = x.count
     for o in outputIndices.indices { numerical[o][k] = [] }
     for j in 0..<n {
+      // Outputs are read out right away: a view of an input would otherwise see the
+      // next perturbation.
+      func evaluate(at value: Double) -> [[Double]] {
+        x.setElementRaw(value, at: j)
+        let outputs = withNoGrad { function(inputs) }
+        return outputIndices.map { outputs[$0].asArray(Double.self) }
+      }
       let original = x.element(at: j)
-      x.setElementRaw(original + eps, at: j)
-      let plus = withNoGrad { function(inputs) }
-      x.setElementRaw(original - eps, at: j)
-      let minus = withNoGrad { function(inputs) }
+      let plus = evaluate(at: original + eps)
+      let minus = evaluate(at: original - eps)
       x.setElementRaw(original, at: j)
-      for (o, index) in outputIndices.enumerated() {
-        let p = plus[index].asArray(Double.self)
-        let m = minus[index].asArray(Double.self)
-        numerical[o][k].append(contentsOf: zip(p, m).map { ($0 - $1) / (2 * eps) })
+      for o in outputIndices.indices {
+        numerical[o][k].append(contentsOf: zip(plus[o], minus[o]).map { ($0 - $1) / (2 * eps) })
       }
     }
   }
