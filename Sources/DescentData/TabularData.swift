@@ -101,7 +101,7 @@ public struct TabularData {
   {
     guard testFraction > 0 && testFraction < 1 else {
       throw DataError.invalidArgument(
-        "test_size=\(testFraction) should be either positive and smaller than the number of samples \(count) or a float in the (0, 1) range"
+        "The 'test_size' parameter of train_test_split must be a float in the range (0.0, 1.0), an int in the range [1, inf) or None. Got \(testFraction) instead."
       )
     }
     let testCount = Int((testFraction * Double(count)).rounded(.up))

@@ -21,30 +21,57 @@ public struct WorkerInfo: @unchecked Sendable {
 /// (`torch.utils.data.get_worker_info()`). Available inside `workerInit`, inside the
 /// dataset's subscript and inside ``IterableDataset/makeDataIterator()``.
 public func getWorkerInfo() -> WorkerInfo? {
-  (Thread.current.threadDictionary[workerInfoKey] as? WorkerInfoBox)?.info
+  guard let raw = pthread_getspecific(workerInfoKey) else { return nil }
+  return Unmanaged<WorkerInfoBox>.fromOpaque(raw).takeUnretainedValue().info
 }
 
-private let workerInfoKey = "DescentData.WorkerInfo"
+// A pthread key rather than Thread.threadDictionary: the worker sets and clears its entry
+// itself, so nothing is left for thread-exit destructors to release.
+private let workerInfoKey: pthread_key_t = {
+  var key = pthread_key_t()
+  pthread_key_create(&key, nil)
+  return key
+}()
 
 private final class WorkerInfoBox {
   let info: WorkerInfo
   init(_ info: WorkerInfo) { self.info = info }
 }
 
-/// Starts a loader worker: a Foundation thread that knows its ``WorkerInfo``.
+/// Starts a loader worker: a detached POSIX thread that knows its ``WorkerInfo`` while
+/// `body` runs.
+///
+/// Plain pthreads rather than Foundation's `Thread`: a `Thread` object is released by a
+/// thread-exit destructor, which crashed under the Swift Testing runner on Linux; here
+/// nothing of ours outlives `body`.
 func startWorkerThread(info: WorkerInfo, body: @escaping () -> Void) {
-  let box = UncheckedBox((info, body))
-  let thread = Thread {
-    let (info, body) = box.value
-    Thread.current.threadDictionary[workerInfoKey] = WorkerInfoBox(info)
-    body()
-  }
-  thread.name = "DescentData worker \(info.id)"
-  thread.start()
+  let start = Unmanaged.passRetained(WorkerStart(info: info, body: body)).toOpaque()
+  var thread = pthread_t()
+  let status = pthread_create(
+    &thread, nil,
+    { raw in
+      let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
+      start.run()
+      return nil
+    }, start)
+  precondition(status == 0, "DataLoader: cannot start worker thread \(info.id) (pthread_create: \(status))")
+  pthread_detach(thread)
 }
 
-/// Carries a value to another thread that will be its only user.
-struct UncheckedBox<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
+private final class WorkerStart {
+  let info: WorkerInfo
+  let body: () -> Void
+
+  init(info: WorkerInfo, body: @escaping () -> Void) {
+    self.info = info
+    self.body = body
+  }
+
+  func run() {
+    let box = Unmanaged.passRetained(WorkerInfoBox(info))
+    pthread_setspecific(workerInfoKey, box.toOpaque())
+    body()
+    pthread_setspecific(workerInfoKey, nil)
+    box.release()
+  }
 }

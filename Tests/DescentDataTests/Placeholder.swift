@@ -1,4 +1,0 @@
-import Testing
-@testable import DescentData
-
-@Test func placeholderData() { #expect(Bool(true)) }
