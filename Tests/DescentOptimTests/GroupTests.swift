@@ -55,3 +55,27 @@ struct GroupTests {
     #expect(Set(group.hyperparameters.keys) == Set(optimizer.defaults.keys))
   }
 }
+
+@Suite("Programming errors")
+struct ProgrammingErrorTests {
+  @Test("reading a hyperparameter that the group does not have stops with its name")
+  func missingHyperparameter() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let optimizer = try! SGD([Tensor.zeros([1], requiresGrad: true)])
+      _ = optimizer.paramGroups[0].betas
+    }
+    let stderr = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+    #expect(stderr.contains("param group has no hyperparameter 'betas'"), "\(stderr)")
+  }
+
+  @Test("reading a hyperparameter of another kind stops with both kinds")
+  func wrongKind() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      var group = ParamGroup([Tensor.zeros([1], requiresGrad: true)])
+      group["lr"] = true
+      _ = group.lr
+    }
+    let stderr = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+    #expect(stderr.contains("hyperparameter 'lr' is a flag, expected a number"), "\(stderr)")
+  }
+}
