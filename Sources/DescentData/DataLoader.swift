@@ -68,7 +68,7 @@ import Descent
 /// The dataset's subscript runs on the worker threads, concurrently, so it must be safe for
 /// concurrent reads. Each batch is built by one worker and then handed to the consumer; no
 /// two threads touch it at once. The index order is drawn on the consumer's thread, so
-/// ``Generator`` use is the same with 0 or N workers.
+/// `Generator` use is the same with 0 or N workers.
 ///
 /// Departures from PyTorch: workers are threads, not processes (no pickling, shared memory);
 /// `persistent_workers`, `multiprocessing_context`, `in_order` and `pin_memory_device` are

@@ -9,10 +9,10 @@ import Descent
 ///   time, as PyTorch does).
 /// - `numSamples` defaults to `n`; it must be positive.
 /// - `generator`: where the randomness comes from. When `nil`, every epoch first draws a seed
-///   from the default generator (``manualSeed(_:)`` makes that reproducible) and uses a fresh
+///   from the default generator (`manualSeed(_:)` makes that reproducible) and uses a fresh
 ///   generator seeded with it, as PyTorch does.
 ///
-/// Streams differ from PyTorch's (see ``Generator``); the distribution and the structure of
+/// Streams differ from PyTorch's (see `Generator`); the distribution and the structure of
 /// the draws are PyTorch's.
 public struct RandomSampler: Sampler {
   /// Size of the dataset sampled from.

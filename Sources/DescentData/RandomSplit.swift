@@ -8,7 +8,7 @@ import Descent
 /// As in PyTorch, integer lengths that add up to exactly 1 (such as `[1, 0]`) are read as
 /// fractions. A negative length throws (PyTorch would build a strange subset).
 ///
-/// The permutation comes from Descent's ``Generator``, whose stream differs from PyTorch's
+/// The permutation comes from Descent's `Generator`, whose stream differs from PyTorch's
 /// Mersenne Twister, so the same seed picks different samples than PyTorch; the sizes are
 /// PyTorch's.
 public func randomSplit<D: Dataset>(

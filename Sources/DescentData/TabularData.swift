@@ -94,7 +94,7 @@ public struct TabularData {
   /// The test part has `ceil(testFraction * count)` rows and the training part the rest,
   /// scikit-learn's rule. One permutation is drawn from `generator` (the default generator
   /// when `nil`); its first rows are the test set, as in scikit-learn's `ShuffleSplit`. The
-  /// permutation comes from Descent's ``Generator``, so a seed does not select the rows
+  /// permutation comes from Descent's `Generator`, so a seed does not select the rows
   /// that scikit-learn's `random_state` would.
   public func trainTestSplit(testFraction: Double = 0.25, generator: Generator? = nil) throws
     -> (train: TabularData, test: TabularData)
