@@ -4,7 +4,7 @@ import Descent
 ///
 /// Each function fills its tensor in place without recording autograd (as PyTorch's
 /// trailing-underscore functions do under `no_grad`) and returns it. Random draws come from
-/// `generator`, or the global ``Generator/default``: the distributions are PyTorch's but the
+/// `generator`, or the global `Generator.default`: the distributions are PyTorch's but the
 /// streams are Descent's, so values differ from PyTorch's for the same seed.
 public enum Init {
   /// The activation that follows a layer, for ``calculateGain(_:param:)``.
@@ -120,9 +120,11 @@ public enum Init {
   /// `bound = gain · √(3 / fan)`, `gain = calculateGain(nonlinearity, param: a)`.
   ///
   /// - Parameters:
+  ///   - tensor: the weight to fill, of rank 2 or more.
   ///   - a: the negative slope of the leaky ReLU that follows (default 0).
   ///   - mode: ``FanMode/fanIn`` (default) or ``FanMode/fanOut``.
   ///   - nonlinearity: default ``Nonlinearity/leakyRelu``, as in PyTorch.
+  ///   - generator: random source (default: the global one).
   ///
   /// A tensor with no elements is left as is (PyTorch warns).
   @discardableResult
@@ -149,7 +151,7 @@ public enum Init {
 
   /// A (semi-)orthogonal matrix (`orthogonal_`), as PyTorch computes it: draw
   /// `N(0, 1)` of shape `[rows, numel / rows]` (transposed when wider than tall), take its
-  /// QR decomposition (LAPACK, ``Linalg/qr(_:)``), fix the signs by `sign(diag(R))`, and
+  /// QR decomposition (LAPACK, `Linalg.qr`), fix the signs by `sign(diag(R))`, and
   /// scale by `gain` (default 1). Needs rank 2 or more.
   @discardableResult
   public static func orthogonal(_ tensor: Tensor, gain: Double = 1, generator: Generator? = nil)

@@ -78,8 +78,11 @@ open class Module {
 
   /// Adds a buffer under `name` (`register_buffer`) and returns it.
   ///
-  /// - Parameter persistent: whether the buffer belongs in the module's state dict
-  ///   (default `true`); non-persistent buffers are still listed by ``buffers(recurse:)``.
+  /// - Parameters:
+  ///   - name: the buffer's name, without dots.
+  ///   - tensor: the buffer; updated in place by the module.
+  ///   - persistent: whether the buffer belongs in the module's state dict (default
+  ///     `true`); non-persistent buffers are still listed by ``buffers(recurse:)``.
   @discardableResult
   public func registerBuffer(_ name: String, _ tensor: Tensor, persistent: Bool = true) -> Tensor {
     checkNewName(name, kind: "buffer")

@@ -3,7 +3,7 @@ import Descent
 /// Randomly zeroes elements with probability `p` during training and scales the rest by
 /// `1 / (1 - p)` (`torch.nn.Dropout`); the identity in evaluation mode.
 ///
-/// The mask is drawn from `generator` (or the global ``Generator/default``), so a seeded
+/// The mask is drawn from `generator` (or the global `Generator.default`), so a seeded
 /// generator reproduces it; the stream is Descent's, not PyTorch's.
 public final class Dropout: Module {
   /// Probability of zeroing an element. Default 0.5.

@@ -8,7 +8,7 @@ import Descent
 /// Initialisation is PyTorch's `reset_parameters()`: the weight is
 /// `kaiming_uniform_(a: √5)`, i.e. uniform in `±1/√inFeatures`, and the bias is uniform in
 /// `±1/√fan_in` (zero when `inFeatures == 0`). The random stream is Descent's
-/// (``Generator``), so the values differ from PyTorch's for the same seed.
+/// (`Generator`), so the values differ from PyTorch's for the same seed.
 public final class Linear: Module {
   /// Number of input features.
   public let inFeatures: Int

@@ -110,6 +110,8 @@ public func nllLoss(
 ///   `ignoreIndex` must stay negative (PyTorch errors otherwise).
 ///
 /// - Parameters:
+///   - input: logits `[C]`, `[N, C]` or `[N, C, d₁, …]`.
+///   - target: class indices (`int64`) or class probabilities (the input's shape).
 ///   - weight: per-class weights `[C]`, or `nil`.
 ///   - ignoreIndex: default -100.
 ///   - reduction: default ``Reduction/mean``.
@@ -189,7 +191,7 @@ public func crossEntropy(
 }
 
 /// `torch.nn.CrossEntropyLoss`: see
-/// ``crossEntropy(_:_:weight:ignoreIndex:reduction:labelSmoothing:)``. `weight` is a buffer.
+/// ``crossEntropy(_:_:weight:ignoreIndex:reduction:labelSmoothing:)-(_,Tensor,_,_,_,_)``. `weight` is a buffer.
 public final class CrossEntropyLoss: Loss {
   /// Per-class weights `[C]`, or `nil`.
   public let weight: Tensor?
@@ -233,7 +235,7 @@ public final class CrossEntropyLoss: Loss {
   public func callAsFunction(_ input: Tensor, _ target: [Int]) -> Tensor { forward(input, Tensor(target)) }
 }
 
-/// `torch.nn.NLLLoss`: see ``nllLoss(_:_:weight:ignoreIndex:reduction:)``. `weight` is a
+/// `torch.nn.NLLLoss`: see ``nllLoss(_:_:weight:ignoreIndex:reduction:)-(_,Tensor,_,_,_)``. `weight` is a
 /// buffer.
 public final class NLLLoss: Loss {
   /// Per-class weights `[C]`, or `nil`.
