@@ -511,4 +511,52 @@ bounds = {
     "xavier_uniform_gain2_bound": 2 * math.sqrt(6.0 / (fan_in + fan_out)),
     "xavier_normal_gain0.5_std": 0.5 * math.sqrt(2.0 / (fan_in + fan_out)),
 }
-write("nn_layers.json", {"layers": layers, "batch_norm": bn_cases, "gains": gains, "fans": fans, "bounds": bounds})
+# print(model) and load_state_dict's errors.
+repr_model = nn.Sequential(
+    nn.Linear(4, 8),
+    nn.ReLU(),
+    nn.Sequential(nn.LayerNorm(8), nn.Dropout(0.25)),
+    nn.Linear(8, 3, bias=False),
+    nn.LeakyReLU(0.2),
+    nn.GELU(approximate="tanh"),
+    nn.Softmax(dim=1),
+    nn.LogSoftmax(dim=-1),
+    nn.Flatten(),
+    nn.BatchNorm1d(3),
+    nn.BatchNorm1d(3, momentum=None, affine=False),
+    nn.Embedding(5, 3, padding_idx=1),
+    nn.Sigmoid(),
+    nn.Tanh(),
+    nn.Identity(),
+    nn.LayerNorm([2, 3], elementwise_affine=False),
+)
+reprs = {
+    "model": str(repr_model),
+    "bce_with_logits": str(nn.BCEWithLogitsLoss(reduction="sum")),
+    "gelu": str(nn.GELU()),
+    "embedding": str(nn.Embedding(5, 3)),
+    "state_dict_keys": list(repr_model.state_dict().keys()),
+}
+load_errors = {}
+for name, sd, strict in [
+    ("missing_unexpected_mismatch", {"0.weight": torch.zeros(3, 4), "x": torch.zeros(1)}, True),
+    ("mismatch_only", {"0.weight": torch.zeros(3, 4), "0.bias": torch.zeros(8)}, True),
+    ("not_strict_mismatch", {"0.weight": torch.zeros(3, 4), "x": torch.zeros(1)}, False),
+]:
+    try:
+        nn.Sequential(nn.Linear(4, 8)).load_state_dict(sd, strict=strict)
+        load_errors[name] = None
+    except RuntimeError as e:
+        load_errors[name] = str(e)
+write(
+    "nn_layers.json",
+    {
+        "layers": layers,
+        "batch_norm": bn_cases,
+        "gains": gains,
+        "fans": fans,
+        "bounds": bounds,
+        "reprs": reprs,
+        "load_errors": load_errors,
+    },
+)

@@ -46,6 +46,10 @@ open class Module {
     preconditionFailure("Module [\(type(of: self))] is missing the required \"forward\" function")
   }
 
+  /// The layer's settings as PyTorch's `extra_repr()` prints them, shown inside the
+  /// parentheses of ``description``; empty by default.
+  open var extraDescription: String { "" }
+
   /// Runs ``forward(_:)``: `model(x)`.
   public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
 
@@ -167,6 +171,67 @@ open class Module {
       for b in module.bufferEntries where b.persistent { out.append((dot + b.name, b.tensor.detach())) }
     }
     return out
+  }
+
+  /// Copies parameters and persistent buffers from `stateDict` into this module's tensors,
+  /// in place and without recording autograd (`load_state_dict`). Values are converted to
+  /// each tensor's dtype.
+  ///
+  /// Everything is checked before anything is copied, so a failed load leaves the module
+  /// untouched (PyTorch may have copied some tensors by the time it raises).
+  ///
+  /// - Parameters:
+  ///   - stateDict: names and tensors, as ``stateDict()`` returns them.
+  ///   - strict: require exactly this module's keys (default `true`). Shape mismatches are
+  ///     errors either way.
+  /// - Throws: ``NNError`` with PyTorch's message listing the missing keys, the unexpected
+  ///   keys and the shape mismatches.
+  public func loadStateDict(_ stateDict: [(name: String, tensor: Tensor)], strict: Bool = true) throws {
+    let own = self.stateDict()
+    var given: [String: Tensor] = [:]
+    for (name, tensor) in stateDict { given[name] = tensor }
+    let ownNames = Set(own.map(\.name))
+    var missing: [String] = []
+    var mismatches: [String] = []
+    for (name, tensor) in own {
+      guard let source = given[name] else {
+        missing.append(name)
+        continue
+      }
+      if source.shape != tensor.shape {
+        mismatches.append(
+          "size mismatch for \(name): copying a param with shape torch.Size(\(source.shape)) from checkpoint, the shape in current model is torch.Size(\(tensor.shape))."
+        )
+      }
+    }
+    var seen = Set<String>()
+    let unexpected = stateDict.map(\.name).filter { !ownNames.contains($0) && seen.insert($0).inserted }
+    var errors = mismatches
+    if strict {
+      if !unexpected.isEmpty {
+        errors.insert(
+          "Unexpected key(s) in state_dict: \(unexpected.map { "\"\($0)\"" }.joined(separator: ", ")). ",
+          at: 0)
+      }
+      if !missing.isEmpty {
+        errors.insert(
+          "Missing key(s) in state_dict: \(missing.map { "\"\($0)\"" }.joined(separator: ", ")). ", at: 0)
+      }
+    }
+    guard errors.isEmpty else {
+      throw NNError(
+        "Error(s) in loading state_dict for \(type(of: self)):\n\t" + errors.joined(separator: "\n\t"))
+    }
+    withNoGrad {
+      for (name, tensor) in own {
+        if let source = given[name] { tensor.copyInPlace(from: source) }
+      }
+    }
+  }
+
+  /// ``loadStateDict(_:strict:)-([(name:String,tensor:Tensor)],_)`` from a dictionary.
+  public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws {
+    try loadStateDict(stateDict.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, strict: strict)
   }
 
   private func collect(

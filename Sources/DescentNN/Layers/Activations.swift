@@ -19,6 +19,8 @@ public final class LeakyReLU: Module {
   public override func forward(_ input: Tensor) -> Tensor {
     input.leakyRelu(negativeSlope: negativeSlope)
   }
+
+  public override var extraDescription: String { "negative_slope=\(negativeSlope)" }
 }
 
 /// `1 / (1 + exp(-x))` elementwise (`torch.nn.Sigmoid`).
@@ -51,6 +53,8 @@ public final class GELU: Module {
     super.init()
   }
 
+  public override var extraDescription: String { "approximate='\(approximate.rawValue)'" }
+
   public override func forward(_ input: Tensor) -> Tensor {
     switch approximate {
     case .none:
@@ -76,6 +80,8 @@ public final class Softmax: Module {
   }
 
   public override func forward(_ input: Tensor) -> Tensor { input.softmax(dim: dim) }
+
+  public override var extraDescription: String { "dim=\(dim)" }
 }
 
 /// `log(softmax(x))` along `dim`, computed stably (`torch.nn.LogSoftmax`). `dim` is
@@ -90,4 +96,6 @@ public final class LogSoftmax: Module {
   }
 
   public override func forward(_ input: Tensor) -> Tensor { input.logSoftmax(dim: dim) }
+
+  public override var extraDescription: String { "dim=\(dim)" }
 }

@@ -56,6 +56,10 @@ public final class BatchNorm1d: Module {
     if let numBatchesTracked { registerBuffer("num_batches_tracked", numBatchesTracked) }
   }
 
+  public override var extraDescription: String {
+    "\(numFeatures), eps=\(eps), momentum=\(pythonRepr(momentum)), affine=\(pythonRepr(weight != nil)), bias=\(pythonRepr(bias != nil)), track_running_stats=\(pythonRepr(runningMean != nil))"
+  }
+
   /// Resets the running statistics to zeros, ones and a count of 0.
   public func resetRunningStats() {
     withNoGrad {

@@ -20,6 +20,8 @@ public final class Dropout: Module {
     super.init()
   }
 
+  public override var extraDescription: String { "p=\(p), inplace=False" }
+
   public override func forward(_ input: Tensor) -> Tensor {
     dropout(input, p: p, training: isTraining, generator: generator)
   }

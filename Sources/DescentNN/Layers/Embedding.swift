@@ -39,6 +39,10 @@ public final class Embedding: Module {
     resetParameters(generator: generator)
   }
 
+  public override var extraDescription: String {
+    "\(numEmbeddings), \(embeddingDim)" + (paddingIdx.map { ", padding_idx=\($0)" } ?? "")
+  }
+
   /// Re-draws the weight from `N(0, 1)` and zeroes the padding row (`reset_parameters`).
   public func resetParameters(generator: Generator? = nil) {
     Init.normal(weight, generator: generator)

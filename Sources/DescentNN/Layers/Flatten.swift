@@ -14,6 +14,8 @@ public final class Flatten: Module {
     super.init()
   }
 
+  public override var extraDescription: String { "start_dim=\(startDim), end_dim=\(endDim)" }
+
   public override func forward(_ input: Tensor) -> Tensor {
     input.flatten(startDim: startDim, endDim: endDim)
   }

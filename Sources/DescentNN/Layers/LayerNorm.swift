@@ -44,6 +44,10 @@ public final class LayerNorm: Module {
     self.init([normalizedShape], eps: eps, elementwiseAffine: elementwiseAffine, bias: bias, dtype: dtype)
   }
 
+  public override var extraDescription: String {
+    "\(pythonTuple(normalizedShape)), eps=\(eps), elementwise_affine=\(pythonRepr(weight != nil)), bias=\(pythonRepr(bias != nil))"
+  }
+
   public override func forward(_ input: Tensor) -> Tensor {
     layerNorm(input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
   }

@@ -50,6 +50,10 @@ public final class Linear: Module {
     self.init(inFeatures, outFeatures, bias: bias, dtype: dtype, generator: generator)
   }
 
+  public override var extraDescription: String {
+    "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(pythonRepr(bias != nil))"
+  }
+
   /// Re-draws the parameters as at construction (`reset_parameters()`).
   public func resetParameters(generator: Generator? = nil) {
     Init.kaimingUniform(weight, a: 5.0.squareRoot(), generator: generator)
