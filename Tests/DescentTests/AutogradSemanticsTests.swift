@@ -101,6 +101,38 @@ struct AutogradSemanticsTests {
     #expect(values(x.grad) == [3, 6])
   }
 
+  @Test("backward frees intermediates even while the output is kept")
+  func freesIntermediates() {
+    let x = Tensor([1.0, 2], dtype: .float64, requiresGrad: true)
+    weak var hidden: Tensor?
+    let loss: Tensor
+    do {
+      let h = (x * 2).exp()
+      hidden = h
+      loss = (h * h).sum()
+    }
+    #expect(hidden != nil, "the graph holds the intermediate")
+    loss.backward()
+    #expect(hidden == nil, "backward released it")
+    #expect(loss.gradFn != nil && loss.requiresGrad)
+  }
+
+  @Test("retainGraph keeps intermediates for another pass")
+  func retainKeeps() {
+    let x = Tensor([1.0, 2], dtype: .float64, requiresGrad: true)
+    weak var hidden: Tensor?
+    let loss: Tensor
+    do {
+      let h = x * 2
+      hidden = h
+      loss = (h * h).sum()
+    }
+    loss.backward(retainGraph: true)
+    #expect(hidden != nil)
+    loss.backward()
+    #expect(values(x.grad) == [16, 32])
+  }
+
   @Test("retainGraph lets backward run twice")
   func retainGraph() {
     let x = Tensor([2.0], dtype: .float64, requiresGrad: true)
@@ -247,6 +279,16 @@ struct AutogradPreconditionTests {
       let y = (x * x).sum()
       y.backward()
       y.backward()
+    }
+    expectMessage(result, "Trying to backward through the graph a second time")
+  }
+
+  @Test func backwardThroughFreedSubgraph() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let x = Tensor([1.0, 2], requiresGrad: true)
+      let h = x * x
+      h.sum().backward()
+      (h * 2).sum().backward()
     }
     expectMessage(result, "Trying to backward through the graph a second time")
   }

@@ -146,7 +146,6 @@ enum AutogradEngine {
         )
       }
       let inputGrads = function(grad)
-      if !retainGraph { node.backwardFunction = nil }
       precondition(
         inputGrads.count == node.inputs.count,
         "function \(node.name) returned an incorrect number of gradients (expected \(node.inputs.count), got \(inputGrads.count))"
@@ -163,6 +162,13 @@ enum AutogradEngine {
         } else {
           grads[inputKey] = inputGrad
         }
+      }
+      if !retainGraph {
+        // Free the saved values and the inputs, as PyTorch frees saved tensors: the
+        // intermediates of a finished graph don't outlive the pass even while the output
+        // (say, the loss) is kept. A later pass stops at this node with PyTorch's error.
+        node.backwardFunction = nil
+        node.inputs = []
       }
     }
     return captured

@@ -2,7 +2,9 @@
 ///
 /// It holds the op's inputs and a closure that maps the output's gradient to one gradient
 /// per input (`nil` where an input needs none). After a backward pass without
-/// `retainGraph` the closure is released, like PyTorch's freed saved tensors.
+/// `retainGraph` the closure and the inputs are released, like PyTorch's freed saved
+/// tensors; the node stays attached to its tensor so that a second pass stops with
+/// PyTorch's error.
 public final class GradNode {
   /// PyTorch's name for the node, e.g. `"MulBackward0"`.
   public let name: String
@@ -15,7 +17,8 @@ public final class GradNode {
     self.backwardFunction = backward
   }
 
-  /// The nodes this one passes gradients to (`next_functions`, without leaves).
+  /// The nodes this one passes gradients to (`next_functions`, without leaves); empty
+  /// once a backward pass has freed this node.
   public var nextFunctions: [GradNode] { inputs.compactMap(\.gradFn) }
 
   // Releasing a long chain recursively would overflow the stack (a 100k-op chain is a
