@@ -74,6 +74,11 @@ let package = Package(
       swiftSettings: swift5
     ),
     .testTarget(
+      name: "DescentIntegrationTests",
+      dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      swiftSettings: swift5
+    ),
+    .testTarget(
       name: "DescentDataTests",
       dependencies: ["Descent", "DescentData"],
       resources: [.copy("Fixtures")],
