@@ -111,7 +111,9 @@ extension Tensor {
       (step > 0 && end >= start) || (step < 0 && end <= start),
       "arange: upper bound and larger bound inconsistent with step sign")
     let n = Int(((end - start) / step).rounded(.up))
-    return Tensor(elements: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype)
+    // PyTorch computes start + step * i in double with a fused multiply-add.
+    return Tensor(
+      elements: (0..<n).map { start.addingProduct(step, Double($0)) }, shape: [n], dtype: dtype)
   }
 
   /// Integer values `0..<end` as `int64` (`torch.arange(end)`).
@@ -120,17 +122,27 @@ extension Tensor {
   }
 
   /// `steps` evenly spaced values from `start` to `end` inclusive (`torch.linspace`).
+  ///
+  /// As in PyTorch, the step `(end - start) / (steps - 1)` is computed in the output's
+  /// precision, the first half is filled forward from `start` and the second half
+  /// backward from `end`, so both endpoints are exact.
   public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32)
     -> Tensor
   {
     precondition(steps >= 0, "linspace: number of steps must be non-negative")
-    let delta = steps > 1 ? (end - start) / Double(steps - 1) : 0
-    // PyTorch fills the first half from the start and the second from the end.
-    let half = steps / 2
-    let values = (0..<steps).map { i in
-      i < half ? start + delta * Double(i) : end - delta * Double(steps - 1 - i)
+    if steps == 1 { return full([1], start, dtype: dtype) }
+    func values<T: TensorScalar>(_: T.Type) -> [Double] {
+      let s = T(start)
+      let e = T(end)
+      let step = (e - s) / T(steps - 1)
+      let half = steps / 2
+      // Fused multiply-adds, as PyTorch's kernel is compiled on x86-64.
+      return (0..<steps).map { i in
+        Double(i < half ? s.addingProduct(step, T(i)) : e.addingProduct(-step, T(steps - 1 - i)))
+      }
     }
-    return Tensor(elements: values, shape: [steps], dtype: dtype)
+    let v = dtype == .float32 ? values(Float.self) : values(Double.self)
+    return Tensor(elements: v, shape: [steps], dtype: dtype)
   }
 
   /// The identity matrix (`torch.eye`), `n × m` (`m` defaults to `n`).
@@ -207,13 +219,14 @@ extension Tensor {
 
   /// Fills with uniform samples in `[low, high)` in place (`uniform_`).
   @discardableResult
-  public func fillUniform(low: Double = 0, high: Double = 1, generator: Generator? = nil) -> Tensor
-  {
+  public func fillUniform(low: Double = 0, high: Double = 1, generator: Generator? = nil) -> Tensor {
     checkInPlace("uniform_")
     let n = count
     let width = high - low
+    // float32 draws use 24 random bits, so `rand` never rounds up to 1.
+    let single = dtype == .float32
     let values: [Double] = (generator ?? .default).withStream { stream in
-      (0..<n).map { _ in low + width * stream.nextDouble() }
+      (0..<n).map { _ in low + width * (single ? Double(stream.nextFloat()) : stream.nextDouble()) }
     }
     assignElements(values)
     return self

@@ -60,8 +60,10 @@ public final class Tensor {
   /// Size of dimension `dim`; negative values count from the end.
   public func size(_ dim: Int) -> Int { shape[normalizeDim(dim, rank: rank, op: "size")] }
 
-  /// Whether the elements are laid out densely in row-major order.
+  /// Whether the elements are laid out densely in row-major order (size-1 dimensions may
+  /// have any stride, and empty tensors count as contiguous, as in PyTorch).
   public var isContiguous: Bool {
+    if shape.contains(0) { return true }
     var expected = 1
     for d in stride(from: rank - 1, through: 0, by: -1) where shape[d] != 1 {
       if strides[d] != expected { return false }

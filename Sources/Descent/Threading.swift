@@ -3,11 +3,18 @@ import Dispatch
 import Foundation
 
 /// Process-wide thread settings, like `torch.set_num_threads`.
+///
+/// The initial value is OpenBLAS's own default (all cores, or `OPENBLAS_NUM_THREADS` /
+/// `OMP_NUM_THREADS` when set), so both start out agreeing.
 public enum Threads {
-  nonisolated(unsafe) private static var current = ProcessInfo.processInfo.activeProcessorCount
+  nonisolated(unsafe) private static var current = Swift.max(1, Int(openblas_get_num_threads()))
 
-  /// The number of threads used by OpenBLAS and by Descent's own kernels.
+  /// The number of threads used by OpenBLAS and by Descent's own kernels
+  /// (`torch.get_num_threads()`).
   public static var count: Int { current }
+
+  /// The thread count OpenBLAS reports (`openblas_get_num_threads`); equal to ``count``.
+  public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 
   /// Sets the thread count for OpenBLAS (`openblas_set_num_threads`) and Descent's kernels.
   /// Call it before starting work, not concurrently with it.

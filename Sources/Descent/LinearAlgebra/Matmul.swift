@@ -28,11 +28,16 @@ extension Tensor {
     precondition(
       rank >= 1 && other.rank >= 1,
       "matmul: both arguments to matmul need to be at least 1D, but they are \(rank)D and \(other.rank)D")
+    let k = shape[rank - 1]
+    let k2 = other.shape[Swift.max(other.rank - 2, 0)]
+    precondition(
+      k == k2,
+      rank == 1 && other.rank == 1
+        ? "matmul: inconsistent tensor size, expected tensor [\(k)] and src [\(k2)] to have the same number of elements, but got \(k) and \(k2) elements respectively (shapes \(shape) and \(other.shape))"
+        : "matmul: mat1 and mat2 shapes cannot be multiplied (\(rank == 1 ? 1 : shape[rank - 2])x\(k) and \(k2)x\(other.rank == 1 ? 1 : other.shape[other.rank - 1])); shapes \(shape) and \(other.shape)"
+    )
     switch (rank, other.rank) {
     case (1, 1):
-      precondition(
-        shape[0] == other.shape[0],
-        "matmul: inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively (shapes \(shape) and \(other.shape))")
       return unsqueeze(0).matmulBatched(other.unsqueeze(1)).reshape([])
     case (1, _):
       return unsqueeze(0).matmulBatched(other).squeeze(-2)
@@ -45,13 +50,24 @@ extension Tensor {
 
   /// Inner product of two 1-D tensors (`torch.dot`).
   public func dot(_ other: Tensor) -> Tensor {
-    precondition(rank == 1 && other.rank == 1, "1D tensors expected, but got \(rank)D and \(other.rank)D tensors")
+    precondition(
+      rank == 1 && other.rank == 1, "dot: 1D tensors expected, but got \(rank)D and \(other.rank)D tensors")
+    precondition(
+      shape == other.shape,
+      "dot: inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively"
+    )
     return matmul(other)
   }
 
   /// Matrix × vector (`torch.mv`).
   public func mv(_ vector: Tensor) -> Tensor {
-    precondition(rank == 2 && vector.rank == 1, "vector + matrix @ vector expected, got \(rank), \(vector.rank)")
+    precondition(
+      rank == 2 && vector.rank == 1,
+      "mv: vector + matrix @ vector expected, got \(rank), \(vector.rank) (shapes \(shape) and \(vector.shape))"
+    )
+    precondition(
+      shape[1] == vector.shape[0],
+      "mv: size mismatch, got input \(shape), vec \(vector.shape)")
     return matmul(vector)
   }
 
@@ -69,12 +85,16 @@ extension Tensor {
     let m = other.shape[other.rank - 1]
     precondition(
       k == k2,
-      "matmul: mat1 and mat2 shapes cannot be multiplied (\(n)x\(k) and \(k2)x\(m)); shapes \(shape) and \(other.shape)")
+      "matmul: mat1 and mat2 shapes cannot be multiplied (\(n)x\(k) and \(k2)x\(m)); shapes \(shape) and \(other.shape)"
+    )
     let dtype = DType.promoted(self.dtype, other.dtype)
-    precondition(dtype.isFloatingPoint, "matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)")
+    precondition(
+      dtype.isFloatingPoint, "matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)")
     let a = to(dtype: dtype)
     let b = other.to(dtype: dtype)
-    let batch = broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), op: "matmul")
+    let batch = broadcastShapes(
+      Array(shape.dropLast(2)), Array(other.shape.dropLast(2)),
+      op: "matmul (batch dimensions of \(shape) and \(other.shape))")
     let out = Tensor(uninitializedShape: batch + [n, m], dtype: dtype)
     let ea = a.detach().expand(batch + [n, k])
     let eb = b.detach().expand(batch + [k, m])

@@ -4,12 +4,13 @@ struct AddOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y:
 struct SubOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x - y } }
 struct MulOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x * y } }
 struct DivOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x / y } }
+/// `x + alpha * y` as one fused multiply-add, as PyTorch's `add(alpha=)` rounds.
 struct AddScaledOp: BinaryScalarOp {
   let alpha: Double
-  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x + T(alpha) * y }
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x.addingProduct(T(alpha), y) }
 }
 struct PowOp: BinaryScalarOp {
-  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { T.pow(x, y) }
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { ieeePow(x, y) }
 }
 struct MaximumOp: BinaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T {
@@ -37,11 +38,12 @@ struct PowExponentGradOp: BinaryScalarOp {
 }
 
 extension Tensor {
+  /// `label` is PyTorch's op name for precondition messages; `name` is the graph node's.
   private static func binary<Op: BinaryScalarOp>(
-    _ a: Tensor, _ b: Tensor, _ op: Op, _ name: String,
+    _ a: Tensor, _ b: Tensor, _ op: Op, _ label: String, _ name: String,
     backward: @escaping (_ g: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor) -> (Tensor?, Tensor?)
   ) -> Tensor {
-    let out = zipped(a, b, op, name: name)
+    let out = zipped(a, b, op, name: label)
     let sa = a.detach()
     let sb = b.detach()
     let so = out.detach()
@@ -64,18 +66,18 @@ extension Tensor {
   }
 
   public static func + (a: Tensor, b: Tensor) -> Tensor {
-    binary(a, b, AddOp(), "AddBackward0") { g, _, _, _ in (g, g) }
+    binary(a, b, AddOp(), "add", "AddBackward0") { g, _, _, _ in (g, g) }
   }
   public static func - (a: Tensor, b: Tensor) -> Tensor {
-    binary(a, b, SubOp(), "SubBackward0") { g, _, _, _ in (g, -g) }
+    binary(a, b, SubOp(), "sub", "SubBackward0") { g, _, _, _ in (g, -g) }
   }
   public static func * (a: Tensor, b: Tensor) -> Tensor {
-    binary(a, b, MulOp(), "MulBackward0") { g, a, b, _ in
+    binary(a, b, MulOp(), "mul", "MulBackward0") { g, a, b, _ in
       (g * b, g * a)
     }
   }
   public static func / (a: Tensor, b: Tensor) -> Tensor {
-    binary(a, b, DivOp(), "DivBackward0") { g, a, b, _ in (g / b, -(g * a) / (b * b)) }
+    binary(a, b, DivOp(), "div", "DivBackward0") { g, a, b, _ in (g / b, -(g * a) / (b * b)) }
   }
 
   public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalarLike(b) }
@@ -85,21 +87,30 @@ extension Tensor {
   public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalarLike(b) }
   public static func * (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) * b }
   public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalarLike(b) }
-  public static func / (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) / b }
+  /// `a / b` for a scalar numerator is `b.reciprocal() * a`, as in PyTorch's
+  /// `Tensor.__rtruediv__` (so `2.5 / x` rounds twice, like PyTorch).
+  public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }
 
-  /// `self + alpha * other` (`torch.add(input, other, alpha=)`).
+  /// `self + alpha * other` (`torch.add(input, other, alpha=)`), rounded once per element
+  /// (a fused multiply-add), as PyTorch does.
   public func add(_ other: Tensor, alpha: Double = 1) -> Tensor {
-    alpha == 1 ? self + other : self + other * alpha
+    if alpha == 1 { return self + other }
+    return Tensor.binary(self, other, AddScaledOp(alpha: alpha), "add", "AddBackward0") { g, _, _, _ in
+      (g, g * alpha)
+    }
   }
 
-  /// `self - alpha * other` (`torch.sub(input, other, alpha=)`).
+  /// `self - alpha * other` (`torch.sub(input, other, alpha=)`), one fused multiply-add.
   public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor {
-    alpha == 1 ? self - other : self - other * alpha
+    if alpha == 1 { return self - other }
+    return Tensor.binary(self, other, AddScaledOp(alpha: -alpha), "sub", "SubBackward0") { g, _, _, _ in
+      (g, g * -alpha)
+    }
   }
 
   /// Elementwise power with a tensor exponent (`torch.pow(input, exponent)`).
   public func pow(_ exponent: Tensor) -> Tensor {
-    Tensor.binary(self, exponent, PowOp(), "PowBackward1") { g, a, b, out in
+    Tensor.binary(self, exponent, PowOp(), "pow", "PowBackward1") { g, a, b, out in
       (
         g * b * Tensor.zipped(a, b - 1, PowOp(), name: "pow"),
         g * out * Tensor.zipped(a, b, PowExponentGradOp(), name: "pow")
@@ -109,7 +120,7 @@ extension Tensor {
 
   /// Elementwise maximum with NaN propagation (`torch.maximum`). Ties split the gradient.
   public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
-    binary(a, b, MaximumOp(), "MaximumBackward0") { g, a, b, _ in
+    binary(a, b, MaximumOp(), "maximum", "MaximumBackward0") { g, a, b, _ in
       (
         g * zipped(a, b, WinnerShareOp(takesLarger: true), name: "maximum"),
         g * zipped(b, a, WinnerShareOp(takesLarger: true), name: "maximum")
@@ -119,7 +130,7 @@ extension Tensor {
 
   /// Elementwise minimum with NaN propagation (`torch.minimum`). Ties split the gradient.
   public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
-    binary(a, b, MinimumOp(), "MinimumBackward0") { g, a, b, _ in
+    binary(a, b, MinimumOp(), "minimum", "MinimumBackward0") { g, a, b, _ in
       (
         g * zipped(a, b, WinnerShareOp(takesLarger: false), name: "minimum"),
         g * zipped(b, a, WinnerShareOp(takesLarger: false), name: "minimum")

@@ -1,9 +1,17 @@
 struct EqualOp: ComparisonScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x == y } }
-struct NotEqualOp: ComparisonScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x != y } }
+struct NotEqualOp: ComparisonScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x != y }
+}
 struct LessOp: ComparisonScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x < y } }
-struct LessEqualOp: ComparisonScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x <= y } }
-struct GreaterOp: ComparisonScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x > y } }
-struct GreaterEqualOp: ComparisonScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x >= y } }
+struct LessEqualOp: ComparisonScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x <= y }
+}
+struct GreaterOp: ComparisonScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x > y }
+}
+struct GreaterEqualOp: ComparisonScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool { x >= y }
+}
 
 // Comparisons return `bool` masks, like PyTorch. They are spelled `.==` etc. because
 // `Tensor` is a class whose `==` would otherwise suggest identity or whole-value equality.
@@ -40,8 +48,9 @@ extension Tensor {
   /// flows to `a` where the condition holds and to `b` elsewhere.
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let mask = condition.to(dtype: .bool)
-    let dtype = DType.promoted(a.dtype, b.dtype)
-    precondition(dtype.isFloatingPoint, "where: expected floating point values, got \(a.dtype) and \(b.dtype)")
+    let dtype = resultType(a, b)
+    precondition(
+      dtype.isFloatingPoint, "where: expected floating point values, got \(a.dtype) and \(b.dtype)")
     let a = a.to(dtype: dtype)
     let b = b.to(dtype: dtype)
     let shape = broadcastShapes(broadcastShapes(mask.shape, a.shape, op: "where"), b.shape, op: "where")

@@ -78,7 +78,10 @@ extension Tensor {
   @discardableResult
   func copyInPlace(from source: Tensor, recordsGraph: Bool) -> Tensor {
     if recordsGraph { checkInPlace("copy_") }
-    copyElements(from: source.expand(shape))
+    let broadcast = Tensor(
+      storage: source.storage, shape: shape,
+      strides: source.broadcastStrides(to: shape, op: "copy_"), offset: source.offset)
+    copyElements(from: broadcast)
     return self
   }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A scalar function of one floating value, applied elementwise by ``Tensor/map(_:into:)``.
 protocol UnaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T) -> T
@@ -6,6 +8,12 @@ protocol UnaryScalarOp {
 /// A scalar function of two floating values, applied elementwise with broadcasting.
 protocol BinaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T
+}
+
+/// A scalar function of three floating values (`addcmul`, `addcdiv`), applied with
+/// broadcasting.
+protocol TernaryScalarOp {
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T, _ z: T) -> T
 }
 
 /// A scalar predicate of two floating values, producing a `bool` mask.
@@ -80,6 +88,44 @@ extension Tensor {
     withExtendedLifetime((a, b, out)) {}
   }
 
+  /// `out[i] = op(a[i], b[i], c[i])` with the operands broadcast to `out`'s shape; all four
+  /// share `out`'s dtype. `out` may be one of the operands (in-place updates).
+  static func applyTernary<Op: TernaryScalarOp>(
+    _ op: Op, _ a: Tensor, _ b: Tensor, _ c: Tensor, into out: Tensor, name: String
+  ) {
+    let sa = a.broadcastStrides(to: out.shape, op: name)
+    let sb = b.broadcastStrides(to: out.shape, op: name)
+    let sc = c.broadcastStrides(to: out.shape, op: name)
+    func run<T: TensorScalar>(_: T.Type) {
+      let loop = StridedLoop(shape: out.shape, strides: [out.strides, sa, sb, sc])
+      let po = out.pointer(T.self)
+      let pa = a.pointer(T.self)
+      let pb = b.pointer(T.self)
+      let pc = c.pointer(T.self)
+      loop.runParallel { offs, inc, n in
+        let o = po + offs[0]
+        let x = pa + offs[1]
+        let y = pb + offs[2]
+        let z = pc + offs[3]
+        if inc[0] == 1 && inc[1] == 1 && inc[2] == 1 && inc[3] == 1 {
+          for i in 0..<n { o[i] = op(x[i], y[i], z[i]) }
+        } else {
+          let io = inc[0]
+          let ia = inc[1]
+          let ib = inc[2]
+          let ic = inc[3]
+          for i in 0..<n { o[i * io] = op(x[i * ia], y[i * ib], z[i * ic]) }
+        }
+      }
+    }
+    switch out.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: preconditionFailure("\(name): expected a floating point tensor, got \(out.dtype)")
+    }
+    withExtendedLifetime((a, b, c, out)) {}
+  }
+
   /// A new tensor `op(self)` (no autograd recording).
   func mapped<Op: UnaryScalarOp>(_ op: Op, name: String) -> Tensor {
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
@@ -91,8 +137,9 @@ extension Tensor {
   static func zipped<Op: BinaryScalarOp>(_ a: Tensor, _ b: Tensor, _ op: Op, name: String)
     -> Tensor
   {
-    let dtype = DType.promoted(a.dtype, b.dtype)
-    precondition(dtype.isFloatingPoint, "\(name): expected floating point tensors, got \(a.dtype) and \(b.dtype)")
+    let dtype = resultType(a, b)
+    precondition(
+      dtype.isFloatingPoint, "\(name): expected floating point tensors, got \(a.dtype) and \(b.dtype)")
     let shape = broadcastShapes(a.shape, b.shape, op: name)
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
     applyBinary(op, a.to(dtype: dtype), b.to(dtype: dtype), into: out, name: name)
@@ -103,7 +150,7 @@ extension Tensor {
   static func compared<Op: ComparisonScalarOp>(_ a: Tensor, _ b: Tensor, _ op: Op, name: String)
     -> Tensor
   {
-    let dtype = DType.promoted(a.dtype, b.dtype)
+    let dtype = resultType(a, b)
     let a = a.to(dtype: dtype.isFloatingPoint ? dtype : .float64)
     let b = b.to(dtype: a.dtype)
     let shape = broadcastShapes(a.shape, b.shape, op: name)
@@ -129,4 +176,35 @@ extension Tensor {
     withExtendedLifetime((a, b)) {}
     return out
   }
+}
+
+/// C's `pow`/`powf`. RealModule's `pow` returns NaN for every negative base, while C (and
+/// PyTorch) give real results for integral exponents: `(-2) ** 3 == -8`.
+@inline(__always)
+func ieeePow<T: TensorScalar>(_ x: T, _ y: T) -> T {
+  if T.self == Float.self {
+    return unsafeBitCast(powf(unsafeBitCast(x, to: Float.self), unsafeBitCast(y, to: Float.self)), to: T.self)
+  }
+  return unsafeBitCast(
+    Foundation.pow(unsafeBitCast(x, to: Double.self), unsafeBitCast(y, to: Double.self)), to: T.self)
+}
+
+/// PyTorch's `result_type` for the dtypes Descent has: dimensioned tensors decide the
+/// type unless a zero-dimensional operand belongs to a higher category (bool < integer <
+/// floating), so `float32 tensor + float64 0-d tensor` stays `float32` while
+/// `int64 tensor + float64 0-d tensor` is `float64`.
+func resultType(_ tensors: Tensor...) -> DType {
+  func category(_ d: DType) -> Int { d == .bool ? 0 : (d == .int64 ? 1 : 2) }
+  var dimensioned: DType?
+  var zeroDim: DType?
+  for t in tensors {
+    if t.rank == 0 {
+      zeroDim = zeroDim.map { DType.promoted($0, t.dtype) } ?? t.dtype
+    } else {
+      dimensioned = dimensioned.map { DType.promoted($0, t.dtype) } ?? t.dtype
+    }
+  }
+  guard let dimensioned else { return zeroDim! }
+  guard let zeroDim, category(zeroDim) > category(dimensioned) else { return dimensioned }
+  return zeroDim
 }

@@ -1,10 +1,29 @@
 // In-place variants for optimizers and init code. They record no graph: modifying a leaf
 // that requires grad stops with PyTorch's error unless inside `withNoGrad`.
 
-struct AddcmulOp: BinaryScalarOp {
+// The fused updates round like PyTorch on x86-64 with FMA (its AVX2/AVX-512 kernels, which
+// GCC contracts): `addcmul_` is fma(value * t1, t2, self), `lerp_` an fma of the
+// difference, `add_(alpha:)` fma(alpha, other, self). Checked bit for bit in the tests.
+
+struct AddcmulOp: TernaryScalarOp {
   let value: Double
-  // Applied as `self += value * (t1 * t2)`: fused through a two-operand kernel below.
-  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { T(value) * x * y }
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T, _ z: T) -> T {
+    x.addingProduct(T(value) * y, z)
+  }
+}
+struct AddcdivOp: TernaryScalarOp {
+  let value: Double
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T, _ z: T) -> T { x + T(value) * y / z }
+}
+/// PyTorch's `lerp`: from `start` for small weights, from `end` otherwise, so that both
+/// ends are reproduced exactly.
+struct LerpOp: BinaryScalarOp {
+  let weight: Double
+  func callAsFunction<T: TensorScalar>(_ start: T, _ end: T) -> T {
+    let w = T(weight)
+    let diff = end - start
+    return Swift.abs(w) < 0.5 ? start.addingProduct(w, diff) : end.addingProduct(w - 1, diff)
+  }
 }
 
 extension Tensor {
@@ -15,7 +34,7 @@ extension Tensor {
     return self
   }
 
-  /// `self += alpha * other` (`add_`).
+  /// `self += alpha * other` (`add_`), rounded as fma(alpha, other, self).
   @discardableResult
   public func addInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
     alpha == 1 ? inPlace(AddOp(), other, "add_") : inPlace(AddScaledOp(alpha: alpha), other, "add_")
@@ -41,20 +60,30 @@ extension Tensor {
   @discardableResult
   public func divInPlace(_ value: Double) -> Tensor { inPlace(DivOp(), scalarLike(value), "div_") }
 
-  /// `self += value * t1 * t2` (`addcmul_`).
+  private func inPlace<Op: TernaryScalarOp>(_ op: Op, _ t1: Tensor, _ t2: Tensor, _ name: String)
+    -> Tensor
+  {
+    checkInPlace(name)
+    precondition(dtype.isFloatingPoint, "\(name): expected a floating point tensor, got \(dtype)")
+    Tensor.applyTernary(op, self, t1.to(dtype: dtype), t2.to(dtype: dtype), into: self, name: name)
+    return self
+  }
+
+  /// `self += value * t1 * t2` (`addcmul_`), rounded as fma(value · t1, t2, self).
   @discardableResult
   public func addcmulInPlace(_ t1: Tensor, _ t2: Tensor, value: Double = 1) -> Tensor {
-    addInPlace(Tensor.zipped(t1, t2, AddcmulOp(value: value), name: "addcmul_"))
+    inPlace(AddcmulOp(value: value), t1, t2, "addcmul_")
   }
-  /// `self += value * t1 / t2` (`addcdiv_`).
+  /// `self += value * t1 / t2` (`addcdiv_`), evaluated as `self + (value · t1) / t2`.
   @discardableResult
   public func addcdivInPlace(_ t1: Tensor, _ t2: Tensor, value: Double = 1) -> Tensor {
-    addInPlace(Tensor.zipped(t1, t2, DivOp(), name: "addcdiv_"), alpha: value)
+    inPlace(AddcdivOp(value: value), t1, t2, "addcdiv_")
   }
-  /// `self += weight * (end - self)` (`lerp_`).
+  /// `self += weight * (end - self)` (`lerp_`). As in PyTorch, weights of magnitude 0.5
+  /// or more are evaluated from `end` as `end + (weight - 1) * (end - self)`.
   @discardableResult
   public func lerpInPlace(_ end: Tensor, weight: Double) -> Tensor {
-    addInPlace(end - self, alpha: weight)
+    inPlace(LerpOp(weight: weight), end, "lerp_")
   }
   /// Clamps in place (`clamp_`).
   @discardableResult

@@ -26,7 +26,8 @@ extension Tensor {
     precondition(index.dtype == .int64, "\(op)(): Expected dtype int64 for index, got \(index.dtype)")
     let values = index.asArray(Int.self)
     for v in values {
-      precondition(v >= -size && v < size, "\(op)(): index \(v) is out of bounds for dimension with size \(size)")
+      precondition(
+        v >= -size && v < size, "\(op)(): index \(v) is out of bounds for dimension with size \(size)")
     }
     return values.map { $0 < 0 ? $0 + size : $0 }
   }
@@ -37,7 +38,8 @@ extension Tensor {
     let d = normalizeDim(dim, rank: rank, op: "gather")
     precondition(
       index.rank == rank,
-      "gather(): Index tensor must have the same number of dimensions as input tensor (index \(index.shape), input \(shape))")
+      "gather(): Index tensor must have the same number of dimensions as input tensor (index \(index.shape), input \(shape))"
+    )
     let idx = checkedIndices(index, size: shape[d], op: "gather")
     let source = contiguousCopyIfNeeded()
     let values = source.asArray(Double.self)
@@ -91,11 +93,15 @@ extension Tensor {
     var shape = first.shape
     shape[d] = 0
     for t in tensors {
-      precondition(t.rank == first.rank, "torch.cat(): Tensors must have same number of dimensions: got \(first.rank) and \(t.rank)")
+      precondition(
+        t.rank == first.rank,
+        "torch.cat(): Tensors must have same number of dimensions: got \(first.rank) and \(t.rank) (shapes \(first.shape) and \(t.shape))"
+      )
       for i in 0..<t.rank where i != d {
         precondition(
           t.shape[i] == first.shape[i],
-          "torch.cat(): Sizes of tensors must match except in dimension \(d). Expected size \(first.shape[i]) but got size \(t.shape[i]) for tensor number \(tensors.firstIndex { $0 === t }!) in the list.")
+          "torch.cat(): Sizes of tensors must match except in dimension \(d). Expected size \(first.shape[i]) but got size \(t.shape[i]) for tensor number \(tensors.firstIndex { $0 === t }!) in the list. (shapes \(first.shape) and \(t.shape))"
+        )
       }
       shape[d] += t.shape[d]
     }
@@ -118,7 +124,10 @@ extension Tensor {
     precondition(!tensors.isEmpty, "stack expects a non-empty TensorList")
     let shape = tensors[0].shape
     for (i, t) in tensors.enumerated() {
-      precondition(t.shape == shape, "stack expects each tensor to be equal size, but got \(shape) at entry 0 and \(t.shape) at entry \(i)")
+      precondition(
+        t.shape == shape,
+        "stack expects each tensor to be equal size, but got \(shape) at entry 0 and \(t.shape) at entry \(i)"
+      )
     }
     let d = normalizeDim(dim, rank: shape.count + 1, op: "stack")
     return cat(tensors.map { $0.unsqueeze(d) }, dim: d)

@@ -1,3 +1,4 @@
+import Foundation
 import RealModule
 
 /// How a reduction folds one contiguous row of `n` elements into one value.
@@ -53,13 +54,23 @@ struct LogSumExpReducer: RowReducer {
 }
 struct NormReducer: RowReducer {
   let p: Double
+  // `torch.linalg.vector_norm`: p = 0 counts non-zeros, ±inf take the largest / smallest
+  // magnitude (NaN propagates), others are (Σ|x|^p)^(1/p), accumulated in Double.
   func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T {
-    if p == .infinity {
-      var m = 0.0
-      for i in 0..<n { m = Swift.max(m, Swift.abs(Double(row[i]))) }
+    if p == .infinity || p == -.infinity {
+      var m = p > 0 ? 0.0 : Double.infinity
+      for i in 0..<n {
+        let a = Swift.abs(Double(row[i]))
+        if a.isNaN { return T.nan }
+        m = p > 0 ? Swift.max(m, a) : Swift.min(m, a)
+      }
       return T(m)
     }
     var s = 0.0
+    if p == 0 {
+      for i in 0..<n where row[i] != 0 { s += 1 }
+      return T(s)
+    }
     if p == 2 {
       for i in 0..<n { s += Double(row[i]) * Double(row[i]) }
       return T(s.squareRoot())
@@ -68,8 +79,8 @@ struct NormReducer: RowReducer {
       for i in 0..<n { s += Swift.abs(Double(row[i])) }
       return T(s)
     }
-    for i in 0..<n { s += Double.pow(Swift.abs(Double(row[i])), p) }
-    return T(Double.pow(s, 1 / p))
+    for i in 0..<n { s += Foundation.pow(Swift.abs(Double(row[i])), p) }
+    return T(Foundation.pow(s, 1 / p))
   }
 }
 
@@ -185,9 +196,10 @@ extension Tensor {
   }
 
   private func extreme(isMax: Bool, dims: [Int], keepDim: Bool) -> Tensor {
+    // Reducing over an empty extent has no identity; an empty result is fine.
     precondition(
-      count > 0,
-      "\(isMax ? "max" : "min")(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+      dims.allSatisfy { shape[$0] > 0 } || reducedShape(dims, keepDim: keepDim).contains(0),
+      "\(isMax ? "max" : "min")(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument. (shape \(shape), dims \(dims))"
     )
     let out = reduceRows(MaxReducer(isMax: isMax), dims: dims, keepDim: keepDim, op: isMax ? "max" : "min")
     let source = detach()
@@ -229,7 +241,8 @@ extension Tensor {
   private func argExtreme(dim d: Int, keepDim: Bool, isMax: Bool) -> Tensor {
     precondition(dtype.isFloatingPoint, "argmax: expected a floating point tensor, got \(dtype)")
     let n = rank == 0 ? 1 : shape[d]
-    precondition(n > 0, "\(isMax ? "argmax" : "argmin")(): Expected reduction dim \(d) to have non-zero size.")
+    precondition(
+      n > 0, "\(isMax ? "argmax" : "argmin")(): Expected reduction dim \(d) to have non-zero size.")
     if rank == 0 { return Tensor([0], shape: []) }
     let kept = (0..<rank).filter { $0 != d }
     let moved = permuteRaw(kept + [d]).contiguousCopyIfNeeded()
@@ -278,12 +291,17 @@ extension Tensor {
     let source = detach()
     let result = out.detach()
     return out.recording("LogsumexpBackward0", [self]) { g in
-      [source.expandReduced(g, dims: d, keepDim: keepDim) * (source - source.expandReduced(result, dims: d, keepDim: keepDim)).exp()]
+      [
+        source.expandReduced(g, dims: d, keepDim: keepDim)
+          * (source - source.expandReduced(result, dims: d, keepDim: keepDim)).exp()
+      ]
     }
   }
 
   /// `logsumexp` over one dimension.
-  public func logsumexp(dim: Int, keepDim: Bool = false) -> Tensor { logsumexp(dims: [dim], keepDim: keepDim) }
+  public func logsumexp(dim: Int, keepDim: Bool = false) -> Tensor {
+    logsumexp(dims: [dim], keepDim: keepDim)
+  }
 
   /// The `p`-norm over all elements or `dims` (`torch.linalg.vector_norm`; `p` may be
   /// `.infinity`). The gradient at a zero norm is zero, as in PyTorch.

@@ -15,15 +15,14 @@ struct RsqrtOp: UnaryScalarOp {
 }
 struct AbsOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) } }
 struct SignOp: UnaryScalarOp {
-  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
+  // PyTorch's `(0 < x) - (x < 0)`: NaN gives 0.
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 }
+struct ReciprocalOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { 1 / x } }
 struct SigmoidOp: UnaryScalarOp {
-  // Split by sign so that neither branch overflows exp.
-  func callAsFunction<T: TensorScalar>(_ x: T) -> T {
-    if x >= 0 { return 1 / (1 + T.exp(-x)) }
-    let e = T.exp(x)
-    return e / (1 + e)
-  }
+  // PyTorch's formula. For x below about -88 (float32) exp(-x) overflows and the result
+  // is 0 where the true value is subnormal, exactly as in PyTorch.
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T { 1 / (1 + T.exp(-x)) }
 }
 struct TanhOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.tanh(x) } }
 struct ReLUOp: UnaryScalarOp {
@@ -44,11 +43,20 @@ struct ClampOp: UnaryScalarOp {
 }
 struct PowScalarOp: UnaryScalarOp {
   let exponent: Double
+  // PyTorch's special cases (`pow_tensor_scalar_optimized_kernel`): small integer and
+  // half-integer exponents are products, square roots and reciprocals, not `pow`.
   func callAsFunction<T: TensorScalar>(_ x: T) -> T {
-    if exponent == 2 { return x * x }
-    if exponent == 1 { return x }
-    if exponent == 0.5 { return x.squareRoot() }
-    return T.pow(x, T(exponent))
+    switch exponent {
+    case 0: return 1
+    case 1: return x
+    case 2: return x * x
+    case 3: return x * x * x
+    case 0.5: return x.squareRoot()
+    case -0.5: return 1 / x.squareRoot()
+    case -1: return 1 / x
+    case -2: return 1 / (x * x)
+    default: return ieeePow(x, T(exponent))
+    }
   }
 }
 struct SinOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.sin(x) } }
@@ -97,6 +105,10 @@ extension Tensor {
   /// `1 / sqrt(x)`.
   public func rsqrt() -> Tensor {
     unary(RsqrtOp(), "RsqrtBackward0") { g, _, y in g * y.pow(3) * -0.5 }
+  }
+  /// `1 / x` (`reciprocal`).
+  public func reciprocal() -> Tensor {
+    unary(ReciprocalOp(), "ReciprocalBackward0") { g, _, y in -(g * y * y) }
   }
   /// Absolute value.
   public func abs() -> Tensor { unary(AbsOp(), "AbsBackward0") { g, x, _ in g * x.sign() } }

@@ -93,6 +93,10 @@ extension Tensor {
   public func expand(_ target: [Int]) -> Tensor {
     let lead = target.count - rank
     let resolved = target.enumerated().map { i, s in s == -1 && i >= lead ? shape[i - lead] : s }
+    precondition(
+      lead >= 0 && resolved.allSatisfy { $0 >= 0 },
+      "expand: the shape \(target) is invalid for a tensor of shape \(shape) (-1 is only allowed for existing dimensions)"
+    )
     if resolved == shape { return self }
     let newStrides = broadcastStrides(to: resolved, op: "expand")
     let sourceShape = shape
@@ -169,12 +173,12 @@ extension Tensor {
     if let i = requested.firstIndex(of: -1) {
       precondition(
         known != 0 && n % known == 0,
-        "shape '\(requested)' is invalid for input of size \(n)")
+        "\(op): shape '\(requested)' is invalid for input of size \(n) (input shape \(shape))")
       out[i] = n / known
     }
     precondition(
       out.reduce(1, *) == n && out.allSatisfy { $0 >= 0 },
-      "shape '\(requested)' is invalid for input of size \(n)")
+      "\(op): shape '\(requested)' is invalid for input of size \(n) (input shape \(shape))")
     return out
   }
 
