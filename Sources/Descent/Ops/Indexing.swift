@@ -25,11 +25,12 @@ extension Tensor {
   private func checkedIndices(_ index: Tensor, size: Int, op: String) -> [Int] {
     precondition(index.dtype == .int64, "\(op)(): Expected dtype int64 for index, got \(index.dtype)")
     let values = index.asArray(Int.self)
+    // Like PyTorch, negative indices are out of range here (no wrap-around).
     for v in values {
       precondition(
-        v >= -size && v < size, "\(op)(): index \(v) is out of bounds for dimension with size \(size)")
+        v >= 0 && v < size, "\(op)(): index \(v) is out of bounds for dimension with size \(size)")
     }
-    return values.map { $0 < 0 ? $0 + size : $0 }
+    return values
   }
 
   /// Values at `index` along `dim` (`torch.gather`): `out[i][j] = self[index[i][j]][j]`
@@ -58,12 +59,31 @@ extension Tensor {
   public func scatterAdd(dim: Int, index: Tensor, source: Tensor) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "scatter_add")
     let idx = checkedIndices(index, size: shape[d], op: "scatter_add")
+    precondition(
+      index.rank == rank && source.rank == rank
+        && (0..<rank).allSatisfy {
+          index.shape[$0] <= source.shape[$0] && ($0 == d || index.shape[$0] <= shape[$0])
+        },
+      "scatter_add(): Expected index \(index.shape) to be smaller than self \(shape) apart from dimension \(d) and to be smaller size than src \(source.shape)"
+    )
     var values = contiguousCopy().asArray(Double.self)
     let src = source.contiguous().asArray(Double.self)
+    // `source` may be larger than `index`; its element for index position p sits at p's
+    // coordinates in source's own (contiguous) layout.
+    let indexStrides = Tensor.contiguousStrides(for: index.shape)
+    let sourceStrides = Tensor.contiguousStrides(for: source.shape)
     Tensor.walkIndexed(
       shape: index.shape, strides: Tensor.contiguousStrides(for: shape), dim: d,
       indexAt: { idx[$0] }
-    ) { linear, off in values[off] += src[linear] }
+    ) { linear, off in
+      var rem = linear
+      var at = 0
+      for k in 0..<indexStrides.count {
+        at += (rem / indexStrides[k]) * sourceStrides[k]
+        rem %= indexStrides[k]
+      }
+      values[off] += src[at]
+    }
     let result = Tensor(values, shape: shape, dtype: dtype)
     return result.recording("ScatterAddBackward0", [self, source]) { g in
       [g, g.gather(dim: d, index: index)]

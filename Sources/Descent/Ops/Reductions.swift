@@ -151,7 +151,13 @@ extension Tensor {
   }
 
   /// Sum over all elements, or over `dims` (`sum`). `keepDim` keeps reduced dims as size 1.
+  ///
+  /// `bool` and `int64` tensors sum to `int64`, as in PyTorch (`(a .== b).sum()` counts);
+  /// they are summed in float64, exact up to 2⁵³.
   public func sum(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
+    if !dtype.isFloatingPoint {
+      return to(dtype: .float64).sum(dims: dims, keepDim: keepDim).to(dtype: .int64)
+    }
     let d = reductionDims(dims, op: "sum")
     let out = reduceRows(SumReducer(), dims: d, keepDim: keepDim, op: "sum")
     let source = detach()
@@ -196,6 +202,10 @@ extension Tensor {
   }
 
   private func extreme(isMax: Bool, dims: [Int], keepDim: Bool) -> Tensor {
+    if !dtype.isFloatingPoint {
+      // Integers and masks compare exactly as float64 (up to 2⁵³) and keep their dtype.
+      return to(dtype: .float64).extreme(isMax: isMax, dims: dims, keepDim: keepDim).to(dtype: dtype)
+    }
     // Reducing over an empty extent has no identity; an empty result is fine.
     precondition(
       dims.allSatisfy { shape[$0] > 0 } || reducedShape(dims, keepDim: keepDim).contains(0),
@@ -239,7 +249,9 @@ extension Tensor {
   }
 
   private func argExtreme(dim d: Int, keepDim: Bool, isMax: Bool) -> Tensor {
-    precondition(dtype.isFloatingPoint, "argmax: expected a floating point tensor, got \(dtype)")
+    if !dtype.isFloatingPoint {
+      return to(dtype: .float64).argExtreme(dim: d, keepDim: keepDim, isMax: isMax)
+    }
     let n = rank == 0 ? 1 : shape[d]
     precondition(
       n > 0, "\(isMax ? "argmax" : "argmin")(): Expected reduction dim \(d) to have non-zero size.")

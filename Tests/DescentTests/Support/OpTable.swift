@@ -60,6 +60,9 @@ func runOp(_ op: String, _ xs: [Tensor], _ args: [String: JSON], dtype: DType) -
   case "split": return x!.split(args["size"]!.int, dim: args["dim"]!.int)
   case "cat": return [Tensor.cat(xs, dim: args["dim"]!.int)]
   case "stack": return [Tensor.stack(xs, dim: args["dim"]!.int)]
+  case "gather": return [xs[0].gather(dim: args["dim"]!.int, index: xs[1])]
+  case "scatter_add": return [xs[0].scatterAdd(dim: args["dim"]!.int, index: xs[1], source: xs[2])]
+  case "index_select": return [xs[0].indexSelect(dim: args["dim"]!.int, index: xs[1])]
   case "to_float64": return [x!.to(dtype: .float64)]
   case "to_float32": return [x!.to(dtype: .float32)]
   case "to_int64": return [x!.to(dtype: .int64)]
