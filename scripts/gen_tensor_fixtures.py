@@ -522,8 +522,8 @@ def elementwise_cases():
     cases.append(case("where scalar other", "where_scalar_other", [cond, inp(A34, [3, 4])], {"value": -7.5}))
     cases.append(case("where scalar input", "where_scalar_input", [cond, inp(A34, [3, 4])], {"value": 0.1}))
     # unary
-    unary_math = ["exp", "log", "log1p", "sqrt", "rsqrt", "sigmoid", "tanh", "sin", "cos"]
-    unary_exact = ["neg", "abs", "sign", "relu", "square"]
+    unary_math = ["exp", "log", "log1p", "sigmoid", "tanh", "sin", "cos"]
+    unary_exact = ["neg", "abs", "sign", "relu", "square", "sqrt", "rsqrt"]
     for op in unary_exact + unary_math:
         tol = "ulp" if op in unary_math else "exact"
         cases.append(case(f"{op} specials", op, [inp(U, [3, 4])], tol=tol))

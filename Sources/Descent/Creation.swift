@@ -23,7 +23,7 @@ extension Tensor {
     self.init(elements: values, shape: shape, dtype: dtype)
   }
 
-  /// A `bool` tensor holding `values`, e.g. a mask for ``where(_:_:_:)``.
+  /// A `bool` tensor holding `values`, e.g. a mask for ``where(_:_:_:)-(_,Tensor,Tensor)``.
   public convenience init(_ values: [Bool], shape: [Int]? = nil) {
     self.init(elements: values, shape: shape, dtype: .bool)
   }
