@@ -36,7 +36,7 @@ extension Tensor {
 
   convenience init<E: TensorElement>(elements values: [E], shape: [Int]?, dtype: DType) {
     let shape = shape ?? [values.count]
-    precondition(
+    require(
       shape.reduce(1, *) == values.count,
       "Tensor: shape \(shape) is invalid for input of size \(values.count)")
     self.init(uninitializedShape: shape, dtype: dtype)
@@ -106,8 +106,8 @@ extension Tensor {
   public static func arange(
     _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32
   ) -> Tensor {
-    precondition(step != 0, "arange: step must be nonzero")
-    precondition(
+    require(step != 0, "arange: step must be nonzero")
+    require(
       (step > 0 && end >= start) || (step < 0 && end <= start),
       "arange: upper bound and larger bound inconsistent with step sign")
     let n = Int(((end - start) / step).rounded(.up))
@@ -129,7 +129,7 @@ extension Tensor {
   public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32)
     -> Tensor
   {
-    precondition(steps >= 0, "linspace: number of steps must be non-negative")
+    require(steps >= 0, "linspace: number of steps must be non-negative")
     if steps == 1 { return full([1], start, dtype: dtype) }
     func values<T: TensorScalar>(_: T.Type) -> [Double] {
       let s = T(start)
@@ -193,7 +193,7 @@ extension Tensor {
   public static func randint(
     _ low: Int = 0, _ high: Int, shape: [Int], generator: Generator? = nil
   ) -> Tensor {
-    precondition(low < high, "random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
+    require(low < high, "random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
     let n = shape.reduce(1, *)
     let values = (generator ?? .default).withStream { stream in
       (0..<n).map { _ in low + stream.nextInt(below: high - low) }
@@ -203,7 +203,7 @@ extension Tensor {
 
   /// A random permutation of `0..<n` as `int64` (`torch.randperm`).
   public static func randperm(_ n: Int, generator: Generator? = nil) -> Tensor {
-    precondition(n >= 0, "randperm: n must be non-negative, got \(n)")
+    require(n >= 0, "randperm: n must be non-negative, got \(n)")
     var values = Array(0..<n)
     (generator ?? .default).withStream { stream in
       if n > 1 {
@@ -253,7 +253,7 @@ extension Tensor {
 
   /// Writes `values` (row-major over this tensor's shape) into its elements, converting.
   func assignElements(_ values: [Double]) {
-    precondition(values.count == count)
+    require(values.count == count, "assignElements: \(values.count) values for shape \(shape)")
     copyInPlace(from: Tensor(values, shape: shape, dtype: .float64), recordsGraph: false)
   }
 }

@@ -99,7 +99,7 @@ struct RawStream: RandomNumberGenerator {
   }
 
   mutating func nextInt(below bound: Int) -> Int {
-    precondition(bound > 0)
+    require(bound > 0, "nextInt(below:): bound must be positive, got \(bound)")
     return Int(next(upperBound: UInt64(bound)))
   }
 }

@@ -28,7 +28,7 @@ public final class Tensor {
   public var grad: Tensor?
 
   init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int = 0) {
-    precondition(shape.count == strides.count)
+    require(shape.count == strides.count, "Tensor: shape \(shape) and strides \(strides) differ in rank")
     self.storage = storage
     self.shape = shape
     self.strides = strides
@@ -38,14 +38,14 @@ public final class Tensor {
 
   /// A new contiguous tensor of uninitialised memory.
   convenience init(uninitializedShape shape: [Int], dtype: DType) {
-    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+    require(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
     let storage = TensorStorage(count: shape.reduce(1, *), dtype: dtype)
     self.init(storage: storage, shape: shape, strides: Tensor.contiguousStrides(for: shape))
   }
 
   /// A new contiguous tensor filled with zeros.
   convenience init(zeroedShape shape: [Int], dtype: DType) {
-    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+    require(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
     let storage = TensorStorage(zeroedCount: shape.reduce(1, *), dtype: dtype)
     self.init(storage: storage, shape: shape, strides: Tensor.contiguousStrides(for: shape))
   }
@@ -96,8 +96,8 @@ public final class Tensor {
   public func withUnsafeMutablePointer<T: TensorScalar, R>(
     _: T.Type, _ body: (UnsafeMutablePointer<T>) throws -> R
   ) rethrows -> R {
-    precondition(T.dtype == dtype, "withUnsafeMutablePointer: \(T.self) does not match \(dtype)")
-    precondition(isContiguous, "withUnsafeMutablePointer: tensor of shape \(shape) is not contiguous")
+    require(T.dtype == dtype, "withUnsafeMutablePointer: \(T.self) does not match \(dtype)")
+    require(isContiguous, "withUnsafeMutablePointer: tensor of shape \(shape) is not contiguous")
     return try withExtendedLifetime(self) { try body(pointer(T.self)) }
   }
 
@@ -106,8 +106,8 @@ public final class Tensor {
   public func withUnsafePointer<T: TensorScalar, R>(
     _: T.Type, _ body: (UnsafePointer<T>) throws -> R
   ) rethrows -> R {
-    precondition(T.dtype == dtype, "withUnsafePointer: \(T.self) does not match \(dtype)")
-    precondition(isContiguous, "withUnsafePointer: tensor of shape \(shape) is not contiguous")
+    require(T.dtype == dtype, "withUnsafePointer: \(T.self) does not match \(dtype)")
+    require(isContiguous, "withUnsafePointer: tensor of shape \(shape) is not contiguous")
     return try withExtendedLifetime(self) { try body(UnsafePointer(pointer(T.self))) }
   }
 }
@@ -115,7 +115,7 @@ public final class Tensor {
 @inline(__always)
 func normalizeDim(_ dim: Int, rank: Int, op: String) -> Int {
   let r = Swift.max(rank, 1)
-  precondition(
+  require(
     dim >= -r && dim < r,
     "\(op): Dimension out of range (expected to be in range of [\(-r), \(r - 1)], but got \(dim))")
   return dim < 0 ? dim + r : dim

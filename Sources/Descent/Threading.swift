@@ -19,7 +19,7 @@ public enum Threads {
   /// Sets the thread count for OpenBLAS (`openblas_set_num_threads`) and Descent's kernels.
   /// Call it before starting work, not concurrently with it.
   public static func set(_ n: Int) {
-    precondition(n >= 1, "Threads.set: expected a positive thread count, got \(n)")
+    require(n >= 1, "Threads.set: expected a positive thread count, got \(n)")
     current = n
     openblas_set_num_threads(Int32(n))
   }

@@ -4,8 +4,9 @@ import Testing
 @testable import Descent
 
 /// Shape errors in tensor math stop the process with a message naming the op and both
-/// shapes. Each body runs in a child process; its standard error is checked for the op
-/// name and the shapes.
+/// shapes (printed in optimized builds too: Descent's `require` uses `fatalError`). Each
+/// body runs in a child process; its standard error is checked for the op name and the
+/// shapes.
 @Suite("Shape preconditions")
 struct PreconditionTests {
   private func expectStop(

@@ -25,12 +25,12 @@ extension Tensor {
   /// Products run on `cblas_?gemm` (`?gemv` for matrix × vector); transposed views are
   /// passed with BLAS transpose flags instead of being copied.
   public func matmul(_ other: Tensor) -> Tensor {
-    precondition(
+    require(
       rank >= 1 && other.rank >= 1,
       "matmul: both arguments to matmul need to be at least 1D, but they are \(rank)D and \(other.rank)D")
     let k = shape[rank - 1]
     let k2 = other.shape[Swift.max(other.rank - 2, 0)]
-    precondition(
+    require(
       k == k2,
       rank == 1 && other.rank == 1
         ? "matmul: inconsistent tensor size, expected tensor [\(k)] and src [\(k2)] to have the same number of elements, but got \(k) and \(k2) elements respectively (shapes \(shape) and \(other.shape))"
@@ -50,9 +50,9 @@ extension Tensor {
 
   /// Inner product of two 1-D tensors (`torch.dot`).
   public func dot(_ other: Tensor) -> Tensor {
-    precondition(
+    require(
       rank == 1 && other.rank == 1, "dot: 1D tensors expected, but got \(rank)D and \(other.rank)D tensors")
-    precondition(
+    require(
       shape == other.shape,
       "dot: inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively"
     )
@@ -61,11 +61,11 @@ extension Tensor {
 
   /// Matrix × vector (`torch.mv`).
   public func mv(_ vector: Tensor) -> Tensor {
-    precondition(
+    require(
       rank == 2 && vector.rank == 1,
       "mv: vector + matrix @ vector expected, got \(rank), \(vector.rank) (shapes \(shape) and \(vector.shape))"
     )
-    precondition(
+    require(
       shape[1] == vector.shape[0],
       "mv: size mismatch, got input \(shape), vec \(vector.shape)")
     return matmul(vector)
@@ -73,7 +73,7 @@ extension Tensor {
 
   /// Outer product of two 1-D tensors (`torch.outer`).
   public func outer(_ other: Tensor) -> Tensor {
-    precondition(rank == 1 && other.rank == 1, "outer: expected 1D tensors, got \(rank)D and \(other.rank)D")
+    require(rank == 1 && other.rank == 1, "outer: expected 1D tensors, got \(rank)D and \(other.rank)D")
     return unsqueeze(1) * other.unsqueeze(0)
   }
 
@@ -83,12 +83,12 @@ extension Tensor {
     let k = shape[rank - 1]
     let k2 = other.shape[other.rank - 2]
     let m = other.shape[other.rank - 1]
-    precondition(
+    require(
       k == k2,
       "matmul: mat1 and mat2 shapes cannot be multiplied (\(n)x\(k) and \(k2)x\(m)); shapes \(shape) and \(other.shape)"
     )
     let dtype = DType.promoted(self.dtype, other.dtype)
-    precondition(
+    require(
       dtype.isFloatingPoint, "matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)")
     let a = to(dtype: dtype)
     let b = other.to(dtype: dtype)

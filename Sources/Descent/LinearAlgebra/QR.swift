@@ -8,8 +8,8 @@ public enum Linalg {
   ///
   /// LAPACK's sign convention is kept: `R`'s diagonal may be negative, as in PyTorch.
   public static func qr(_ a: Tensor) -> (q: Tensor, r: Tensor) {
-    precondition(a.rank == 2, "linalg.qr: expected a 2-D matrix, got shape \(a.shape)")
-    precondition(a.dtype.isFloatingPoint, "linalg.qr: expected a floating point matrix, got \(a.dtype)")
+    require(a.rank == 2, "linalg.qr: expected a 2-D matrix, got shape \(a.shape)")
+    require(a.dtype.isFloatingPoint, "linalg.qr: expected a floating point matrix, got \(a.dtype)")
     let m = a.shape[0]
     let n = a.shape[1]
     let k = Swift.min(m, n)
@@ -28,7 +28,7 @@ public enum Linalg {
       info = LAPACKE_dgeqrf(
         LAPACK_ROW_MAJOR, Int32(m), Int32(n), work.pointer(Double.self), lda, tau.pointer(Double.self))
     }
-    precondition(info == 0, "linalg.qr: ?geqrf failed with info \(info)")
+    require(info == 0, "linalg.qr: ?geqrf failed with info \(info)")
     // R is the upper triangle of the first k rows.
     let r = Tensor.zeros([k, n], dtype: a.dtype)
     let full = work.asArray(Double.self)
@@ -47,7 +47,7 @@ public enum Linalg {
         LAPACK_ROW_MAJOR, Int32(m), Int32(k), Int32(k), q.pointer(Double.self), Int32(k),
         tau.pointer(Double.self))
     }
-    precondition(info == 0, "linalg.qr: ?orgqr failed with info \(info)")
+    require(info == 0, "linalg.qr: ?orgqr failed with info \(info)")
     return (q, r)
   }
 }

@@ -6,7 +6,7 @@ func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
   for i in 0..<rank {
     let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
     let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-    precondition(
+    require(
       da == db || da == 1 || db == 1,
       "\(op): The size of tensor a (\(da)) must match the size of tensor b (\(db)) at non-singleton dimension \(i); shapes \(a) and \(b)"
     )
@@ -18,7 +18,7 @@ func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
 extension Tensor {
   /// Strides that view this tensor as `target` under broadcasting (0 for broadcast dims).
   func broadcastStrides(to target: [Int], op: String) -> [Int] {
-    precondition(
+    require(
       target.count >= rank,
       "\(op): shape \(shape) cannot be broadcast to \(target)")
     let lead = target.count - rank
@@ -27,7 +27,7 @@ extension Tensor {
       if shape[i] == target[lead + i] {
         out[lead + i] = shape[i] == 1 ? 0 : strides[i]
       } else {
-        precondition(
+        require(
           shape[i] == 1,
           "\(op): The expanded size of the tensor (\(target[lead + i])) must match the existing size (\(shape[i])) at non-singleton dimension \(lead + i).  Target sizes: \(target).  Tensor sizes: \(shape)"
         )

@@ -49,7 +49,7 @@ extension Tensor {
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let mask = condition.to(dtype: .bool)
     let dtype = resultType(a, b)
-    precondition(
+    require(
       dtype.isFloatingPoint, "where: expected floating point values, got \(a.dtype) and \(b.dtype)")
     let a = a.to(dtype: dtype)
     let b = b.to(dtype: dtype)

@@ -6,10 +6,10 @@ extension Tensor {
   /// (PyTorch rebases the graph; Descent stops instead).
   func checkInPlace(_ op: String) {
     guard GradMode.isEnabled, requiresGrad else { return }
-    precondition(
+    require(
       !isLeaf,
       "\(op): a leaf Variable that requires grad is being used in an in-place operation.")
-    preconditionFailure(
+    requirementFailure(
       "\(op): in-place operations on tensors that are part of the autograd graph are not supported")
   }
 
@@ -27,7 +27,7 @@ extension Tensor {
 
   /// The value of a one-element tensor as a `Double` (`item()`).
   public func item() -> Double {
-    precondition(
+    require(
       count == 1,
       "a Tensor with \(count) elements cannot be converted to Scalar")
     return asArray(Double.self)[0]
@@ -35,7 +35,7 @@ extension Tensor {
 
   /// The value of a one-element tensor as `T`.
   public func item<T: TensorElement>(_: T.Type) -> T {
-    precondition(count == 1, "a Tensor with \(count) elements cannot be converted to Scalar")
+    require(count == 1, "a Tensor with \(count) elements cannot be converted to Scalar")
     return asArray(T.self)[0]
   }
 
@@ -87,7 +87,7 @@ extension Tensor {
 
   /// Element copy with conversion; `source` must have this tensor's shape.
   func copyElements(from source: Tensor) {
-    precondition(source.shape == shape, "copy: shape \(source.shape) does not match \(shape)")
+    require(source.shape == shape, "copy: shape \(source.shape) does not match \(shape)")
     if count == 0 { return }
     if source.dtype == dtype, isContiguous, source.isContiguous {
       let bytes = count * dtype.byteSize
@@ -138,7 +138,7 @@ extension Tensor {
       let n = count
       parallelChunks(n) { r in (p + r.lowerBound).update(repeating: v, count: r.count) }
     }
-    precondition(isContiguous)
+    require(isContiguous, "fillStorage: tensor of shape \(shape) is not contiguous")
     switch dtype {
     case .float32: fill(Float.self)
     case .float64: fill(Double.self)

@@ -43,7 +43,7 @@ extension Tensor {
     switch out.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("\(name): expected a floating point tensor, got \(out.dtype)")
+    default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((x, out)) {}
   }
@@ -83,7 +83,7 @@ extension Tensor {
     switch out.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("\(name): expected a floating point tensor, got \(out.dtype)")
+    default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((a, b, out)) {}
   }
@@ -121,7 +121,7 @@ extension Tensor {
     switch out.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("\(name): expected a floating point tensor, got \(out.dtype)")
+    default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((a, b, c, out)) {}
   }
@@ -138,7 +138,7 @@ extension Tensor {
     -> Tensor
   {
     let dtype = resultType(a, b)
-    precondition(
+    require(
       dtype.isFloatingPoint, "\(name): expected floating point tensors, got \(a.dtype) and \(b.dtype)")
     let shape = broadcastShapes(a.shape, b.shape, op: name)
     let out = Tensor(uninitializedShape: shape, dtype: dtype)

@@ -29,7 +29,7 @@ struct LerpOp: BinaryScalarOp {
 extension Tensor {
   private func inPlace<Op: BinaryScalarOp>(_ op: Op, _ other: Tensor, _ name: String) -> Tensor {
     checkInPlace(name)
-    precondition(dtype.isFloatingPoint, "\(name): expected a floating point tensor, got \(dtype)")
+    require(dtype.isFloatingPoint, "\(name): expected a floating point tensor, got \(dtype)")
     Tensor.applyBinary(op, self, other.to(dtype: dtype), into: self, name: name)
     return self
   }
@@ -64,7 +64,7 @@ extension Tensor {
     -> Tensor
   {
     checkInPlace(name)
-    precondition(dtype.isFloatingPoint, "\(name): expected a floating point tensor, got \(dtype)")
+    require(dtype.isFloatingPoint, "\(name): expected a floating point tensor, got \(dtype)")
     Tensor.applyTernary(op, self, t1.to(dtype: dtype), t2.to(dtype: dtype), into: self, name: name)
     return self
   }

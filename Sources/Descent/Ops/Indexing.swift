@@ -23,11 +23,11 @@ extension Tensor {
   }
 
   private func checkedIndices(_ index: Tensor, size: Int, op: String) -> [Int] {
-    precondition(index.dtype == .int64, "\(op)(): Expected dtype int64 for index, got \(index.dtype)")
+    require(index.dtype == .int64, "\(op)(): Expected dtype int64 for index, got \(index.dtype)")
     let values = index.asArray(Int.self)
     // Like PyTorch, negative indices are out of range here (no wrap-around).
     for v in values {
-      precondition(
+      require(
         v >= 0 && v < size, "\(op)(): index \(v) is out of bounds for dimension with size \(size)")
     }
     return values
@@ -37,7 +37,7 @@ extension Tensor {
   /// for `dim == 0`. `index` is `int64` with this tensor's rank.
   public func gather(dim: Int, index: Tensor) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "gather")
-    precondition(
+    require(
       index.rank == rank,
       "gather(): Index tensor must have the same number of dimensions as input tensor (index \(index.shape), input \(shape))"
     )
@@ -59,7 +59,7 @@ extension Tensor {
   public func scatterAdd(dim: Int, index: Tensor, source: Tensor) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "scatter_add")
     let idx = checkedIndices(index, size: shape[d], op: "scatter_add")
-    precondition(
+    require(
       index.rank == rank && source.rank == rank
         && (0..<rank).allSatisfy {
           index.shape[$0] <= source.shape[$0] && ($0 == d || index.shape[$0] <= shape[$0])
@@ -93,7 +93,7 @@ extension Tensor {
   /// Rows (or slices along `dim`) picked by an `int64` index vector (`index_select`).
   public func indexSelect(dim: Int, index: Tensor) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "index_select")
-    precondition(index.rank <= 1, "index_select(): Index is supposed to be a vector")
+    require(index.rank <= 1, "index_select(): Index is supposed to be a vector")
     let idx = checkedIndices(index, size: shape[d], op: "index_select")
     let parts = idx.map { narrow(dim: d, start: $0, length: 1) }
     if parts.isEmpty {
@@ -106,19 +106,19 @@ extension Tensor {
 
   /// Concatenates tensors of equal shape except along `dim` (`torch.cat`).
   public static func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "torch.cat(): expected a non-empty list of Tensors")
+    require(!tensors.isEmpty, "torch.cat(): expected a non-empty list of Tensors")
     let first = tensors[0]
     let d = normalizeDim(dim, rank: first.rank, op: "cat")
     let dtype = tensors.map(\.dtype).reduce(first.dtype, DType.promoted)
     var shape = first.shape
     shape[d] = 0
     for t in tensors {
-      precondition(
+      require(
         t.rank == first.rank,
         "torch.cat(): Tensors must have same number of dimensions: got \(first.rank) and \(t.rank) (shapes \(first.shape) and \(t.shape))"
       )
       for i in 0..<t.rank where i != d {
-        precondition(
+        require(
           t.shape[i] == first.shape[i],
           "torch.cat(): Sizes of tensors must match except in dimension \(d). Expected size \(first.shape[i]) but got size \(t.shape[i]) for tensor number \(tensors.firstIndex { $0 === t }!) in the list. (shapes \(first.shape) and \(t.shape))"
         )
@@ -141,10 +141,10 @@ extension Tensor {
 
   /// Stacks equal-shaped tensors along a new dimension `dim` (`torch.stack`).
   public static func stack(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "stack expects a non-empty TensorList")
+    require(!tensors.isEmpty, "stack expects a non-empty TensorList")
     let shape = tensors[0].shape
     for (i, t) in tensors.enumerated() {
-      precondition(
+      require(
         t.shape == shape,
         "stack expects each tensor to be equal size, but got \(shape) at entry 0 and \(t.shape) at entry \(i)"
       )

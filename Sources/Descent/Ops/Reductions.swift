@@ -89,7 +89,7 @@ extension Tensor {
   func reductionDims(_ dims: [Int]?, op: String) -> [Int] {
     guard let dims, !dims.isEmpty else { return Array(0..<rank) }
     let d = dims.map { normalizeDim($0, rank: rank, op: op) }
-    precondition(Set(d).count == d.count, "\(op): dim appears multiple times in the list of dims")
+    require(Set(d).count == d.count, "\(op): dim appears multiple times in the list of dims")
     return d.sorted()
   }
 
@@ -108,7 +108,7 @@ extension Tensor {
 
   /// Applies `reducer` to each row after moving the reduced dims last; no autograd.
   func reduceRows<R: RowReducer>(_ reducer: R, dims: [Int], keepDim: Bool, op: String) -> Tensor {
-    precondition(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
+    require(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
     let kept = (0..<rank).filter { !dims.contains($0) }
     let moved = permuteRaw(kept + dims).contiguousCopyIfNeeded()
     let inner = dims.reduce(1) { $0 * shape[$1] }
@@ -116,7 +116,7 @@ extension Tensor {
     let out = Tensor(uninitializedShape: outShape, dtype: dtype)
     let rows = out.count
     if inner == 0 {
-      precondition(
+      require(
         R.self == SumReducer.self || R.self == LogSumExpReducer.self || R.self == NormReducer.self
           || R.self == VarianceReducer.self,
         "\(op): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
@@ -207,7 +207,7 @@ extension Tensor {
       return to(dtype: .float64).extreme(isMax: isMax, dims: dims, keepDim: keepDim).to(dtype: dtype)
     }
     // Reducing over an empty extent has no identity; an empty result is fine.
-    precondition(
+    require(
       dims.allSatisfy { shape[$0] > 0 } || reducedShape(dims, keepDim: keepDim).contains(0),
       "\(isMax ? "max" : "min")(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument. (shape \(shape), dims \(dims))"
     )
@@ -253,7 +253,7 @@ extension Tensor {
       return to(dtype: .float64).argExtreme(dim: d, keepDim: keepDim, isMax: isMax)
     }
     let n = rank == 0 ? 1 : shape[d]
-    precondition(
+    require(
       n > 0, "\(isMax ? "argmax" : "argmin")(): Expected reduction dim \(d) to have non-zero size.")
     if rank == 0 { return Tensor([0], shape: []) }
     let kept = (0..<rank).filter { $0 != d }

@@ -146,7 +146,7 @@ extension Tensor {
   /// Clamps into `[min, max]`; either bound may be omitted (`clamp`). The gradient passes
   /// where `min <= x <= max`, as in PyTorch.
   public func clamp(min low: Double? = nil, max high: Double? = nil) -> Tensor {
-    precondition(low != nil || high != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
+    require(low != nil || high != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
     let lo = low ?? -.infinity
     let hi = high ?? .infinity
     return unary(ClampOp(low: lo, high: hi), "ClampBackward1") { g, x, _ in

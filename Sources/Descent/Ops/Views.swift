@@ -13,7 +13,7 @@ extension Tensor {
   public func view(_ newShape: [Int]) -> Tensor {
     let target = inferShape(newShape, op: "view")
     guard let strides = viewStrides(for: target) else {
-      preconditionFailure(
+      requirementFailure(
         "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead. (shape \(shape), strides \(self.strides), requested \(newShape))"
       )
     }
@@ -25,7 +25,7 @@ extension Tensor {
     if rank == 0 { return reshape([1]) }
     let s = normalizeDim(startDim, rank: rank, op: "flatten")
     let e = normalizeDim(endDim, rank: rank, op: "flatten")
-    precondition(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim")
+    require(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim")
     let merged = shape[s...e].reduce(1, *)
     return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
   }
@@ -42,18 +42,18 @@ extension Tensor {
 
   /// Transpose of a matrix; 0-D and 1-D tensors are returned as is (`t()`).
   public func t() -> Tensor {
-    precondition(rank <= 2, "t() expects a tensor with <= 2 dimensions, but self is \(rank)D")
+    require(rank <= 2, "t() expects a tensor with <= 2 dimensions, but self is \(rank)D")
     return rank < 2 ? self : transpose(0, 1)
   }
 
   /// Reorders dimensions as a view (`permute`).
   public func permute(_ order: [Int]) -> Tensor {
-    precondition(
+    require(
       order.count == rank,
       "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = \(rank) is not equal to len(dims) = \(order.count)"
     )
     let dims = order.map { normalizeDim($0, rank: rank, op: "permute") }
-    precondition(Set(dims).count == rank, "permute(): duplicate dims are not allowed.")
+    require(Set(dims).count == rank, "permute(): duplicate dims are not allowed.")
     var inverse = [Int](repeating: 0, count: rank)
     for (i, d) in dims.enumerated() { inverse[d] = i }
     let out = Tensor(
@@ -93,7 +93,7 @@ extension Tensor {
   public func expand(_ target: [Int]) -> Tensor {
     let lead = target.count - rank
     let resolved = target.enumerated().map { i, s in s == -1 && i >= lead ? shape[i - lead] : s }
-    precondition(
+    require(
       lead >= 0 && resolved.allSatisfy { $0 >= 0 },
       "expand: the shape \(target) is invalid for a tensor of shape \(shape) (-1 is only allowed for existing dimensions)"
     )
@@ -111,7 +111,7 @@ extension Tensor {
   /// Bounds are clamped like Python slices; negative bounds count from the end.
   public func slice(dim: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "slice")
-    precondition(step > 0, "slice step must be positive")
+    require(step > 0, "slice step must be positive")
     let size = shape[d]
     func clamp(_ v: Int) -> Int { Swift.min(Swift.max(v < 0 ? v + size : v, 0), size) }
     let lo = clamp(start ?? 0)
@@ -133,7 +133,7 @@ extension Tensor {
   /// `length` elements along `dim` starting at `start`, as a view (`narrow`).
   public func narrow(dim: Int, start: Int, length: Int) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "narrow")
-    precondition(
+    require(
       start >= 0 && length >= 0 && start + length <= shape[d],
       "start (\(start)) + length (\(length)) exceeds dimension size (\(shape[d])).")
     return slice(dim: d, start: start, end: start + length)
@@ -143,7 +143,7 @@ extension Tensor {
   public func select(dim: Int, index: Int) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "select")
     let size = shape[d]
-    precondition(
+    require(
       index >= -size && index < size,
       "select(): index \(index) out of range for tensor of size \(shape) at dimension \(d)")
     let i = index < 0 ? index + size : index
@@ -156,7 +156,7 @@ extension Tensor {
   /// Splits into chunks of `size` along `dim` (`split`), as views.
   public func split(_ size: Int, dim: Int = 0) -> [Tensor] {
     let d = normalizeDim(dim, rank: rank, op: "split")
-    precondition(size > 0, "split expects split_size be non-negative, but got split_size=\(size)")
+    require(size > 0, "split expects split_size be non-negative, but got split_size=\(size)")
     return stride(from: 0, to: Swift.max(shape[d], 1), by: size).map {
       slice(dim: d, start: $0, end: $0 + size)
     }
@@ -167,16 +167,16 @@ extension Tensor {
   private func inferShape(_ requested: [Int], op: String) -> [Int] {
     let n = count
     let inferred = requested.filter { $0 == -1 }.count
-    precondition(inferred <= 1, "\(op): only one dimension can be inferred")
+    require(inferred <= 1, "\(op): only one dimension can be inferred")
     let known = requested.filter { $0 != -1 }.reduce(1, *)
     var out = requested
     if let i = requested.firstIndex(of: -1) {
-      precondition(
+      require(
         known != 0 && n % known == 0,
         "\(op): shape '\(requested)' is invalid for input of size \(n) (input shape \(shape))")
       out[i] = n / known
     }
-    precondition(
+    require(
       out.reduce(1, *) == n && out.allSatisfy { $0 >= 0 },
       "\(op): shape '\(requested)' is invalid for input of size \(n) (input shape \(shape))")
     return out
