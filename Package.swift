@@ -40,7 +40,13 @@ let package = Package(
       swiftSettings: swift5
     ),
     .target(name: "DescentNN", dependencies: ["Descent"], swiftSettings: swift5),
-    .target(name: "DescentOptim", dependencies: ["Descent", "CBLAS"], swiftSettings: swift5),
+    // Vectorised optimizer kernels with runtime CPU dispatch (`target_clones`), no flags.
+    .target(name: "CDescentKernels"),
+    .target(
+      name: "DescentOptim", dependencies: ["Descent", "CBLAS", "CDescentKernels"],
+      swiftSettings: swift5),
+    // Counts heap allocations in the `descent` executable only (it defines malloc).
+    .target(name: "CMallocCounter"),
     .target(
       name: "DescentData",
       dependencies: ["Descent", .product(name: "SwiftCSV", package: "SwiftCSV")],
@@ -50,7 +56,8 @@ let package = Package(
     .executableTarget(
       name: "descent",
       dependencies: [
-        "Descent", "DescentNN", "DescentOptim", "DescentData", "CBLAS",
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "CBLAS", "CDescentKernels",
+        "CMallocCounter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swift5

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// Adam (`torch.optim.Adam`), with AMSGrad and optional decoupled weight decay.
@@ -66,12 +67,19 @@ public class Adam: Optimizer {
   }
 
   public override func requiredStateKeys(for group: ParamGroup) -> [String] {
-    group.amsgrad ? ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["step", "exp_avg", "exp_avg_sq"]
+    group.amsgrad ? Self.amsgradStateKeys : Self.stateKeys
   }
+  // Stored, so that the check before each step does not allocate.
+  private static let stateKeys = ["step", "exp_avg", "exp_avg_sq"]
+  private static let amsgradStateKeys = ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+
+  /// The fused path's entries, reused from step to step.
+  private let fusedTables = KernelTables<descent_adam_tensor>()
 
   public override func update(_ group: ParamGroup) throws {
     let kernel = AdamKernel(group)
-    let implementation = implementation
+    let fused = implementation == .fused
+    if fused { fusedTables.reset() }
     forEachParameterWithGrad(in: group) { param, grad, state in
       if state.values.isEmpty {
         state.values["step"] = Tensor(scalar: 0, dtype: .float32)
@@ -83,16 +91,32 @@ public class Adam: Optimizer {
       let expAvg = state.values["exp_avg"]!
       let expAvgSq = state.values["exp_avg_sq"]!
       let maxExpAvgSq = kernel.amsgrad ? state.values["max_exp_avg_sq"]! : nil
+      if fused {
+        // One pass over the whole group after the loop; the tensors stay alive in the
+        // group, the gradients and the state (or the table, for a copied gradient).
+        let table = fusedTables.table(for: param.dtype)
+        if grad !== param.grad { table.keepAlive(grad) }
+        table.append(
+          kernel.fusedEntry(
+            start: table.nextStart, param: param, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq,
+            maxExpAvgSq: maxExpAvgSq, step: step),
+          elements: param.count)
+        return
+      }
       func run<T: TensorScalar>(_: T.Type) {
         withExtendedLifetime((param, grad, expAvg, expAvgSq, maxExpAvgSq)) {
           let buffers = AdamKernel.Buffers<T>(
             param: param.rawPointer(T.self), grad: grad.rawPointer(T.self),
             expAvg: expAvg.rawPointer(T.self), expAvgSq: expAvgSq.rawPointer(T.self),
             maxExpAvgSq: maxExpAvgSq?.rawPointer(T.self))
-          kernel.run(count: param.count, buffers, step: step, implementation: implementation)
+          kernel.runBLAS(count: param.count, buffers, step: step)
         }
       }
       if param.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    }
+    if fused {
+      kernel.runFused(fusedTables)
+      fusedTables.reset()
     }
   }
 }

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// RMSprop (`torch.optim.RMSprop`): divides the gradient by a running root mean square.
@@ -66,15 +67,22 @@ public final class RMSprop: Optimizer {
   }
 
   public override func requiredStateKeys(for group: ParamGroup) -> [String] {
-    var keys = ["step", "square_avg"]
-    if group.momentum > 0 { keys.append("momentum_buffer") }
-    if group.centered { keys.append("grad_avg") }
-    return keys
+    Self.stateKeys[(group.momentum > 0 ? 1 : 0) + (group.centered ? 2 : 0)]
   }
+  // Stored, so that the check before each step does not allocate; indexed by
+  // momentum + 2·centered.
+  private static let stateKeys = [
+    ["step", "square_avg"], ["step", "square_avg", "momentum_buffer"],
+    ["step", "square_avg", "grad_avg"], ["step", "square_avg", "momentum_buffer", "grad_avg"],
+  ]
+
+  /// The fused path's entries, reused from step to step.
+  private let fusedTables = KernelTables<descent_rmsprop_tensor>()
 
   public override func update(_ group: ParamGroup) throws {
     let kernel = RMSpropKernel(group)
-    let implementation = implementation
+    let fused = implementation == .fused
+    if fused { fusedTables.reset() }
     forEachParameterWithGrad(in: group) { param, grad, state in
       if state.values.isEmpty {
         state.values["step"] = Tensor(scalar: 0, dtype: .float32)
@@ -86,16 +94,31 @@ public final class RMSprop: Optimizer {
       let squareAvg = state.values["square_avg"]!
       let gradAvg = kernel.centered ? state.values["grad_avg"]! : nil
       let buffer = kernel.momentum > 0 ? state.values["momentum_buffer"]! : nil
+      if fused {
+        // One pass over the whole group after the loop.
+        let table = fusedTables.table(for: param.dtype)
+        if grad !== param.grad { table.keepAlive(grad) }
+        table.append(
+          kernel.fusedEntry(
+            start: table.nextStart, param: param, grad: grad, squareAvg: squareAvg,
+            gradAvg: gradAvg, buffer: buffer),
+          elements: param.count)
+        return
+      }
       func run<T: TensorScalar>(_: T.Type) {
         withExtendedLifetime((param, grad, squareAvg, gradAvg, buffer)) {
           let buffers = RMSpropKernel.Buffers<T>(
             param: param.rawPointer(T.self), grad: grad.rawPointer(T.self),
             squareAvg: squareAvg.rawPointer(T.self), gradAvg: gradAvg?.rawPointer(T.self),
             buffer: buffer?.rawPointer(T.self))
-          kernel.run(count: param.count, buffers, implementation: implementation)
+          kernel.blas(count: param.count, buffers)
         }
       }
       if param.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    }
+    if fused {
+      kernel.runFused(fusedTables)
+      fusedTables.reset()
     }
   }
 }

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// Stochastic gradient descent, optionally with momentum (`torch.optim.SGD`).
@@ -57,9 +58,13 @@ public final class SGD: Optimizer {
     }
   }
 
+  /// The fused path's entries, reused from step to step.
+  private let fusedTables = KernelTables<descent_sgd_tensor>()
+
   public override func update(_ group: ParamGroup) throws {
     let kernel = SGDKernel(group)
-    let implementation = implementation
+    let fused = implementation == .fused
+    if fused { fusedTables.reset() }
     forEachParameterWithGrad(in: group) { param, grad, state in
       var buffer: Tensor?
       var firstStep = false
@@ -73,15 +78,28 @@ public final class SGD: Optimizer {
           firstStep = true
         }
       }
+      if fused {
+        // One pass over the whole group after the loop.
+        let table = fusedTables.table(for: param.dtype)
+        if grad !== param.grad { table.keepAlive(grad) }
+        table.append(
+          kernel.fusedEntry(
+            start: table.nextStart, param: param, grad: grad, buffer: buffer, firstStep: firstStep),
+          elements: param.count)
+        return
+      }
       func run<T: TensorScalar>(_ type: T.Type) {
         withExtendedLifetime((param, grad, buffer)) {
-          kernel.run(
-            T.self, count: param.count, param: param.rawPointer(T.self),
-            grad: grad.rawPointer(T.self), buffer: buffer?.rawPointer(T.self),
-            firstStep: firstStep, implementation: implementation)
+          kernel.blas(
+            count: param.count, param: param.rawPointer(T.self), grad: grad.rawPointer(T.self),
+            buffer: buffer?.rawPointer(T.self), firstStep: firstStep)
         }
       }
       if param.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    }
+    if fused {
+      kernel.runFused(fusedTables)
+      fusedTables.reset()
     }
   }
 }

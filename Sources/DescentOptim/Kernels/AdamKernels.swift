@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 import Foundation
 
@@ -44,67 +45,47 @@ struct AdamKernel {
     return StepScalars(stepSize: lr / biasCorrection1, biasCorrection2Sqrt: pow(biasCorrection2, 0.5))
   }
 
-  func run<T: TensorScalar>(
-    count n: Int, _ x: Buffers<T>, step: Double, implementation: OptimizerImplementation
-  ) {
-    switch implementation {
-    case .fused: fused(count: n, x, scalars(step: step))
-    case .blas: blas(count: n, x, scalars(step: step))
-    }
+  /// The BLAS path for one parameter (see ``blas(count:_:_:)``).
+  func runBLAS<T: TensorScalar>(count n: Int, _ x: Buffers<T>, step: Double) {
+    blas(count: n, x, scalars(step: step))
   }
 
-  /// Per element, in `_single_tensor_adam`'s order:
+  /// The group's hyperparameters for the fused C kernel, which rounds each to the element
+  /// type as the scalar code did (`T(1 - lr·wd)`, `T(1 - β₁)`, ...).
+  var fusedConfig: descent_adam_config {
+    let decoupled = decoupledWeightDecay && weightDecay != 0
+    let coupled = !decoupledWeightDecay && weightDecay != 0
+    return descent_adam_config(
+      sign: maximize ? -1 : 1, shrink: 1 - lr * weightDecay, weight_decay: weightDecay,
+      one_minus_beta1: 1 - beta1, beta2: beta2, one_minus_beta2: 1 - beta2, eps: eps,
+      decoupled: decoupled ? 1 : 0, coupled: coupled ? 1 : 0, amsgrad: amsgrad ? 1 : 0,
+      reserved: 0)
+  }
+
+  /// The fused kernel's entry for one parameter at step `step`, starting at `start` in
+  /// the group's concatenation.
+  func fusedEntry(
+    start: Int64, param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor,
+    maxExpAvgSq: Tensor?, step: Double
+  ) -> descent_adam_tensor {
+    let s = scalars(step: step)
+    return descent_adam_tensor(
+      param: param.kernelAddress(), grad: UnsafeRawPointer(grad.kernelAddress()),
+      exp_avg: expAvg.kernelAddress(), exp_avg_sq: expAvgSq.kernelAddress(),
+      max_exp_avg_sq: maxExpAvgSq?.kernelAddress(), start: start, count: Int64(param.count),
+      neg_step_size: -s.stepSize, bias_correction2_sqrt: s.biasCorrection2Sqrt)
+  }
+
+  /// Runs the fused kernel over every entry of `tables`, one pass per dtype, split across
+  /// threads. Per element, in `_single_tensor_adam`'s order:
   /// `θ = θ·(1 - lr·wd)` (decoupled), `d = ±g (+ wd·θ)` (coupled),
   /// `m = lerp(m, d, 1-β₁)`, `v = v·β₂ + ((1-β₂)·d)·d`, `v̂ = max(v̂, v)` (AMSGrad),
   /// `denom = sqrt(v or v̂)/bc2_sqrt + eps`, `θ = θ + ((-step_size)·m)/denom`.
-  func fused<T: TensorScalar>(count n: Int, _ x: Buffers<T>, _ s: StepScalars) {
-    let decoupled = decoupledWeightDecay && weightDecay != 0
-    let coupled = !decoupledWeightDecay && weightDecay != 0
-    // Negating by a multiplication with ±1 is exact, so it matches PyTorch's `-grad`.
-    let sign: T = maximize ? -1 : 1
-    let shrink = T(1 - lr * weightDecay)
-    let wd = T(weightDecay)
-    let w1 = T(1 - beta1)
-    let small = Swift.abs(w1) < 0.5
-    let b2 = T(beta2)
-    let oneMinusB2 = T(1 - beta2)
-    let bc2Sqrt = T(s.biasCorrection2Sqrt)
-    let e = T(eps)
-    let negStepSize = T(-s.stepSize)
-    let p = x.param
-    let g = x.grad
-    let m = x.expAvg
-    let v = x.expAvgSq
-    let vMax = x.maxExpAvgSq
-    // The flags are passed as literals below, so each loop is compiled without branches
-    // and vectorises.
-    @inline(__always) func element(_ i: Int, amsgrad: Bool, decoupled: Bool, coupled: Bool) {
-      var theta = p[i]
-      if decoupled { theta = theta * shrink }
-      var d = sign * g[i]
-      if coupled { d = d + wd * theta }
-      let mean = lerp(m[i], d, weight: w1, weightIsSmall: small)
-      m[i] = mean
-      var sq = v[i] * b2 + oneMinusB2 * d * d
-      v[i] = sq
-      if amsgrad {
-        sq = nanPropagatingMax(vMax![i], sq)
-        vMax![i] = sq
-      }
-      let denom = sq.squareRoot() / bc2Sqrt + e
-      p[i] = theta + negStepSize * mean / denom
-    }
-    parallelChunks(n) { range in
-      switch (vMax != nil, decoupled, coupled) {
-      case (false, false, false):
-        for i in range { element(i, amsgrad: false, decoupled: false, coupled: false) }
-      case (false, true, _): for i in range { element(i, amsgrad: false, decoupled: true, coupled: false) }
-      case (false, _, true): for i in range { element(i, amsgrad: false, decoupled: false, coupled: true) }
-      case (true, false, false):
-        for i in range { element(i, amsgrad: true, decoupled: false, coupled: false) }
-      case (true, true, _): for i in range { element(i, amsgrad: true, decoupled: true, coupled: false) }
-      case (true, _, true): for i in range { element(i, amsgrad: true, decoupled: false, coupled: true) }
-      }
+  func runFused(_ tables: KernelTables<descent_adam_tensor>) {
+    var config = fusedConfig
+    withUnsafePointer(to: &config) { c in
+      tables.float32.run { descent_adam_f32(c, $0, $1, $2, $3) }
+      tables.float64.run { descent_adam_f64(c, $0, $1, $2, $3) }
     }
   }
 

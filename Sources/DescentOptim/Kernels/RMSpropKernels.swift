@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// One RMSprop update of one parameter, with a group's hyperparameters.
@@ -29,67 +30,37 @@ struct RMSpropKernel {
     var buffer: UnsafeMutablePointer<T>?
   }
 
-  func run<T: TensorScalar>(
-    count n: Int, _ x: Buffers<T>, implementation: OptimizerImplementation
-  ) {
-    switch implementation {
-    case .fused: fused(count: n, x)
-    case .blas: blas(count: n, x)
-    }
+  /// The group's hyperparameters for the fused C kernel, which rounds each to the element
+  /// type as the scalar code did.
+  var fusedConfig: descent_rmsprop_config {
+    descent_rmsprop_config(
+      sign: maximize ? -1 : 1, weight_decay: weightDecay, alpha: alpha, one_minus_alpha: 1 - alpha,
+      eps: eps, momentum: momentum, neg_lr: -lr, has_decay: weightDecay != 0 ? 1 : 0,
+      centered: centered ? 1 : 0, has_momentum: momentum > 0 ? 1 : 0, reserved: 0)
   }
 
-  /// Per element, in `_single_tensor_rmsprop`'s order:
+  /// The fused kernel's entry for one parameter, starting at `start` in the group's
+  /// concatenation.
+  func fusedEntry(
+    start: Int64, param: Tensor, grad: Tensor, squareAvg: Tensor, gradAvg: Tensor?,
+    buffer: Tensor?
+  ) -> descent_rmsprop_tensor {
+    descent_rmsprop_tensor(
+      param: param.kernelAddress(), grad: UnsafeRawPointer(grad.kernelAddress()),
+      square_avg: squareAvg.kernelAddress(), grad_avg: gradAvg?.kernelAddress(),
+      momentum_buffer: buffer?.kernelAddress(), start: start, count: Int64(param.count))
+  }
+
+  /// Runs the fused kernel over every entry of `tables`, one pass per dtype, split across
+  /// threads. Per element, in `_single_tensor_rmsprop`'s order:
   /// `d = ±g (+ wd·θ)`, `v = v·α + ((1-α)·d)·d`, `ḡ = lerp(ḡ, d, 1-α)` when centered,
   /// `a = sqrt(v + (-ḡ)·ḡ)` or `sqrt(v)`, `a = a + eps`,
   /// `b = b·μ + d/a`, `θ = θ + (-lr)·b` with momentum, else `θ = θ + ((-lr)·d)/a`.
-  func fused<T: TensorScalar>(count n: Int, _ x: Buffers<T>) {
-    // Negating by a multiplication with ±1 is exact, so it matches PyTorch's `-grad`.
-    let sign: T = maximize ? -1 : 1
-    let wd = T(weightDecay)
-    let hasDecay = weightDecay != 0
-    let a = T(alpha)
-    let oneMinusAlpha = T(1 - alpha)
-    let small = Swift.abs(oneMinusAlpha) < 0.5
-    let e = T(eps)
-    let mu = T(momentum)
-    let negLR = T(-lr)
-    let p = x.param
-    let g = x.grad
-    let v = x.squareAvg
-    let ga = x.gradAvg
-    let b = x.buffer
-    // The flags are passed as literals below, so each loop is compiled without branches
-    // and vectorises.
-    @inline(__always) func element(_ i: Int, centered: Bool, momentum: Bool) {
-      let theta = p[i]
-      let grad = sign * g[i]
-      let d = hasDecay ? grad + wd * theta : grad
-      let sq = v[i] * a + oneMinusAlpha * d * d
-      v[i] = sq
-      var avg: T
-      if centered {
-        let mean = lerp(ga![i], d, weight: oneMinusAlpha, weightIsSmall: small)
-        ga![i] = mean
-        avg = (sq + -1 * mean * mean).squareRoot()
-      } else {
-        avg = sq.squareRoot()
-      }
-      avg = avg + e
-      if momentum {
-        let buf = b![i] * mu + 1 * d / avg
-        b![i] = buf
-        p[i] = theta + negLR * buf
-      } else {
-        p[i] = theta + negLR * d / avg
-      }
-    }
-    parallelChunks(n) { range in
-      switch (ga != nil, b != nil) {
-      case (false, false): for i in range { element(i, centered: false, momentum: false) }
-      case (false, true): for i in range { element(i, centered: false, momentum: true) }
-      case (true, false): for i in range { element(i, centered: true, momentum: false) }
-      case (true, true): for i in range { element(i, centered: true, momentum: true) }
-      }
+  func runFused(_ tables: KernelTables<descent_rmsprop_tensor>) {
+    var config = fusedConfig
+    withUnsafePointer(to: &config) { c in
+      tables.float32.run { descent_rmsprop_f32(c, $0, $1, $2, $3) }
+      tables.float64.run { descent_rmsprop_f64(c, $0, $1, $2, $3) }
     }
   }
 

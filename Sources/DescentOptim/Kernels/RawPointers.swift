@@ -11,12 +11,14 @@ extension Tensor {
   }
 }
 
-/// PyTorch's `lerp` for one element: `start + weight * (end - start)` when
-/// `|weight| < 0.5`, else `end - (end - start) * (1 - weight)`, which keeps the result
-/// exact at the end points.
-@inline(__always)
-func lerp<T: TensorScalar>(_ start: T, _ end: T, weight: T, weightIsSmall: Bool) -> T {
-  weightIsSmall ? start + weight * (end - start) : end - (end - start) * (1 - weight)
+extension Tensor {
+  /// Address of the first element, for the C kernels; the caller keeps the tensor alive
+  /// until the kernel has run.
+  @inline(__always)
+  func kernelAddress() -> UnsafeMutableRawPointer {
+    precondition(isContiguous, "optimizer kernel: tensor of shape \(shape) is not contiguous")
+    return storage.base + offset * dtype.byteSize
+  }
 }
 
 /// `torch.maximum` for one element: NaN in either operand gives NaN.

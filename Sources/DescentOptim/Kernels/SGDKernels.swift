@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// One SGD update of one parameter, with a group's hyperparameters.
@@ -18,53 +19,36 @@ struct SGDKernel {
     maximize = group.maximize
   }
 
-  /// `buffer` is the momentum buffer (`nil` without momentum); on the first step
-  /// (`firstStep`) it is written, not read: PyTorch's `buf = grad.clone()`.
-  func run<T: TensorScalar>(
-    _: T.Type, count n: Int, param p: UnsafeMutablePointer<T>, grad g: UnsafePointer<T>,
-    buffer b: UnsafeMutablePointer<T>?, firstStep: Bool, implementation: OptimizerImplementation
-  ) {
-    switch implementation {
-    case .fused: fused(count: n, param: p, grad: g, buffer: b, firstStep: firstStep)
-    case .blas: blas(count: n, param: p, grad: g, buffer: b, firstStep: firstStep)
-    }
+  /// The group's hyperparameters for the fused C kernel, which rounds each to the element
+  /// type as the scalar code did.
+  var fusedConfig: descent_sgd_config {
+    descent_sgd_config(
+      sign: maximize ? -1 : 1, weight_decay: weightDecay, momentum: momentum,
+      one_minus_dampening: 1 - dampening, neg_lr: -lr, has_decay: weightDecay != 0 ? 1 : 0,
+      nesterov: nesterov ? 1 : 0)
   }
 
-  /// Per element, in `_single_tensor_sgd`'s order:
+  /// The fused kernel's entry for one parameter, starting at `start` in the group's
+  /// concatenation. `buffer` is the momentum buffer (`nil` without momentum); on the first
+  /// step (`firstStep`) it is written, not read: PyTorch's `buf = grad.clone()`.
+  func fusedEntry(
+    start: Int64, param: Tensor, grad: Tensor, buffer: Tensor?, firstStep: Bool
+  ) -> descent_sgd_tensor {
+    descent_sgd_tensor(
+      param: param.kernelAddress(), grad: UnsafeRawPointer(grad.kernelAddress()),
+      momentum_buffer: buffer?.kernelAddress(), start: start, count: Int64(param.count),
+      first_step: firstStep ? 1 : 0, reserved: 0)
+  }
+
+  /// Runs the fused kernel over every entry of `tables`, one pass per dtype, split across
+  /// threads. Per element, in `_single_tensor_sgd`'s order:
   /// `d = ±g (+ wd·p)`, `b = d` or `b = b·μ + (1-τ)·d`, `d = d + μ·b` or `d = b`,
   /// `p = p + (-lr)·d`.
-  func fused<T: TensorScalar>(
-    count n: Int, param p: UnsafeMutablePointer<T>, grad g: UnsafePointer<T>,
-    buffer b: UnsafeMutablePointer<T>?, firstStep: Bool
-  ) {
-    // Negating by a multiplication with ±1 is exact, so it matches PyTorch's `-grad`.
-    let sign: T = maximize ? -1 : 1
-    let wd = T(weightDecay)
-    let hasDecay = weightDecay != 0
-    let mu = T(momentum)
-    let undamped = T(1 - dampening)
-    let negLR = T(-lr)
-    // The flags are passed as literals below, so each loop is compiled without branches
-    // and vectorises.
-    @inline(__always) func element(_ i: Int, first: Bool, nesterov: Bool, momentum: Bool) {
-      let grad = sign * g[i]
-      let theta = p[i]
-      var d = hasDecay ? grad + wd * theta : grad
-      if momentum {
-        let buf = first ? d : b![i] * mu + undamped * d
-        b![i] = buf
-        d = nesterov ? d + mu * buf : buf
-      }
-      p[i] = theta + negLR * d
-    }
-    parallelChunks(n) { range in
-      switch (b != nil, firstStep, nesterov) {
-      case (false, _, _): for i in range { element(i, first: false, nesterov: false, momentum: false) }
-      case (true, true, false): for i in range { element(i, first: true, nesterov: false, momentum: true) }
-      case (true, true, true): for i in range { element(i, first: true, nesterov: true, momentum: true) }
-      case (true, false, false): for i in range { element(i, first: false, nesterov: false, momentum: true) }
-      case (true, false, true): for i in range { element(i, first: false, nesterov: true, momentum: true) }
-      }
+  func runFused(_ tables: KernelTables<descent_sgd_tensor>) {
+    var config = fusedConfig
+    withUnsafePointer(to: &config) { c in
+      tables.float32.run { descent_sgd_f32(c, $0, $1, $2, $3) }
+      tables.float64.run { descent_sgd_f64(c, $0, $1, $2, $3) }
     }
   }
 

@@ -1,0 +1,134 @@
+// Fused optimizer kernels for DescentOptim: one pass over many tensors, vectorised, with
+// runtime CPU dispatch (AVX-512 / AVX2 / baseline) through `target_clones`.
+//
+// Why C: Swift lowers `squareRoot()` and division of SIMD vectors to scalar `sqrtss` /
+// `divss` on x86-64, and a package used as a dependency cannot pass `-march` flags. Clang's
+// vector extensions give vector `sqrt` and `div`, and `target_clones` picks the widest
+// instruction set the CPU has at load time. Every kernel performs PyTorch's operations in
+// PyTorch's order with IEEE rounding and no contraction into FMA, so a vector lane computes
+// the same bits as the scalar Swift expression it replaces.
+//
+// Each kernel updates the elements [begin, end) of the concatenation of `tensor_count`
+// tensors (`start` of each entry is its offset in that concatenation), so that callers
+// can split a whole parameter group across threads in one pass.
+#ifndef C_DESCENT_KERNELS_H
+#define C_DESCENT_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: Adam / AdamW
+
+/// A group's Adam hyperparameters, in double; kernels round each to the element type once,
+/// as Swift's `T(x)` does.
+typedef struct descent_adam_config {
+  double sign;             // -1 when maximizing, else 1
+  double shrink;           // 1 - lr·weight_decay (decoupled weight decay)
+  double weight_decay;     // coupled weight decay λ
+  double one_minus_beta1;  // lerp weight of exp_avg
+  double beta2;
+  double one_minus_beta2;
+  double eps;
+  int32_t decoupled;       // θ ← θ·shrink first (AdamW)
+  int32_t coupled;         // g ← g + λ·θ
+  int32_t amsgrad;         // max_exp_avg_sq present
+  int32_t reserved;
+} descent_adam_config;
+
+/// One parameter of an Adam group, with its state and its step's scalars.
+typedef struct descent_adam_tensor {
+  void *param;
+  const void *grad;
+  void *exp_avg;
+  void *exp_avg_sq;
+  void *max_exp_avg_sq;     // NULL unless amsgrad
+  int64_t start;            // offset of this tensor in the group's concatenation
+  int64_t count;
+  double neg_step_size;     // -lr / (1 - β₁ᵗ)
+  double bias_correction2_sqrt;  // (1 - β₂ᵗ)^0.5
+} descent_adam_tensor;
+
+void descent_adam_f32(const descent_adam_config *config, const descent_adam_tensor *tensors,
+                      int64_t tensor_count, int64_t begin, int64_t end);
+void descent_adam_f64(const descent_adam_config *config, const descent_adam_tensor *tensors,
+                      int64_t tensor_count, int64_t begin, int64_t end);
+
+// MARK: RMSprop
+
+typedef struct descent_rmsprop_config {
+  double sign;
+  double weight_decay;
+  double alpha;
+  double one_minus_alpha;
+  double eps;
+  double momentum;
+  double neg_lr;
+  int32_t has_decay;
+  int32_t centered;         // grad_avg present
+  int32_t has_momentum;     // momentum_buffer present
+  int32_t reserved;
+} descent_rmsprop_config;
+
+typedef struct descent_rmsprop_tensor {
+  void *param;
+  const void *grad;
+  void *square_avg;
+  void *grad_avg;           // NULL unless centered
+  void *momentum_buffer;    // NULL unless momentum > 0
+  int64_t start;
+  int64_t count;
+} descent_rmsprop_tensor;
+
+void descent_rmsprop_f32(const descent_rmsprop_config *config,
+                         const descent_rmsprop_tensor *tensors, int64_t tensor_count,
+                         int64_t begin, int64_t end);
+void descent_rmsprop_f64(const descent_rmsprop_config *config,
+                         const descent_rmsprop_tensor *tensors, int64_t tensor_count,
+                         int64_t begin, int64_t end);
+
+// MARK: SGD
+
+typedef struct descent_sgd_config {
+  double sign;
+  double weight_decay;
+  double momentum;
+  double one_minus_dampening;
+  double neg_lr;
+  int32_t has_decay;
+  int32_t nesterov;
+} descent_sgd_config;
+
+typedef struct descent_sgd_tensor {
+  void *param;
+  const void *grad;
+  void *momentum_buffer;    // NULL without momentum
+  int64_t start;
+  int64_t count;
+  int32_t first_step;       // the buffer is written (b ← g), not read
+  int32_t reserved;
+} descent_sgd_tensor;
+
+void descent_sgd_f32(const descent_sgd_config *config, const descent_sgd_tensor *tensors,
+                     int64_t tensor_count, int64_t begin, int64_t end);
+void descent_sgd_f64(const descent_sgd_config *config, const descent_sgd_tensor *tensors,
+                     int64_t tensor_count, int64_t begin, int64_t end);
+
+// MARK: Streaming yardstick
+
+/// y ← y + a·x over [begin, end): the in-place streaming bandwidth baseline of
+/// `descent bench optimizers`, vectorised and dispatched like the kernels above.
+void descent_axpy_f32(float a, const float *x, float *y, int64_t begin, int64_t end);
+void descent_axpy_f64(double a, const double *x, double *y, int64_t begin, int64_t end);
+
+/// The instruction set the kernels dispatched to on this CPU: "avx512f", "avx2" or
+/// "default".
+const char *descent_kernels_isa(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
