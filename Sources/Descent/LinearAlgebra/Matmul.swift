@@ -92,17 +92,26 @@ extension Tensor {
       dtype.isFloatingPoint, "matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)")
     let a = to(dtype: dtype)
     let b = other.to(dtype: dtype)
-    let batch = broadcastShapes(
-      Array(shape.dropLast(2)), Array(other.shape.dropLast(2)),
-      op: "matmul (batch dimensions of \(shape) and \(other.shape))")
+    // Operands whose batch dimensions already agree go to BLAS as they are; otherwise both
+    // become stride-0 broadcast views of the common batch shape (no copies, no graph).
+    let sameBatch = rank == other.rank && shape.dropLast(2).elementsEqual(other.shape.dropLast(2))
+    let batch =
+      sameBatch
+      ? Array(shape.dropLast(2))
+      : broadcastShapes(
+        Array(shape.dropLast(2)), Array(other.shape.dropLast(2)),
+        op: "matmul (batch dimensions of \(shape) and \(other.shape))")
     let out = Tensor(uninitializedShape: batch + [n, m], dtype: dtype)
-    let ea = a.detach().expand(batch + [n, k])
-    let eb = b.detach().expand(batch + [k, m])
+    let ea = sameBatch ? a : a.broadcastView(batch + [n, k], op: "matmul")
+    let eb = sameBatch ? b : b.broadcastView(batch + [k, m], op: "matmul")
     if dtype == .float32 {
       Tensor.gemmBatched(Float.self, ea, eb, out)
     } else {
       Tensor.gemmBatched(Double.self, ea, eb, out)
     }
+    withExtendedLifetime((ea, eb)) {}
+    // Building the backward closure costs allocations; skip it when nothing records.
+    guard GradMode.isEnabled, a.requiresGrad || b.requiresGrad else { return out }
     let sa = a.detach()
     let sb = b.detach()
     let needA = a.requiresGrad
@@ -113,6 +122,11 @@ extension Tensor {
         needB ? sa.transpose(-1, -2).matmul(g).sumToShape(sb.shape) : nil,
       ]
     }
+  }
+
+  /// A stride-0 broadcast view of this tensor as `target` that records nothing.
+  fileprivate func broadcastView(_ target: [Int], op: String) -> Tensor {
+    Tensor(storage: storage, shape: target, strides: broadcastStrides(to: target, op: op), offset: offset)
   }
 
   private static func gemmBatched<T: TensorScalar>(_: T.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
