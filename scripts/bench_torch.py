@@ -11,9 +11,21 @@ for-loop (`foreach=False`, PyTorch's CPU default), the multi-tensor `foreach=Tru
 
 Usage: python3 scripts/bench_torch.py --optimizers adam,sgd --sizes 1000000,10000000 \
          --layout single --dtype float32 --threads 2 --repeats 15
+
+`--serve` turns it into a step server for `descent bench optimizers --compare-torch`, which
+interleaves its own steps with PyTorch's one at a time, so that load from other processes
+hits both alike. It reads one JSON request per line on stdin and answers one JSON line:
+
+  {"op": "setup", "optimizer": "adam", "params": 50000000, "layout": "single",
+   "per_tensor": 1000, "dtype": "float32", "impls": ["forloop", "foreach", "fused"],
+   "warmup": 3}            -> {"impls": {"forloop": null, "fused": "error message", ...},
+                               "default_impl": "forloop"}
+  {"op": "step", "impl": "fused", "steps": 1}   -> {"ms": [5.91]}
+  {"op": "quit"}
 """
 import argparse
 import json
+import platform
 import statistics
 import sys
 import time
@@ -72,8 +84,73 @@ def time_case(name, impl, params, repeats, warmup):
     return samples, None
 
 
+def default_impl(params):
+    """The implementation PyTorch picks when neither `foreach` nor `fused` is given."""
+    from torch.optim.optimizer import _default_to_fused_or_foreach
+    fused, foreach = _default_to_fused_or_foreach(params, differentiable=False, use_fused=False)
+    return "fused" if fused else ("foreach" if foreach else "forloop")
+
+
+def make_optimizer(name, impl, params):
+    cls, kwargs = CONFIGS[name]
+    kwargs = dict(kwargs)
+    if impl == "forloop":
+        kwargs["foreach"] = False
+    elif impl == "foreach":
+        kwargs["foreach"] = True
+    elif impl == "fused":
+        kwargs["fused"] = True
+    return cls(params, **kwargs)
+
+
+def serve():
+    """Answers step requests on stdin (see the module docstring)."""
+    params, optimizers = None, {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        op = request["op"]
+        if op == "quit":
+            break
+        if op == "setup":
+            params, optimizers = None, {}
+            dtype = getattr(torch, request["dtype"])
+            params = make_params(request["params"], request["layout"], dtype,
+                                 request.get("per_tensor", 1000))
+            status = {}
+            # One set of parameters and gradients shared by every implementation, each with
+            # its own optimizer state: the work per step is the same, the memory is not
+            # multiplied by three.
+            for impl in request["impls"]:
+                try:
+                    opt = make_optimizer(request["optimizer"], impl, params)
+                    for _ in range(request.get("warmup", 3)):
+                        opt.step()
+                    optimizers[impl] = opt
+                    status[impl] = None
+                except (RuntimeError, TypeError, ValueError) as error:
+                    status[impl] = str(error).splitlines()[0]
+            answer = dict(impls=status, default_impl=default_impl(params))
+        elif op == "step":
+            opt = optimizers[request["impl"]]
+            samples = []
+            for _ in range(request.get("steps", 1)):
+                start = time.perf_counter()
+                opt.step()
+                samples.append((time.perf_counter() - start) * 1e3)
+            answer = dict(ms=samples)
+        elif op == "hello":
+            answer = dict(torch=torch.__version__, python=platform.python_version(),
+                          threads=torch.get_num_threads())
+        else:
+            answer = dict(error=f"unknown op {op}")
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--serve", action="store_true",
+                    help="answer JSON step requests on stdin (used by descent bench optimizers)")
     ap.add_argument("--optimizers", default="sgd,rmsprop,adam,adamw")
     ap.add_argument("--sizes", default="1000000,10000000,50000000")
     ap.add_argument("--layout", default="single", choices=["single", "many"])
@@ -85,6 +162,9 @@ def main():
     ap.add_argument("--impls", default="forloop,foreach,fused")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.serve:
+        serve()
+        return
     dtype = getattr(torch, args.dtype)
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:

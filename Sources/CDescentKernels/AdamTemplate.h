@@ -46,8 +46,10 @@ DESCENT_INLINE void FN(adam_span)(const FN(adam_scalars) *s, T *p, const T *g, T
 }
 
 DESCENT_DISPATCH
-void FN(descent_adam)(const descent_adam_config *c, const descent_adam_tensor *tensors,
-                      int64_t tensor_count, int64_t begin, int64_t end) {
+void FN(descent_adam)(const void *config, const void *entries, int64_t tensor_count,
+                      int64_t begin, int64_t end) {
+  const descent_adam_config *c = (const descent_adam_config *)config;
+  const descent_adam_tensor *tensors = (const descent_adam_tensor *)entries;
   if (tensor_count <= 0 || begin >= end) return;
   FN(adam_scalars) s;
   s.sign = (T)c->sign;

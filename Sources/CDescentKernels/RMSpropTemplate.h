@@ -50,8 +50,10 @@ DESCENT_INLINE void FN(rmsprop_span)(const FN(rmsprop_scalars) *s, T *p, const T
 }
 
 DESCENT_DISPATCH
-void FN(descent_rmsprop)(const descent_rmsprop_config *c, const descent_rmsprop_tensor *tensors,
-                         int64_t tensor_count, int64_t begin, int64_t end) {
+void FN(descent_rmsprop)(const void *config, const void *entries, int64_t tensor_count,
+                      int64_t begin, int64_t end) {
+  const descent_rmsprop_config *c = (const descent_rmsprop_config *)config;
+  const descent_rmsprop_tensor *tensors = (const descent_rmsprop_tensor *)entries;
   if (tensor_count <= 0 || begin >= end) return;
   FN(rmsprop_scalars) s;
   s.sign = (T)c->sign;

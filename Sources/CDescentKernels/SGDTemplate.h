@@ -33,8 +33,10 @@ DESCENT_INLINE void FN(sgd_span)(const FN(sgd_scalars) *s, T *p, const T *g, T *
 }
 
 DESCENT_DISPATCH
-void FN(descent_sgd)(const descent_sgd_config *c, const descent_sgd_tensor *tensors,
-                     int64_t tensor_count, int64_t begin, int64_t end) {
+void FN(descent_sgd)(const void *config, const void *entries, int64_t tensor_count,
+                      int64_t begin, int64_t end) {
+  const descent_sgd_config *c = (const descent_sgd_config *)config;
+  const descent_sgd_tensor *tensors = (const descent_sgd_tensor *)entries;
   if (tensor_count <= 0 || begin >= end) return;
   FN(sgd_scalars) s;
   s.sign = (T)c->sign;

@@ -80,6 +80,11 @@ public class Adam: Optimizer {
     let kernel = AdamKernel(group)
     let fused = implementation == .fused
     if fused { fusedTables.reset() }
+    let keys = requiredStateKeys(for: group)
+    // Steps are counted per parameter but are almost always equal: the bias corrections
+    // (two `pow`s) are computed once per distinct step.
+    var scalarsStep = -1.0
+    var scalars = AdamKernel.StepScalars(stepSize: 0, biasCorrection2Sqrt: 1)
     forEachParameterWithGrad(in: group) { param, grad, state in
       if state.values.isEmpty {
         state.values["step"] = Tensor(scalar: 0, dtype: .float32)
@@ -87,10 +92,15 @@ public class Adam: Optimizer {
         state.values["exp_avg_sq"] = Tensor.zerosLike(param)
         if kernel.amsgrad { state.values["max_exp_avg_sq"] = Tensor.zerosLike(param) }
       }
-      let step = state.incrementStep()
-      let expAvg = state.values["exp_avg"]!
-      let expAvgSq = state.values["exp_avg_sq"]!
-      let maxExpAvgSq = kernel.amsgrad ? state.values["max_exp_avg_sq"]! : nil
+      let slots = state.slots(keys)
+      let step = ParamState.increment(slots[0]!)
+      let expAvg = slots[1]!
+      let expAvgSq = slots[2]!
+      let maxExpAvgSq = kernel.amsgrad ? slots[3]! : nil
+      if step != scalarsStep {
+        scalarsStep = step
+        scalars = kernel.scalars(step: step)
+      }
       if fused {
         // One pass over the whole group after the loop; the tensors stay alive in the
         // group, the gradients and the state (or the table, for a copied gradient).
@@ -99,7 +109,7 @@ public class Adam: Optimizer {
         table.append(
           kernel.fusedEntry(
             start: table.nextStart, param: param, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq,
-            maxExpAvgSq: maxExpAvgSq, step: step),
+            maxExpAvgSq: maxExpAvgSq, scalars: scalars),
           elements: param.count)
         return
       }
@@ -109,7 +119,7 @@ public class Adam: Optimizer {
             param: param.rawPointer(T.self), grad: grad.rawPointer(T.self),
             expAvg: expAvg.rawPointer(T.self), expAvgSq: expAvgSq.rawPointer(T.self),
             maxExpAvgSq: maxExpAvgSq?.rawPointer(T.self))
-          kernel.runBLAS(count: param.count, buffers, step: step)
+          kernel.blas(count: param.count, buffers, scalars)
         }
       }
       if param.dtype == .float32 { run(Float.self) } else { run(Double.self) }

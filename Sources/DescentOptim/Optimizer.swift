@@ -205,10 +205,13 @@ open class Optimizer {
             "gradient of parameter \(index) has dtype \(grad.dtype), but the parameter has dtype \(param.dtype)"
           )
         }
-        if let state = states[ObjectIdentifier(param)], !state.values.isEmpty {
+        if let state = states[ObjectIdentifier(param)], !state.values.isEmpty,
+          state.checkedKeys != required
+        {
           for key in required where state.values[key] == nil {
             throw OptimizerError("state of parameter \(index) has no '\(key)', which \(name) needs")
           }
+          state.checkedKeys = required
         }
       }
     }
@@ -385,20 +388,38 @@ final class ParamState {
   /// Holding the parameter keeps its `ObjectIdentifier` from being reused while the state
   /// exists.
   let param: Tensor
-  var values: [String: Tensor]
+  var values: [String: Tensor] {
+    didSet {
+      slotCache = nil
+      checkedKeys = nil
+    }
+  }
+  /// The required keys that `step()` last found present, until `values` changes: a step
+  /// then checks each parameter's state without hashing its keys.
+  var checkedKeys: [String]?
+  private var slotCache: (keys: [String], tensors: [Tensor?])?
 
   init(param: Tensor, values: [String: Tensor]) {
     self.param = param
     self.values = values
   }
 
+  /// `values[key]` for each of `keys`, cached until `values` changes, so that a step over
+  /// thousands of tensors does not hash strings. Pass the same (stored) array every time:
+  /// comparing it with the cached one is then a pointer comparison.
+  func slots(_ keys: [String]) -> [Tensor?] {
+    if let cache = slotCache, cache.keys == keys { return cache.tensors }
+    let tensors = keys.map { values[$0] }
+    slotCache = (keys, tensors)
+    return tensors
+  }
+
   /// PyTorch's `state["step"] += 1` on the float32 step tensor; returns the new value.
-  @discardableResult
-  func incrementStep() -> Double {
-    let step = values["step"]!
-    return step.withUnsafeMutablePointer(Float.self) { p in
-      p.pointee += 1
-      return Double(p.pointee)
-    }
+  @inline(__always) @discardableResult
+  static func increment(_ step: Tensor) -> Double {
+    precondition(step.dtype == .float32, "optimizer: the step must be a float32 tensor")
+    let p = step.kernelAddress().assumingMemoryBound(to: Float.self)
+    p.pointee += 1
+    return Double(p.pointee)
   }
 }

@@ -83,6 +83,8 @@ public final class RMSprop: Optimizer {
     let kernel = RMSpropKernel(group)
     let fused = implementation == .fused
     if fused { fusedTables.reset() }
+    // ["step", "square_avg", "momentum_buffer"?, "grad_avg"?]
+    let keys = requiredStateKeys(for: group)
     forEachParameterWithGrad(in: group) { param, grad, state in
       if state.values.isEmpty {
         state.values["step"] = Tensor(scalar: 0, dtype: .float32)
@@ -90,10 +92,11 @@ public final class RMSprop: Optimizer {
         if kernel.momentum > 0 { state.values["momentum_buffer"] = Tensor.zerosLike(param) }
         if kernel.centered { state.values["grad_avg"] = Tensor.zerosLike(param) }
       }
-      state.incrementStep()
-      let squareAvg = state.values["square_avg"]!
-      let gradAvg = kernel.centered ? state.values["grad_avg"]! : nil
-      let buffer = kernel.momentum > 0 ? state.values["momentum_buffer"]! : nil
+      let slots = state.slots(keys)
+      ParamState.increment(slots[0]!)
+      let squareAvg = slots[1]!
+      let buffer = kernel.momentum > 0 ? slots[2]! : nil
+      let gradAvg = kernel.centered ? slots[slots.count - 1]! : nil
       if fused {
         // One pass over the whole group after the loop.
         let table = fusedTables.table(for: param.dtype)

@@ -58,6 +58,8 @@ public final class SGD: Optimizer {
     }
   }
 
+  private static let bufferKey = ["momentum_buffer"]
+
   /// The fused path's entries, reused from step to step.
   private let fusedTables = KernelTables<descent_sgd_tensor>()
 
@@ -69,7 +71,7 @@ public final class SGD: Optimizer {
       var buffer: Tensor?
       var firstStep = false
       if kernel.momentum != 0 {
-        if let existing = state.values["momentum_buffer"] {
+        if let existing = state.slots(Self.bufferKey)[0] {
           buffer = existing
         } else {
           let fresh = Tensor.zerosLike(param)

@@ -10,7 +10,9 @@
 //
 // Each kernel updates the elements [begin, end) of the concatenation of `tensor_count`
 // tensors (`start` of each entry is its offset in that concatenation), so that callers
-// can split a whole parameter group across threads in one pass.
+// can split a whole parameter group across threads in one pass. `config` points to the
+// optimizer's `descent_*_config` and `tensors` to its `descent_*_tensor` array; they are
+// `const void *` so that all kernels share one function-pointer type.
 #ifndef C_DESCENT_KERNELS_H
 #define C_DESCENT_KERNELS_H
 
@@ -51,10 +53,10 @@ typedef struct descent_adam_tensor {
   double bias_correction2_sqrt;  // (1 - β₂ᵗ)^0.5
 } descent_adam_tensor;
 
-void descent_adam_f32(const descent_adam_config *config, const descent_adam_tensor *tensors,
-                      int64_t tensor_count, int64_t begin, int64_t end);
-void descent_adam_f64(const descent_adam_config *config, const descent_adam_tensor *tensors,
-                      int64_t tensor_count, int64_t begin, int64_t end);
+void descent_adam_f32(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adam_f64(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: RMSprop
 
@@ -82,11 +84,9 @@ typedef struct descent_rmsprop_tensor {
   int64_t count;
 } descent_rmsprop_tensor;
 
-void descent_rmsprop_f32(const descent_rmsprop_config *config,
-                         const descent_rmsprop_tensor *tensors, int64_t tensor_count,
+void descent_rmsprop_f32(const void *config, const void *tensors, int64_t tensor_count,
                          int64_t begin, int64_t end);
-void descent_rmsprop_f64(const descent_rmsprop_config *config,
-                         const descent_rmsprop_tensor *tensors, int64_t tensor_count,
+void descent_rmsprop_f64(const void *config, const void *tensors, int64_t tensor_count,
                          int64_t begin, int64_t end);
 
 // MARK: SGD
@@ -111,10 +111,22 @@ typedef struct descent_sgd_tensor {
   int32_t reserved;
 } descent_sgd_tensor;
 
-void descent_sgd_f32(const descent_sgd_config *config, const descent_sgd_tensor *tensors,
-                     int64_t tensor_count, int64_t begin, int64_t end);
-void descent_sgd_f64(const descent_sgd_config *config, const descent_sgd_tensor *tensors,
-                     int64_t tensor_count, int64_t begin, int64_t end);
+void descent_sgd_f32(const void *config, const void *tensors, int64_t tensor_count,
+                     int64_t begin, int64_t end);
+void descent_sgd_f64(const void *config, const void *tensors, int64_t tensor_count,
+                     int64_t begin, int64_t end);
+
+// MARK: Threads
+
+typedef void (*descent_task)(void *context, int64_t index);
+
+/// Runs task(context, i) for every i in [0, count) on the calling thread and up to
+/// count - 1 persistent worker threads, and returns when all have finished. Unlike
+/// `DispatchQueue.concurrentPerform` it allocates nothing once its workers exist (they are
+/// started on first use and kept), which is what keeps an optimizer step free of heap
+/// allocations. Calls from several threads run one after another; a call from inside a
+/// task runs its tasks on the calling thread.
+void descent_parallel_run(int64_t count, descent_task task, void *context);
 
 // MARK: Streaming yardstick
 

@@ -45,11 +45,6 @@ struct AdamKernel {
     return StepScalars(stepSize: lr / biasCorrection1, biasCorrection2Sqrt: pow(biasCorrection2, 0.5))
   }
 
-  /// The BLAS path for one parameter (see ``blas(count:_:_:)``).
-  func runBLAS<T: TensorScalar>(count n: Int, _ x: Buffers<T>, step: Double) {
-    blas(count: n, x, scalars(step: step))
-  }
-
   /// The group's hyperparameters for the fused C kernel, which rounds each to the element
   /// type as the scalar code did (`T(1 - lr·wd)`, `T(1 - β₁)`, ...).
   var fusedConfig: descent_adam_config {
@@ -62,14 +57,13 @@ struct AdamKernel {
       reserved: 0)
   }
 
-  /// The fused kernel's entry for one parameter at step `step`, starting at `start` in
+  /// The fused kernel's entry for one parameter with its step's scalars, starting at `start` in
   /// the group's concatenation.
   func fusedEntry(
     start: Int64, param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor,
-    maxExpAvgSq: Tensor?, step: Double
+    maxExpAvgSq: Tensor?, scalars s: StepScalars
   ) -> descent_adam_tensor {
-    let s = scalars(step: step)
-    return descent_adam_tensor(
+    descent_adam_tensor(
       param: param.kernelAddress(), grad: UnsafeRawPointer(grad.kernelAddress()),
       exp_avg: expAvg.kernelAddress(), exp_avg_sq: expAvgSq.kernelAddress(),
       max_exp_avg_sq: maxExpAvgSq?.kernelAddress(), start: start, count: Int64(param.count),
@@ -84,8 +78,8 @@ struct AdamKernel {
   func runFused(_ tables: KernelTables<descent_adam_tensor>) {
     var config = fusedConfig
     withUnsafePointer(to: &config) { c in
-      tables.float32.run { descent_adam_f32(c, $0, $1, $2, $3) }
-      tables.float64.run { descent_adam_f64(c, $0, $1, $2, $3) }
+      tables.float32.run(descent_adam_f32, config: c)
+      tables.float64.run(descent_adam_f64, config: c)
     }
   }
 

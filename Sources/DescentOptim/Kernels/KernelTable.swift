@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// The entries one fused step hands to a C kernel: one per parameter with a gradient, laid
@@ -54,15 +55,52 @@ final class KernelTable<Entry> {
   /// Keeps `tensor` alive until the next ``reset()``.
   func keepAlive(_ tensor: Tensor) { temporaries.append(tensor) }
 
-  /// Calls `kernel(entries, count, begin, end)` on contiguous chunks of the concatenation,
-  /// in parallel when it is large enough (``Descent/parallelChunks(_:grain:_:)``).
-  func run(_ kernel: (UnsafePointer<Entry>, Int64, Int64, Int64) -> Void) {
+  /// Runs `kernel(config, entries, count, begin, end)` on contiguous chunks of the
+  /// concatenation, one per thread when it is large enough: the chunks are cut as
+  /// `parallelChunks` cuts them (boundaries rounded to 16 elements), but run on the
+  /// persistent workers of `descent_parallel_run`, with a C function pointer and a context
+  /// on the stack, so nothing is allocated (`DispatchQueue.concurrentPerform`, and a Swift
+  /// closure stored for another thread, allocate on every call).
+  func run(_ kernel: RangeKernel, config: UnsafeRawPointer) {
     guard count > 0, elementCount > 0 else { return }
-    let base = UnsafePointer(entries)
-    let n = Int64(count)
-    parallelChunks(elementCount) { range in
-      kernel(base, n, Int64(range.lowerBound), Int64(range.upperBound))
+    let total = elementCount
+    let threads = Threads.count
+    if threads <= 1 || total < 2 * Threads.grainSize {
+      kernel(config, entries, Int64(count), 0, Int64(total))
+      return
     }
+    let chunks = min(threads, total / Threads.grainSize)
+    var job = ChunkJob(
+      kernel: kernel, config: config,
+      entries: UnsafeRawPointer(entries), entryCount: Int64(count), total: Int64(total),
+      per: Int64(((total + chunks - 1) / chunks + 15) & ~15))
+    withUnsafeMutablePointer(to: &job) { pointer in
+      descent_parallel_run(Int64(chunks), ChunkJob.runChunk, pointer)
+    }
+  }
+}
+
+/// A C kernel's signature with its config and entry pointers erased:
+/// `(config, entries, entryCount, begin, end)`.
+typealias RangeKernel =
+  @convention(c) (
+    UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64
+  ) -> Void
+
+/// One fused kernel call split into chunks, as `descent_parallel_run` hands it to threads.
+private struct ChunkJob {
+  var kernel: RangeKernel
+  var config: UnsafeRawPointer
+  var entries: UnsafeRawPointer
+  var entryCount: Int64
+  var total: Int64
+  var per: Int64
+
+  static let runChunk: @convention(c) (UnsafeMutableRawPointer?, Int64) -> Void = { context, index in
+    let job = context!.assumingMemoryBound(to: ChunkJob.self).pointee
+    let lo = index * job.per
+    let hi = min(job.total, lo + job.per)
+    if lo < hi { job.kernel(job.config, job.entries, job.entryCount, lo, hi) }
   }
 }
 

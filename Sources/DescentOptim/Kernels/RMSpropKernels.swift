@@ -59,8 +59,8 @@ struct RMSpropKernel {
   func runFused(_ tables: KernelTables<descent_rmsprop_tensor>) {
     var config = fusedConfig
     withUnsafePointer(to: &config) { c in
-      tables.float32.run { descent_rmsprop_f32(c, $0, $1, $2, $3) }
-      tables.float64.run { descent_rmsprop_f64(c, $0, $1, $2, $3) }
+      tables.float32.run(descent_rmsprop_f32, config: c)
+      tables.float64.run(descent_rmsprop_f64, config: c)
     }
   }
 

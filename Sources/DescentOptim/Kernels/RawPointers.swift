@@ -13,10 +13,12 @@ extension Tensor {
 
 extension Tensor {
   /// Address of the first element, for the C kernels; the caller keeps the tensor alive
-  /// until the kernel has run.
+  /// until the kernel has run. Only for tensors known to be contiguous: parameters (checked
+  /// when their group is added, and a tensor's layout never changes), gradients as
+  /// `forEachParameterWithGrad` passes them, and state (created by `zerosLike` or `clone`).
   @inline(__always)
   func kernelAddress() -> UnsafeMutableRawPointer {
-    precondition(isContiguous, "optimizer kernel: tensor of shape \(shape) is not contiguous")
+    assert(isContiguous, "optimizer kernel: tensor of shape \(shape) is not contiguous")
     return storage.base + offset * dtype.byteSize
   }
 }

@@ -1,0 +1,283 @@
+import ArgumentParser
+import CDescentKernels
+import CMallocCounter
+import Descent
+import DescentOptim
+import Foundation
+
+/// `descent bench optimizers`: ms per optimizer step against the machine's streaming
+/// bandwidth and, with `--compare-torch`, against PyTorch's for-loop, foreach and fused
+/// implementations, all in one run.
+struct BenchOptimizers: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "optimizers",
+    abstract: "Optimizer steps against streaming bandwidth and PyTorch, in one run.",
+    discussion: """
+      For every optimizer × layout it steps each Descent implementation, an in-place axpy over
+      the same number of elements (BLAS and Descent's threaded kernel; the faster is the
+      bandwidth yardstick) and, with --compare-torch, each PyTorch implementation, one step of
+      each per round, so that load from other processes hits all of them alike. It reports
+      the median ms/step, the effective GB/s from the bytes the optimizer must move, the
+      fraction of the yardstick, heap allocations per step (malloc calls in this process
+      during the step), and PyTorch's times with the ratios Descent ÷ PyTorch's best and
+      Descent ÷ PyTorch's default.
+      """
+  )
+
+  enum LayoutChoice: String, ExpressibleByArgument, CaseIterable {
+    case single, many
+  }
+
+  enum ImplementationChoice: String, ExpressibleByArgument, CaseIterable {
+    case blas, fused, `default`
+    var implementation: OptimizerImplementation {
+      switch self {
+      case .blas: .blas
+      case .fused: .fused
+      case .default: .default
+      }
+    }
+  }
+
+  enum DTypeChoice: String, ExpressibleByArgument, CaseIterable {
+    case float32, float64
+    var dtype: DType { self == .float32 ? .float32 : .float64 }
+  }
+
+  @Option(
+    parsing: .upToNextOption,
+    help: "Optimizers: \(BenchOptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var optimizers: [String] = ["sgd", "rmsprop", "adam", "adamw"]
+
+  @Option(
+    parsing: .upToNextOption, help: "Parameter counts of the single-tensor layout (1M, 2.5M, 50000000).")
+  var sizes: [String] = ["1M", "10M", "50M"]
+
+  @Option(parsing: .upToNextOption, help: "Layouts: single (one tensor per size), many (--many-shape).")
+  var layouts: [LayoutChoice] = [.single, .many]
+
+  @Option(help: "Tensors × elements per tensor of the many layout.")
+  var manyShape: String = "2000x1000"
+
+  @Option(help: "Element type: float32 or float64.")
+  var dtype: DTypeChoice = .float32
+
+  @Option(
+    parsing: .upToNextOption,
+    help: "Descent implementations: blas, fused, default (= \(OptimizerImplementation.default.rawValue)).")
+  var implementations: [ImplementationChoice] = [.blas, .fused]
+
+  @Option(help: "Threads for Descent, OpenBLAS and PyTorch (default: Descent's default, all cores).")
+  var threads: Int?
+
+  @Option(help: "Timed rounds per case (one step of every implementation each); medians are reported.")
+  var steps: Int = 15
+
+  @Option(help: "Untimed steps per optimizer before timing (the first one allocates the state).")
+  var warmup: Int = 3
+
+  @Flag(help: "Run scripts/bench_torch.py in the same session and add PyTorch's times and ratios.")
+  var compareTorch = false
+
+  @Option(help: "Python interpreter for --compare-torch.")
+  var python: String = "python3"
+
+  @Option(help: "Path of bench_torch.py (default: scripts/bench_torch.py in the current folder or above).")
+  var torchScript: String?
+
+  @Option(parsing: .upToNextOption, help: "PyTorch implementations to time: forloop, foreach, fused.")
+  var torchImpls: [String] = ["forloop", "foreach", "fused"]
+
+  @Option(
+    help:
+      "Milliseconds to sleep before each timed step, so that threads spinning after the previous one (OpenMP, OpenBLAS) are idle."
+  )
+  var settleMs: Int = 5
+
+  @Flag(help: "Print JSON instead of the table.")
+  var json = false
+
+  @Flag(help: "Print CSV instead of the table.")
+  var csv = false
+
+  @Option(help: "Write an SVG plot of ms/step by optimizer and size here ('' for none).")
+  var plot: String = "bench-out/optimizers.svg"
+
+  func validate() throws {
+    for name in optimizers where BenchOptimizerKind(rawValue: name) == nil {
+      throw ValidationError(
+        "unknown optimizer '\(name)'; expected one of \(BenchOptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
+    }
+    for size in sizes where parseCount(size) == nil {
+      throw ValidationError("invalid parameter count '\(size)'; expected e.g. 1M, 2.5M, 50000000")
+    }
+    if layouts.contains(.many) && manyLayout == nil {
+      throw ValidationError("invalid --many-shape '\(manyShape)'; expected TENSORSxELEMENTS, e.g. 2000x1000")
+    }
+    if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    if warmup < 1 {
+      throw ValidationError("--warmup must be at least 1 (the first step allocates state), got \(warmup)")
+    }
+    if let threads, threads < 1 { throw ValidationError("--threads must be positive, got \(threads)") }
+    for impl in torchImpls where !["forloop", "foreach", "fused"].contains(impl) {
+      throw ValidationError("unknown PyTorch implementation '\(impl)'; expected forloop, foreach or fused")
+    }
+  }
+
+  var manyLayout: BenchLayout? {
+    let parts = manyShape.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" })
+    guard parts.count == 2, let tensors = parseCount(String(parts[0])),
+      let elements = parseCount(String(parts[1]))
+    else { return nil }
+    return BenchLayout(tensors: tensors, elementsPerTensor: elements)
+  }
+
+  func run() throws {
+    if let threads { Threads.set(threads) }
+    let kinds = optimizers.map { BenchOptimizerKind(rawValue: $0)! }
+    var caseLayouts: [BenchLayout] = []
+    if layouts.contains(.single) {
+      caseLayouts += sizes.map { BenchLayout(tensors: 1, elementsPerTensor: parseCount($0)!) }
+    }
+    if layouts.contains(.many), let many = manyLayout { caseLayouts.append(many) }
+    var chosen: [OptimizerImplementation] = []
+    for choice in implementations where !chosen.contains(choice.implementation) {
+      chosen.append(choice.implementation)
+    }
+
+    var report = BenchReport(
+      machine: .current(), dtype: dtype.rawValue, threads: Threads.count,
+      defaultImplementation: OptimizerImplementation.default.rawValue, steps: steps)
+    report.mallocCounting = Self.mallocCountingWorks()
+
+    var torch: TorchStepServer?
+    if compareTorch {
+      do {
+        let script = try torchScript ?? Self.findTorchScript()
+        torch = try TorchStepServer(python: python, script: script, threads: Threads.count)
+        report.torch = .init(
+          version: torch!.torchVersion, python: torch!.pythonVersion, threads: torch!.threads)
+      } catch {
+        report.notes.append("PyTorch comparison skipped: \(error)")
+        log("PyTorch comparison skipped: \(error)")
+      }
+    }
+    log(
+      "descent bench optimizers: \(dtype.rawValue), \(Threads.count) threads, kernels: \(report.machine.kernelISA), load average \(report.machine.loadAverageStart)"
+    )
+
+    for layout in caseLayouts {
+      log("\(layout.label): preparing parameters")
+      let parameters = BenchParameters(layout, dtype: dtype.dtype)
+      let axpy = BenchAxpy(count: layout.total, dtype: dtype.dtype)
+      var blasAxpy: [Double] = []
+      var threadedAxpy: [Double] = []
+      for kind in kinds {
+        let optimizers = try chosen.map { implementation -> Optimizer in
+          let optimizer = try kind.make(parameters.params, implementation)
+          for _ in 0..<warmup { try optimizer.step() }
+          return optimizer
+        }
+        var torchSetup: TorchStepServer.Setup?
+        if let torch {
+          torchSetup = try torch.setup(
+            optimizer: kind.rawValue, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
+            warmup: warmup)
+        }
+        var times = [[Double]](repeating: [], count: chosen.count)
+        var allocations = [[UInt64]](repeating: [], count: chosen.count)
+        var torchTimes: [String: [Double]] = [:]
+        for round in 0..<steps {
+          for (i, optimizer) in optimizers.enumerated() {
+            settle()
+            let before = descent_malloc_count()
+            let ms = try timeMilliseconds { try optimizer.step() }
+            let after = descent_malloc_count()
+            times[i].append(ms)
+            allocations[i].append(after - before)
+          }
+          settle()
+          blasAxpy.append(axpy.blas())
+          settle()
+          threadedAxpy.append(axpy.threaded())
+          if let torch, let torchSetup {
+            for impl in torchSetup.available {
+              settle()
+              torchTimes[impl, default: []].append(try torch.step(impl))
+            }
+          }
+          if round == 0 { log("  \(kind.rawValue): timing \(steps) rounds") }
+        }
+        for (i, implementation) in chosen.enumerated() {
+          report.results.append(
+            BenchReport.Result(
+              optimizer: kind.rawValue, layout: layout, dtype: dtype.dtype, threads: Threads.count,
+              implementation: implementation.rawValue,
+              isDefault: implementation == .default, times: times[i],
+              allocations: allocations[i],
+              bytesPerStep: Double(
+                kind.streamsPerElement * layout.total * dtype.dtype.byteSize),
+              torch: torchSetup.map { setup in
+                BenchReport.Torch(
+                  medians: torchTimes.mapValues(median), unavailable: setup.unavailable,
+                  defaultImpl: setup.defaultImpl)
+              }))
+        }
+      }
+      report.baselines.append(
+        BenchReport.Baseline(
+          layout: layout, dtype: dtype.rawValue, bytes: axpy.bytes, blasMs: median(blasAxpy),
+          descentMs: median(threadedAxpy)))
+      report.fillStreamFractions()
+    }
+    report.machine.loadAverageEnd = Machine.loadAverage()
+    report.evaluateTargets()
+
+    if json {
+      print(try report.json())
+    } else if csv {
+      print(report.csv(), terminator: "")
+    } else {
+      print(report.table(), terminator: "")
+    }
+    if !plot.isEmpty {
+      let url = URL(fileURLWithPath: plot)
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try report.svg().write(to: url, atomically: true, encoding: .utf8)
+      log("plot: \(plot)")
+    }
+  }
+
+  private func settle() {
+    if settleMs > 0 { usleep(UInt32(settleMs) * 1000) }
+  }
+
+  private func log(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+  }
+
+  /// scripts/bench_torch.py in the current folder or one of its parents.
+  static func findTorchScript() throws -> String {
+    var folder = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    while true {
+      let candidate = folder.appendingPathComponent("scripts/bench_torch.py")
+      if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
+      let parent = folder.deletingLastPathComponent()
+      if parent.path == folder.path {
+        throw BenchError("scripts/bench_torch.py not found from the current folder; pass --torch-script")
+      }
+      folder = parent
+    }
+  }
+
+  /// Whether the malloc counter sees allocations made by the Swift runtime (it interposes
+  /// malloc in this executable; a static build or another libc would not).
+  static func mallocCountingWorks() -> Bool {
+    guard descent_malloc_counting_supported() != 0 else { return false }
+    let before = descent_malloc_count()
+    let probe = withExtendedLifetime(Tensor.zeros([3])) { descent_malloc_count() }
+    return probe > before
+  }
+}

@@ -1,0 +1,187 @@
+import CBLAS
+import CDescentKernels
+import Descent
+import DescentOptim
+import Dispatch
+import Foundation
+
+/// The optimizers `descent bench optimizers` knows, with the hyperparameters that
+/// scripts/bench_torch.py gives PyTorch under the same name.
+enum BenchOptimizerKind: String, CaseIterable {
+  case sgd, sgdPlain = "sgd-plain", rmsprop, adam, adamw
+
+  /// What the name stands for in the table's legend.
+  var summary: String {
+    switch self {
+    case .sgd: "SGD(lr=1e-3, momentum=0.9)"
+    case .sgdPlain: "SGD(lr=1e-3)"
+    case .rmsprop: "RMSprop(lr=1e-2)"
+    case .adam: "Adam(lr=1e-3)"
+    case .adamw: "AdamW(lr=1e-3, weight_decay=1e-2)"
+    }
+  }
+
+  /// Elements each step must read and write per parameter element: its reads and writes
+  /// of the parameter, the gradient and the state, each once.
+  var streamsPerElement: Int {
+    switch self {
+    case .sgd: 5  // read p, g, buf; write p, buf
+    case .sgdPlain: 3  // read p, g; write p
+    case .rmsprop: 5  // read p, g, square_avg; write p, square_avg
+    case .adam, .adamw: 7  // read p, g, m, v; write p, m, v
+    }
+  }
+
+  func make(_ params: [Tensor], _ implementation: OptimizerImplementation) throws -> Optimizer {
+    switch self {
+    case .sgd: try SGD(params, lr: 1e-3, momentum: 0.9, implementation: implementation)
+    case .sgdPlain: try SGD(params, lr: 1e-3, implementation: implementation)
+    case .rmsprop: try RMSprop(params, lr: 1e-2, implementation: implementation)
+    case .adam: try Adam(params, lr: 1e-3, implementation: implementation)
+    case .adamw: try AdamW(params, lr: 1e-3, implementation: implementation)
+    }
+  }
+}
+
+/// How the parameters are laid out: one tensor, or many equal small tensors.
+struct BenchLayout: Hashable {
+  var tensors: Int
+  var elementsPerTensor: Int
+  var total: Int { tensors * elementsPerTensor }
+  var isSingle: Bool { tensors == 1 }
+  var name: String { isSingle ? "single" : "many" }
+  var label: String {
+    isSingle ? formatCount(total) : "\(tensors)×\(formatCount(elementsPerTensor))"
+  }
+}
+
+/// Parameters with gradients, filled with cheap pseudo-random values (parameters in
+/// [-1, 1), gradients in [-1e-3, 1e-3)), shared by every optimizer of a case.
+struct BenchParameters {
+  let params: [Tensor]
+
+  init(_ layout: BenchLayout, dtype: DType) {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    params = (0..<layout.tensors).map { _ in
+      let p = Tensor.zeros([layout.elementsPerTensor], dtype: dtype)
+      let g = Tensor.zeros([layout.elementsPerTensor], dtype: dtype)
+      fill(p, scale: 1, &state)
+      fill(g, scale: 1e-3, &state)
+      p.requiresGrad = true
+      p.grad = g
+      return p
+    }
+  }
+}
+
+private func fill(_ t: Tensor, scale: Double, _ state: inout UInt64) {
+  func run<T: BinaryFloatingPoint>(_ p: UnsafeMutablePointer<T>) {
+    for i in 0..<t.count {
+      // xorshift64*: plenty for benchmark data, and fast at 50M elements.
+      state ^= state >> 12
+      state ^= state << 25
+      state ^= state >> 27
+      let bits = (state &* 0x2545_F491_4F6C_DD1D) >> 11
+      p[i] = T(scale * (Double(bits) / Double(1 << 53) * 2 - 1))
+    }
+  }
+  if t.dtype == .float32 {
+    t.withUnsafeMutablePointer(Float.self) { run($0) }
+  } else {
+    t.withUnsafeMutablePointer(Double.self) { run($0) }
+  }
+}
+
+/// The in-place streaming yardstick over the same number of elements as a case:
+/// `y ← y + a·x` (12 bytes per float32 element), once through BLAS (`cblas_?axpy`,
+/// which OpenBLAS runs on one thread at these sizes) and once through Descent's
+/// vectorised kernel split across ``Descent/Threads/count`` threads. The faster of the two
+/// is the bandwidth the optimizers are measured against.
+final class BenchAxpy {
+  let count: Int
+  let dtype: DType
+  private let x: Tensor
+  private let y: Tensor
+
+  init(count: Int, dtype: DType) {
+    self.count = count
+    self.dtype = dtype
+    var state: UInt64 = 42
+    x = Tensor.zeros([count], dtype: dtype)
+    y = Tensor.zeros([count], dtype: dtype)
+    fill(x, scale: 1, &state)
+    fill(y, scale: 1, &state)
+  }
+
+  /// Bytes one pass moves: read x and y, write y.
+  var bytes: Double { Double(3 * count * dtype.byteSize) }
+
+  func blas() -> Double {
+    let n = count
+    return timeMilliseconds {
+      if dtype == .float32 {
+        x.withUnsafePointer(Float.self) { px in
+          y.withUnsafeMutablePointer(Float.self) { py in cblas_saxpy(blasint(n), 1e-7, px, 1, py, 1) }
+        }
+      } else {
+        x.withUnsafePointer(Double.self) { px in
+          y.withUnsafeMutablePointer(Double.self) { py in cblas_daxpy(blasint(n), 1e-7, px, 1, py, 1) }
+        }
+      }
+    }
+  }
+
+  func threaded() -> Double {
+    let n = count
+    return timeMilliseconds {
+      if dtype == .float32 {
+        x.withUnsafePointer(Float.self) { px in
+          y.withUnsafeMutablePointer(Float.self) { py in
+            parallelChunks(n) { r in
+              descent_axpy_f32(1e-7, px, py, Int64(r.lowerBound), Int64(r.upperBound))
+            }
+          }
+        }
+      } else {
+        x.withUnsafePointer(Double.self) { px in
+          y.withUnsafeMutablePointer(Double.self) { py in
+            parallelChunks(n) { r in
+              descent_axpy_f64(1e-7, px, py, Int64(r.lowerBound), Int64(r.upperBound))
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline(__always)
+func timeMilliseconds(_ body: () throws -> Void) rethrows -> Double {
+  let start = DispatchTime.now().uptimeNanoseconds
+  try body()
+  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+}
+
+/// "1M", "2.5M", "50k", "1e6", "2000000" → an element count.
+func parseCount(_ text: String) -> Int? {
+  let lower = text.lowercased().replacingOccurrences(of: "_", with: "")
+  var scale = 1.0
+  var digits = Substring(lower)
+  if let last = lower.last, let factor = ["k": 1e3, "m": 1e6, "g": 1e9][String(last)] {
+    scale = factor
+    digits = lower.dropLast()
+  }
+  guard let value = Double(digits), value > 0 else { return nil }
+  let count = value * scale
+  guard count.rounded() == count, count <= Double(Int.max) else { return nil }
+  return Int(count)
+}
+
+/// 1000000 → "1M", 1500 → "1.5k".
+func formatCount(_ n: Int) -> String {
+  for (factor, suffix) in [(1_000_000_000, "G"), (1_000_000, "M"), (1000, "k")] where n >= factor {
+    let value = Double(n) / Double(factor)
+    return value.rounded() == value ? "\(n / factor)\(suffix)" : String(format: "%.1f", value) + suffix
+  }
+  return "\(n)"
+}
