@@ -1,19 +1,32 @@
-/// Stops the process with `message` unless `condition` holds: Descent's check for
-/// programming errors in tensor math (shape mismatches, dims out of range).
+/// Stops the process with `message` unless `condition` holds: the check Descent, DescentNN
+/// and DescentData use for programming errors in tensor math (shape mismatches, dims out of
+/// range, misused autograd). Public so that every Descent module shares one helper.
 ///
 /// Unlike `precondition`, whose message is dropped from optimized (`-O`) builds, the
 /// message is printed in every build configuration, so a release binary still says which
-/// op failed on which shapes, as PyTorch's errors do.
-@inline(__always)
-func require(
+/// op failed on which shapes, as PyTorch's errors do. Bad input from a user or a file is
+/// not a programming error: throw a Swift `Error` for that instead.
+///
+/// ```swift
+/// require(weight.rank == 2, "embedding(): 'weight' must be 2-D, got shape \(weight.shape)")
+/// ```
+///
+/// - Parameters:
+///   - condition: what must hold; evaluated once.
+///   - message: what went wrong, evaluated only on failure. Descent keeps PyTorch's
+///     wording, adding the shapes where PyTorch's message lacks them.
+@inlinable @inline(__always)
+public func require(
   _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
   file: StaticString = #fileID, line: UInt = #line
 ) {
   if _slowPath(!condition()) { fatalError(message(), file: file, line: line) }
 }
 
-/// Stops the process with `message` in every build configuration.
-func requirementFailure(
+/// Stops the process with `message` in every build configuration: ``require(_:_:file:line:)``
+/// for code paths that are errors wherever they are reached.
+@inlinable
+public func requirementFailure(
   _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line
 ) -> Never {
   fatalError(message(), file: file, line: line)

@@ -209,7 +209,7 @@ public struct DataLoader<Element, Batch>: Sequence {
       return batchSampler?.count ?? sampler!.count
     case .iterable(let length, _):
       guard let length else {
-        preconditionFailure("DataLoader.count: the IterableDataset has no length")
+        requirementFailure("DataLoader.count: the IterableDataset has no length")
       }
       guard let size = batchSize else { return length }
       return dropLast ? length / size : (length + size - 1) / size

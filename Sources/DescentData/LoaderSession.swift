@@ -116,7 +116,7 @@ final class LoaderSession<Element, Batch> {
     switch outcome {
     case .batch(let batch): return batch
     case .failure(let error): throw error
-    case .exhausted: preconditionFailure("DataLoader: an exhausted task cannot be yielded")
+    case .exhausted: requirementFailure("DataLoader: an exhausted task cannot be yielded")
     }
   }
 

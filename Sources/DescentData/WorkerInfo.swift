@@ -54,7 +54,7 @@ func startWorkerThread(info: WorkerInfo, body: @escaping () -> Void) {
       start.run()
       return nil
     }, start)
-  precondition(status == 0, "DataLoader: cannot start worker thread \(info.id) (pthread_create: \(status))")
+  require(status == 0, "DataLoader: cannot start worker thread \(info.id) (pthread_create: \(status))")
   pthread_detach(thread)
 }
 

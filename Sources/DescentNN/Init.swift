@@ -47,7 +47,7 @@ public enum Init {
   /// (`_calculate_fan_in_and_fan_out`): `shape[1]` and `shape[0]`, each times the receptive
   /// field size (the product of the dims after the first two).
   public static func fans(_ tensor: Tensor) -> (fanIn: Int, fanOut: Int) {
-    precondition(
+    require(
       tensor.rank >= 2,
       "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape \(tensor.shape))"
     )
@@ -157,7 +157,7 @@ public enum Init {
   public static func orthogonal(_ tensor: Tensor, gain: Double = 1, generator: Generator? = nil)
     -> Tensor
   {
-    precondition(
+    require(
       tensor.rank >= 2, "Only tensors with 2 or more dimensions are supported (shape \(tensor.shape))")
     if tensor.count == 0 { return tensor }
     let rows = tensor.shape[0]

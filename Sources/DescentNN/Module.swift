@@ -43,7 +43,7 @@ open class Module {
   /// The computation of a single-input module. Subclasses override it; calling the module
   /// (``callAsFunction(_:)``) runs it.
   open func forward(_ input: Tensor) -> Tensor {
-    preconditionFailure("Module [\(type(of: self))] is missing the required \"forward\" function")
+    requirementFailure("Module [\(type(of: self))] is missing the required \"forward\" function")
   }
 
   /// The layer's settings as PyTorch's `extra_repr()` prints them, shown inside the
@@ -56,9 +56,9 @@ open class Module {
   // MARK: Registration
 
   private func checkNewName(_ name: String, kind: String) {
-    precondition(!name.isEmpty, "\(kind) name can't be empty string \"\"")
-    precondition(!name.contains("."), "\(kind) name can't contain \".\", got \"\(name)\"")
-    precondition(
+    require(!name.isEmpty, "\(kind) name can't be empty string \"\"")
+    require(!name.contains("."), "\(kind) name can't contain \".\", got \"\(name)\"")
+    require(
       !parameterEntries.contains { $0.name == name } && !bufferEntries.contains { $0.name == name }
         && !childEntries.contains { $0.name == name },
       "attribute '\(name)' already exists in \(type(of: self))")
@@ -71,7 +71,7 @@ open class Module {
   @discardableResult
   public func registerParameter(_ name: String, _ tensor: Tensor) -> Tensor {
     checkNewName(name, kind: "parameter")
-    precondition(
+    require(
       tensor.isLeaf,
       "Cannot assign non-leaf Tensor to parameter '\(name)'. Model parameters must be created explicitly. To express '\(name)' as a function of another Tensor, compute the value in the forward() method."
     )

@@ -6,11 +6,11 @@ extension Tensor {
   public var requiresGrad: Bool {
     get { requiresGradStorage || gradFn != nil }
     set {
-      precondition(
+      require(
         gradFn == nil || newValue,
         "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
       )
-      precondition(
+      require(
         !newValue || dtype.isFloatingPoint,
         "only Tensors of floating point dtype can require gradients")
       requiresGradStorage = newValue
@@ -33,7 +33,7 @@ extension Tensor {
   /// Like PyTorch, the retained gradient accumulates across backward passes. On a leaf
   /// this does nothing (leaves always keep their gradient).
   public func retainGrad() {
-    precondition(requiresGrad, "can't retain_grad on Tensor that has requires_grad=False")
+    require(requiresGrad, "can't retain_grad on Tensor that has requires_grad=False")
     if gradFn != nil { retainsGradStorage = true }
   }
 
@@ -60,7 +60,7 @@ extension Tensor {
   /// through. PyTorch frees only the saved tensors, so it lets a second pass run through
   /// nodes that save none (such as an addition); Descent stops there too.
   public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) {
-    precondition(
+    require(
       requiresGrad,
       "element 0 of tensors does not require grad and does not have a grad_fn")
     let seed = AutogradEngine.seed(for: self, gradient: gradient, index: 0)
@@ -87,13 +87,13 @@ enum AutogradEngine {
   /// the output's shape) or, for a single-element output, one.
   static func seed(for output: Tensor, gradient: Tensor?, index: Int) -> Tensor {
     if let gradient {
-      precondition(
+      require(
         gradient.shape == output.shape,
         "backward: Mismatch in shape: grad_output[\(index)] has a shape of \(gradient.shape) and output[\(index)] has a shape of \(output.shape)."
       )
       return gradient.detach().to(dtype: output.dtype)
     }
-    precondition(output.count == 1, "grad can be implicitly created only for scalar outputs")
+    require(output.count == 1, "grad can be implicitly created only for scalar outputs")
     return Tensor.ones(output.shape, dtype: output.dtype)
   }
 
@@ -141,18 +141,18 @@ enum AutogradEngine {
       }
       guard let node = tensor.gradFn else { continue }
       guard let function = node.backwardFunction else {
-        preconditionFailure(
+        requirementFailure(
           "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."
         )
       }
       let inputGrads = function(grad)
-      precondition(
+      require(
         inputGrads.count == node.inputs.count,
         "function \(node.name) returned an incorrect number of gradients (expected \(node.inputs.count), got \(inputGrads.count))"
       )
       for (input, inputGrad) in zip(node.inputs, inputGrads) {
         guard input.requiresGrad, let inputGrad else { continue }
-        precondition(
+        require(
           inputGrad.shape == input.shape,
           "Function \(node.name) returned an invalid gradient - got \(inputGrad.shape) but expected shape compatible with \(input.shape)"
         )
@@ -194,16 +194,16 @@ public enum Autograd {
     _ outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
     retainGraph: Bool = false, allowUnused: Bool = false
   ) -> [Tensor?] {
-    precondition(
+    require(
       gradOutputs == nil || gradOutputs!.count == outputs.count,
       "grad requires one grad_output per output: got \(gradOutputs!.count) grad_outputs and \(outputs.count) outputs"
     )
     for (i, input) in inputs.enumerated() {
-      precondition(input.requiresGrad, "One of the differentiated Tensors (input \(i)) does not require grad")
+      require(input.requiresGrad, "One of the differentiated Tensors (input \(i)) does not require grad")
     }
     var roots: [(Tensor, Tensor)] = []
     for (i, output) in outputs.enumerated() {
-      precondition(
+      require(
         output.requiresGrad,
         "element \(i) of tensors does not require grad and does not have a grad_fn")
       roots.append((output, AutogradEngine.seed(for: output, gradient: gradOutputs?[i], index: i)))
@@ -214,7 +214,7 @@ public enum Autograd {
     }
     return inputs.enumerated().map { i, input in
       let g = captured[ObjectIdentifier(input)]
-      precondition(
+      require(
         g != nil || allowUnused,
         "One of the differentiated Tensors (input \(i)) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior."
       )

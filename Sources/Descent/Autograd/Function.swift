@@ -27,7 +27,7 @@ extension Autograd {
     let dtypes = inputs.map(\.dtype)
     return out.recording(name, inputs) { g in
       let grads = backward(g, saved, savedOut)
-      precondition(
+      require(
         grads.count == dtypes.count,
         "function \(name) returned an incorrect number of gradients (expected \(dtypes.count), got \(grads.count))"
       )

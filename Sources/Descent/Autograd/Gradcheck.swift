@@ -37,14 +37,14 @@ public func gradcheck(
   rtol: Double = 1e-3, raiseException: Bool = true
 ) throws -> Bool {
   let checked = inputs.indices.filter { inputs[$0].requiresGrad }
-  precondition(
+  require(
     !checked.isEmpty,
     "gradcheck expects at least one input tensor to require gradient, but none of the them have requires_grad=True."
   )
   for i in checked {
     let x = inputs[i]
-    precondition(x.dtype.isFloatingPoint, "gradcheck: input #\(i) requires grad but is \(x.dtype)")
-    precondition(
+    require(x.dtype.isFloatingPoint, "gradcheck: input #\(i) requires grad but is \(x.dtype)")
+    require(
       !zip(x.shape, x.strides).contains { $0.0 > 1 && $0.1 == 0 },
       "The \(i)th input has a dimension with stride 0. gradcheck only supports inputs that are non-overlapping to be able to compute the numerical gradients correctly. You should call .contiguous on the input before passing it to gradcheck."
     )

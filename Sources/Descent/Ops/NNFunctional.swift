@@ -10,7 +10,7 @@ extension Tensor {
     dim d: Int, op: String,
     _ rowKernel: (UnsafePointer<Double>?, UnsafePointer<Float>?, UnsafeMutableRawPointer, Int) -> Void
   ) -> Tensor {
-    precondition(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
+    require(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
     var order = Array(0..<rank)
     order.remove(at: d)
     order.append(d)
@@ -80,24 +80,24 @@ extension Tensor {
   /// the row `paddingIdx` (if given; negative counts from the end) gets no gradient, as in
   /// PyTorch.
   public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
-    precondition(
+    require(
       indices.dtype == .int64,
       "embedding(): Expected tensor for argument #1 'indices' to have scalar type Long; but got \(indices.dtype) instead"
     )
-    precondition(weight.rank == 2, "embedding(): 'weight' must be 2-D, got shape \(weight.shape)")
-    precondition(
+    require(weight.rank == 2, "embedding(): 'weight' must be 2-D, got shape \(weight.shape)")
+    require(
       weight.dtype.isFloatingPoint, "embedding(): expected a floating point weight, got \(weight.dtype)")
     let rows = weight.shape[0]
     let width = weight.shape[1]
     var padding: Int? = nil
     if let paddingIdx {
-      precondition(
+      require(
         paddingIdx >= -rows && paddingIdx < rows, "Padding_idx must be within num_embeddings")
       padding = paddingIdx < 0 ? paddingIdx + rows : paddingIdx
     }
     let idx = indices.asArray(Int.self)
     for v in idx {
-      precondition(
+      require(
         v >= 0 && v < rows, "embedding(): index \(v) is out of range for a weight with \(rows) rows")
     }
     let source = weight.contiguousCopyIfNeeded()

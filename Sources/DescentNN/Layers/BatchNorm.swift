@@ -70,9 +70,9 @@ public final class BatchNorm1d: Module {
   }
 
   public override func forward(_ input: Tensor) -> Tensor {
-    precondition(
+    require(
       input.rank == 2 || input.rank == 3, "BatchNorm1d: expected 2D or 3D input (got \(input.rank)D input)")
-    precondition(
+    require(
       input.shape[1] == numFeatures,
       "BatchNorm1d: running_mean should contain \(input.shape[1]) elements not \(numFeatures) (input shape \(input.shape))"
     )
@@ -89,7 +89,7 @@ public final class BatchNorm1d: Module {
     let mean: Tensor
     let variance: Tensor
     if useBatchStats {
-      precondition(
+      require(
         perChannel > 1,
         "Expected more than 1 value per channel when training, got input size \(input.shape)")
       mean = input.mean(dims: dims)

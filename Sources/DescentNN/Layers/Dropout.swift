@@ -33,7 +33,7 @@ public final class Dropout: Module {
 public func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator? = nil)
   -> Tensor
 {
-  precondition(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)")
+  require(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)")
   if !training || p == 0 { return input }
   if p == 1 { return input * 0.0 }
   let keep = Tensor.rand(input.shape, dtype: input.dtype, generator: generator) .< (1 - p)

@@ -26,7 +26,7 @@ public final class Embedding: Module {
     generator: Generator? = nil
   ) {
     if let paddingIdx {
-      precondition(
+      require(
         paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings,
         "Padding_idx must be within num_embeddings")
     }

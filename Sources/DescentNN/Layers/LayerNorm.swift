@@ -58,7 +58,7 @@ public func layerNorm(
   _ input: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5
 ) -> Tensor {
   let k = normalizedShape.count
-  precondition(
+  require(
     k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
     "Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(input.shape)"
   )

@@ -29,7 +29,7 @@ public final class Linear: Module {
     _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
     generator: Generator? = nil
   ) {
-    precondition(
+    require(
       inFeatures >= 0 && outFeatures >= 0,
       "Linear: in_features and out_features must be non-negative, got \(inFeatures) and \(outFeatures)")
     self.inFeatures = inFeatures
@@ -66,7 +66,7 @@ public final class Linear: Module {
 
   /// `input.matmul(weight.t()) + bias`.
   public override func forward(_ input: Tensor) -> Tensor {
-    precondition(
+    require(
       input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
       "Linear: mat1 and mat2 shapes cannot be multiplied (input shape \(input.shape), weight shape \(weight.shape))"
     )

@@ -43,7 +43,7 @@ public final class Sequential: Module {
 
   /// The module at `index`; negative indices count from the end.
   public subscript(index: Int) -> Module {
-    precondition(index >= -count && index < count, "index \(index) is out of range")
+    require(index >= -count && index < count, "index \(index) is out of range")
     return layers[index < 0 ? index + count : index]
   }
 

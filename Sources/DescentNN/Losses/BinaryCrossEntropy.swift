@@ -6,7 +6,7 @@ import Descent
 private let bceEpsilon = Double(Float(1e-12))
 
 private func checkNoGrad(_ tensor: Tensor?, _ what: String, _ op: String) {
-  precondition(
+  require(
     !(tensor?.requiresGrad ?? false), "\(op): the derivative for '\(what)' is not implemented.")
 }
 
@@ -17,7 +17,7 @@ private func checkBroadcasts(_ tensor: Tensor?, to shape: [Int], _ what: String,
   let fits =
     lead >= 0
     && tensor.shape.enumerated().allSatisfy { i, s in s == 1 || s == shape[lead + i] }
-  precondition(
+  require(
     fits, "\(op): \(what) of shape \(tensor.shape) cannot be broadcast to the input shape \(shape)")
 }
 
@@ -38,14 +38,14 @@ private func checkBroadcasts(_ tensor: Tensor?, to shape: [Int], _ what: String,
 public func binaryCrossEntropy(
   _ input: Tensor, _ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean
 ) -> Tensor {
-  precondition(
+  require(
     input.shape == target.shape,
     "binary_cross_entropy: Using a target size (\(target.shape)) that is different to the input size (\(input.shape)) is deprecated. Please ensure they have the same size."
   )
   checkBroadcasts(weight, to: input.shape, "weight", "binary_cross_entropy")
   checkNoGrad(weight, "weight", "binary_cross_entropy")
   let values = input.asArray(Double.self)
-  precondition(
+  require(
     values.allSatisfy { $0 >= 0 && $0 <= 1 },
     "binary_cross_entropy: all elements of input should be between 0 and 1")
   let inputs = [input, target] + (weight.map { [$0] } ?? [])
@@ -92,7 +92,7 @@ public func binaryCrossEntropyWithLogits(
   _ input: Tensor, _ target: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil,
   reduction: Reduction = .mean
 ) -> Tensor {
-  precondition(
+  require(
     input.shape == target.shape,
     "binary_cross_entropy_with_logits: Target size (\(target.shape)) must be the same as input size (\(input.shape))"
   )

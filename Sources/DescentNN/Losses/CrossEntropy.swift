@@ -8,8 +8,8 @@ import Descent
 private func indexRows(
   _ input: Tensor, _ target: Tensor, ignoreIndex: Int, op: String
 ) -> (rows: Tensor, indices: [Int], classes: Int) {
-  precondition(input.rank >= 1, "\(op): input must have at least one dimension, got shape \(input.shape)")
-  precondition(
+  require(input.rank >= 1, "\(op): input must have at least one dimension, got shape \(input.shape)")
+  require(
     target.dtype == .int64,
     "\(op): expected scalar type Long for the class-index target but found \(target.dtype); pass an int64 tensor (Tensor([Int])) or [Int]"
   )
@@ -17,13 +17,13 @@ private func indexRows(
   let classes = input.shape[classDim]
   var expectedTarget = input.shape
   expectedTarget.remove(at: classDim)
-  precondition(
+  require(
     target.shape == expectedTarget,
     "\(op): expected target of shape \(expectedTarget) for input of shape \(input.shape), got \(target.shape)"
   )
   let indices = target.asArray(Int.self)
   for t in indices where t != ignoreIndex {
-    precondition(t >= 0 && t < classes, "\(op): Target \(t) is out of bounds.")
+    require(t >= 0 && t < classes, "\(op): Target \(t) is out of bounds.")
   }
   var rows = input
   if input.rank == 1 {
@@ -38,11 +38,11 @@ private func indexRows(
 }
 
 private func weightShape(_ weight: Tensor, classes: Int, op: String) {
-  precondition(
+  require(
     weight.rank == 1 && weight.count == classes,
     "\(op): weight tensor should be defined either for all \(classes) classes or no classes but got weight tensor of shape: \(weight.shape)"
   )
-  precondition(!weight.requiresGrad, "\(op): the derivative for 'weight' is not implemented.")
+  require(!weight.requiresGrad, "\(op): the derivative for 'weight' is not implemented.")
 }
 
 /// Negative log likelihood of class-index targets (`torch.nn.functional.nll_loss`):
@@ -120,10 +120,10 @@ public func crossEntropy(
   _ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
   reduction: Reduction = .mean, labelSmoothing: Double = 0
 ) -> Tensor {
-  precondition(
+  require(
     labelSmoothing >= 0 && labelSmoothing <= 1,
     "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
-  precondition(input.rank >= 1, "cross_entropy: input must have at least one dimension")
+  require(input.rank >= 1, "cross_entropy: input must have at least one dimension")
   let classDim = input.rank == 1 ? 0 : 1
   let classes = input.shape[classDim]
   if let weight { weightShape(weight, classes: classes, op: "cross_entropy") }
@@ -136,10 +136,10 @@ public func crossEntropy(
   }
 
   if target.shape == input.shape {
-    precondition(
+    require(
       target.dtype.isFloatingPoint,
       "cross_entropy: Expected floating point type for target with class probabilities, got \(target.dtype)")
-    precondition(ignoreIndex < 0, "cross_entropy: ignore_index is not supported for floating point target")
+    require(ignoreIndex < 0, "cross_entropy: ignore_index is not supported for floating point target")
     let smoothed =
       labelSmoothing > 0 ? target * (1 - labelSmoothing) + labelSmoothing / Double(classes) : target
     var product = logProbs * smoothed

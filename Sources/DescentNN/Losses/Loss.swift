@@ -24,7 +24,7 @@ open class Loss: Module {
 
   /// The loss of `input` against `target`. Subclasses override it.
   open func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
-    preconditionFailure("Loss [\(type(of: self))] is missing the required \"forward\" function")
+    requirementFailure("Loss [\(type(of: self))] is missing the required \"forward\" function")
   }
 
   /// Runs ``forward(_:_:)``: `criterion(pred, y)`.
@@ -44,7 +44,7 @@ func reduce(_ loss: Tensor, _ reduction: Reduction) -> Tensor {
 /// PyTorch broadcasts mismatched shapes in the regression losses with a warning that the
 /// result is probably wrong; Descent stops instead.
 func checkSameShape(_ input: Tensor, _ target: Tensor, _ op: String) {
-  precondition(
+  require(
     input.shape == target.shape,
     "\(op): Using a target size (\(target.shape)) that is different to the input size (\(input.shape)). Please ensure they have the same size."
   )

@@ -23,7 +23,7 @@ public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .me
 public func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, delta: Double = 1)
   -> Tensor
 {
-  precondition(delta > 0, "huber_loss does not support non-positive values for delta.")
+  require(delta > 0, "huber_loss does not support non-positive values for delta.")
   checkSameShape(input, target, "huber_loss")
   let diff = input - target
   let z = diff.abs()
@@ -38,7 +38,7 @@ public func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = 
 public func smoothL1Loss(
   _ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, beta: Double = 1
 ) -> Tensor {
-  precondition(beta >= 0, "smooth_l1_loss does not support negative values for beta.")
+  require(beta >= 0, "smooth_l1_loss does not support negative values for beta.")
   if beta == 0 { return l1Loss(input, target, reduction: reduction) }
   checkSameShape(input, target, "smooth_l1_loss")
   let diff = input - target
