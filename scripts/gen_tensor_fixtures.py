@@ -15,7 +15,7 @@ storage offset and whether the result shares storage with the input are recorded
 
 Files written into Tests/DescentTests/Fixtures/:
   creation.json, views.json, elementwise.json, promotion.json, inplace.json,
-  reductions.json, matmul.json, linalg.json, repr.json
+  reductions.json, matmul.json, linalg.json, repr.json, autograd.json
 Each carries a "generator" record with the torch, numpy and Python versions.
 """
 
@@ -818,6 +818,43 @@ def repr_cases():
     return out
 
 
+# ---------------------------------------------------------------- autograd
+
+
+def error_message(fn):
+    """PyTorch's message if `fn` raises, else None."""
+    try:
+        fn()
+    except RuntimeError as e:
+        return str(e)
+    return None
+
+
+def grad_assignment_cases():
+    """`t.grad = g` for every pair of dtypes, with g of t's size and of another size."""
+    dtypes = {**FLOATS, **OTHER}
+    out = []
+    for tn, td in dtypes.items():
+        for gn, gd in dtypes.items():
+            for gshape in ([2, 3], [3, 2], [6]):
+                t = torch.zeros(2, 3, dtype=td, requires_grad=td.is_floating_point)
+
+                def assign():
+                    t.grad = torch.zeros(gshape, dtype=gd)
+
+                out.append({"dtype": tn, "shape": [2, 3], "grad_dtype": gn, "grad_shape": gshape, "message": error_message(assign)})
+    own = torch.zeros(2, requires_grad=True)
+
+    def assign_own():
+        own.grad = own
+
+    return {"cases": out, "own_grad_message": error_message(assign_own)}
+
+
+def autograd_fixture():
+    return {"grad_assignment": grad_assignment_cases()}
+
+
 def write(name, payload):
     path = os.path.join(OUT_DIR, name)
     with open(path, "w") as f:
@@ -840,6 +877,7 @@ def main():
     write("matmul.json", {"generator": gen, "cases": matmul_cases()})
     write("linalg.json", {"generator": gen, "cases": linalg_cases()})
     write("repr.json", {"generator": gen, "cases": repr_cases()})
+    write("autograd.json", {"generator": gen, **autograd_fixture()})
 
 
 if __name__ == "__main__":

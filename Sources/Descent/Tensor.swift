@@ -25,7 +25,17 @@ public final class Tensor {
   var retainsGradStorage = false
   /// Autograd: the accumulated gradient (`.grad`). Leaves that require grad get one from
   /// ``backward(gradient:retainGraph:)``; it accumulates until zeroed or set to `nil`.
-  public var grad: Tensor?
+  ///
+  /// An assigned gradient must have this tensor's dtype and shape (it may be any view),
+  /// and can't be the tensor itself; otherwise the assignment stops with PyTorch's message.
+  public var grad: Tensor? {
+    get { gradStorage }
+    set {
+      if let newValue, let error = gradAssignmentError(newValue) { requirementFailure(error) }
+      gradStorage = newValue
+    }
+  }
+  var gradStorage: Tensor?
 
   init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int = 0) {
     require(shape.count == strides.count, "Tensor: shape \(shape) and strides \(strides) differ in rank")

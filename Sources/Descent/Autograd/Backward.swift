@@ -75,7 +75,7 @@ extension Tensor {
     if let grad {
       grad.addInPlace(incoming)
     } else {
-      grad = incoming.to(dtype: dtype).contiguousCopy()
+      gradStorage = incoming.to(dtype: dtype).contiguousCopy()
     }
   }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+@testable import Descent
+
+/// `Fixtures/autograd.json`: PyTorch's autograd behaviour and messages, written by
+/// `scripts/gen_tensor_fixtures.py`.
+struct AutogradFixture: Decodable, Sendable {
+  struct GradAssignment: Decodable, Sendable, CustomTestStringConvertible {
+    let dtype: String
+    let shape: [Int]
+    let grad_dtype: String
+    let grad_shape: [Int]
+    /// PyTorch's error, or `nil` where it accepts the gradient.
+    let message: String?
+
+    var testDescription: String { "\(dtype)\(shape).grad = \(grad_dtype)\(grad_shape)" }
+  }
+  struct GradAssignments: Decodable, Sendable {
+    let cases: [GradAssignment]
+    let own_grad_message: String
+  }
+
+  let generator: [String: String]
+  let grad_assignment: GradAssignments
+
+  static let shared: AutogradFixture = {
+    do {
+      let file = try JSONDecoder().decode(
+        AutogradFixture.self, from: Data(contentsOf: Fixtures.url("autograd")))
+      precondition(
+        file.generator["torch"]?.hasPrefix("2.13.0") == true, "autograd.json not from torch 2.13.0")
+      return file
+    } catch {
+      fatalError("cannot read fixture autograd.json: \(error)")
+    }
+  }()
+}
