@@ -851,8 +851,52 @@ def grad_assignment_cases():
     return {"cases": out, "own_grad_message": error_message(assign_own)}
 
 
+def copy_cases():
+    """`dst.copy_(src)` with `src` requiring grad: the node it records on a fresh `dst` and the
+    gradient `src` gets from `(dst * weights).sum()` (or, with "used_before", from an earlier
+    `(dst + weights).sum()`, weights requiring grad, recorded before the copy)."""
+    specs = [
+        ("same shape and dtype", [3], "float32", [3], "float32", False, False),
+        ("broadcast row into float64", [2, 3], "float64", [3], "float32", False, False),
+        ("broadcast column, float64 source", [2, 3], "float32", [2, 1], "float64", False, False),
+        ("0-d source", [2, 2], "float32", [], "float32", False, False),
+        ("int64 destination", [3], "int64", [3], "float32", False, False),
+        ("under no_grad", [3], "float32", [3], "float32", True, False),
+        ("destination used before the copy", [3], "float32", [3], "float32", False, True),
+    ]
+    out = []
+    for name, dshape, dn, sshape, sn, no_grad, used_before in specs:
+        n = math.prod(sshape)
+        src = (torch.arange(n, dtype=torch.float64) * 0.5 - 1).to({**FLOATS, **OTHER}[sn]).reshape(sshape).requires_grad_()
+        dst = torch.zeros(dshape, dtype={**FLOATS, **OTHER}[dn])
+        weights = torch.arange(math.prod(dshape), dtype=torch.float64).reshape(dshape) + 1
+        # `dst + w` with a `w` that requires grad: `dst` gets no edge in this earlier graph.
+        earlier = (dst + weights.clone().requires_grad_()).sum() if used_before else None
+        if no_grad:
+            with torch.no_grad():
+                dst.copy_(src)
+        else:
+            dst.copy_(src)
+        record = {
+            "name": name, "dst_shape": dshape, "dst_dtype": dn, "src_shape": sshape, "src_dtype": sn,
+            "src": encode_tensor(src), "weights": [encode_value(v) for v in weights.reshape(-1).tolist()],
+            "no_grad": no_grad, "used_before": used_before,
+            "grad_fn": type(dst.grad_fn).__name__ if dst.grad_fn is not None else None,
+            "requires_grad": dst.requires_grad, "is_leaf": dst.is_leaf,
+            "dst": encode_tensor(dst),
+        }
+        if used_before:
+            earlier.backward()
+        elif dst.requires_grad:
+            (dst * weights.to(dst.dtype)).sum().backward()
+        record["src_grad"] = encode_tensor(src.grad) if src.grad is not None else None
+        out.append(record)
+    leaf = torch.zeros(3, requires_grad=True)
+    return {"cases": out, "leaf_message": error_message(lambda: leaf.copy_(torch.ones(3)))}
+
+
 def autograd_fixture():
-    return {"grad_assignment": grad_assignment_cases()}
+    return {"grad_assignment": grad_assignment_cases(), "copy": copy_cases()}
 
 
 def write(name, payload):

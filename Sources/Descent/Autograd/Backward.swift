@@ -116,8 +116,9 @@ enum AutogradEngine {
         let inputs = tensor.gradFn?.inputs ?? []
         if next < inputs.count {
           stack.append((tensor, next + 1))
-          let input = inputs[next]
-          if input.requiresGrad && visited.insert(ObjectIdentifier(input)).inserted {
+          if let input = inputs[next], input.requiresGrad,
+            visited.insert(ObjectIdentifier(input)).inserted
+          {
             stack.append((input, 0))
           }
         } else {
@@ -151,7 +152,7 @@ enum AutogradEngine {
         "function \(node.name) returned an incorrect number of gradients (expected \(node.inputs.count), got \(inputGrads.count))"
       )
       for (input, inputGrad) in zip(node.inputs, inputGrads) {
-        guard input.requiresGrad, let inputGrad else { continue }
+        guard let input, input.requiresGrad, let inputGrad else { continue }
         require(
           inputGrad.shape == input.shape,
           "Function \(node.name) returned an invalid gradient - got \(inputGrad.shape) but expected shape compatible with \(input.shape)"

@@ -70,6 +70,18 @@ extension Tensor {
 
   /// Copies `source` (broadcast to this shape, converted to this dtype) into this tensor
   /// in place (`copy_`).
+  ///
+  /// Autograd follows PyTorch: when grad mode is on and `source` requires grad, a floating
+  /// destination becomes a non-leaf whose node, `CopyBackwards`, passes the gradient on to
+  /// `source`, summed over broadcast dimensions and cast to `source`'s dtype. A leaf that
+  /// requires grad can't be the destination (PyTorch's error), except under
+  /// ``withNoGrad(_:)``.
+  ///
+  /// Departures from PyTorch: a destination that is already part of the graph stops (see
+  /// ``Tensor`` in-place ops), and so does copying a source that requires grad into a view
+  /// that covers part of its storage (a slice, a transpose); PyTorch records that copy on the
+  /// view's base (`CopySlices`). A view of the whole storage, such as a reshape, can't be
+  /// told from its base and gets the node itself, so its base does not see the copy.
   @discardableResult
   public func copyInPlace(from source: Tensor) -> Tensor {
     copyInPlace(from: source, recordsGraph: true)
@@ -78,11 +90,24 @@ extension Tensor {
   @discardableResult
   func copyInPlace(from source: Tensor, recordsGraph: Bool) -> Tensor {
     if recordsGraph { checkInPlace("copy_") }
+    let records =
+      recordsGraph && GradMode.isEnabled && source.requiresGrad && dtype.isFloatingPoint
+    if records {
+      require(
+        offset == 0 && isContiguous && count == storage.count,
+        "copy_: copying a tensor that requires grad into a view of part of another tensor's storage is not supported (PyTorch records it on the view's base; destination shape \(shape), strides \(strides), offset \(offset))"
+      )
+    }
     let broadcast = Tensor(
       storage: source.storage, shape: shape,
       strides: source.broadcastStrides(to: shape, op: "copy_"), offset: source.offset)
     copyElements(from: broadcast)
-    return self
+    guard records else { return self }
+    let sourceShape = source.shape
+    let sourceType = source.dtype
+    return recording("CopyBackwards", [source]) { g in
+      [g.sumToShape(sourceShape).to(dtype: sourceType)]
+    }
   }
 
   /// Element copy with conversion; `source` must have this tensor's shape.

@@ -21,8 +21,31 @@ struct AutogradFixture: Decodable, Sendable {
     let own_grad_message: String
   }
 
+  /// `dst.copy_(src)` where `src` requires grad.
+  struct CopyCase: Decodable, Sendable, CustomTestStringConvertible {
+    let name: String
+    let dst_shape: [Int]
+    let dst_dtype: String
+    let src: ExpectedTensor
+    let weights: [JSON]
+    let no_grad: Bool
+    let used_before: Bool
+    let grad_fn: String?
+    let requires_grad: Bool
+    let is_leaf: Bool
+    let dst: ExpectedTensor
+    let src_grad: ExpectedTensor?
+
+    var testDescription: String { name }
+  }
+  struct Copies: Decodable, Sendable {
+    let cases: [CopyCase]
+    let leaf_message: String
+  }
+
   let generator: [String: String]
   let grad_assignment: GradAssignments
+  let copy: Copies
 
   static let shared: AutogradFixture = {
     do {
