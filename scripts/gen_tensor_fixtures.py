@@ -895,8 +895,32 @@ def copy_cases():
     return {"cases": out, "leaf_message": error_message(lambda: leaf.copy_(torch.ones(3)))}
 
 
+def index_select_cases():
+    """`index_select` of a [3, 4] float64 leaf: its node and the gradient of
+    `(out * weights).sum()`, including empty and 0-d indices."""
+    specs = [
+        ("rows with a repeat", 0, [2, 0, 2]),
+        ("one column", 1, [1]),
+        ("0-d index", 1, 3),
+        ("empty index along dim 0", 0, []),
+        ("empty index along dim 1", 1, []),
+    ]
+    out = []
+    for name, dim, index in specs:
+        x = torch.tensor(A34, dtype=torch.float64).reshape(3, 4).requires_grad_()
+        idx = torch.tensor(index, dtype=torch.int64)
+        y = torch.index_select(x, dim, idx)
+        weights = torch.arange(y.numel(), dtype=torch.float64).reshape(y.shape) + 1
+        (y * weights).sum().backward()
+        out.append({
+            "name": name, "input": encode_tensor(x), "dim": dim, "index": index, "index_shape": list(idx.shape),
+            "grad_fn": type(y.grad_fn).__name__, "output": encode_tensor(y), "grad": encode_tensor(x.grad),
+        })
+    return out
+
+
 def autograd_fixture():
-    return {"grad_assignment": grad_assignment_cases(), "copy": copy_cases()}
+    return {"grad_assignment": grad_assignment_cases(), "copy": copy_cases(), "index_select": index_select_cases()}
 
 
 def write(name, payload):

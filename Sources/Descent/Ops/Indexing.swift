@@ -91,17 +91,29 @@ extension Tensor {
   }
 
   /// Rows (or slices along `dim`) picked by an `int64` index vector (`index_select`).
+  ///
+  /// The gradient adds each output slice back at its index (repeated indices accumulate);
+  /// with an empty index it is zero, and the result is still part of the graph.
   public func indexSelect(dim: Int, index: Tensor) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "index_select")
     require(index.rank <= 1, "index_select(): Index is supposed to be a vector")
     let idx = checkedIndices(index, size: shape[d], op: "index_select")
-    let parts = idx.map { narrow(dim: d, start: $0, length: 1) }
-    if parts.isEmpty {
-      var s = shape
-      s[d] = 0
-      return Tensor.zeros(s, dtype: dtype)
+    var outShape = shape
+    outShape[d] = idx.count
+    let out: Tensor
+    if idx.isEmpty {
+      out = Tensor.zeros(outShape, dtype: dtype)
+    } else {
+      out = withNoGrad { Tensor.cat(idx.map { narrow(dim: d, start: $0, length: 1) }, dim: d) }
     }
-    return Tensor.cat(parts, dim: d)
+    let inputShape = shape
+    return out.recording("IndexSelectBackward0", [self]) { g in
+      // scatter_add along `d` with the index repeated across the other dimensions.
+      var indexShape = [Int](repeating: 1, count: g.rank)
+      indexShape[d] = idx.count
+      let spread = Tensor(idx, shape: indexShape).expand(g.shape)
+      return [Tensor.zeros(inputShape, dtype: g.dtype).scatterAdd(dim: d, index: spread, source: g)]
+    }
   }
 
   /// Concatenates tensors of equal shape except along `dim` (`torch.cat`).

@@ -43,9 +43,24 @@ struct AutogradFixture: Decodable, Sendable {
     let leaf_message: String
   }
 
+  /// `index_select` of a float64 leaf.
+  struct IndexSelectCase: Decodable, Sendable, CustomTestStringConvertible {
+    let name: String
+    let input: ExpectedTensor
+    let dim: Int
+    let index: JSON
+    let index_shape: [Int]
+    let grad_fn: String
+    let output: ExpectedTensor
+    let grad: ExpectedTensor
+
+    var testDescription: String { name }
+  }
+
   let generator: [String: String]
   let grad_assignment: GradAssignments
   let copy: Copies
+  let index_select: [IndexSelectCase]
 
   static let shared: AutogradFixture = {
     do {
