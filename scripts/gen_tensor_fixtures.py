@@ -919,8 +919,152 @@ def index_select_cases():
     return out
 
 
+def grad_fn_name_cases():
+    """Ops (from OPS) on inputs whose floating base tensors require grad, with the name of each
+    output's grad_fn (None where the output is not part of the graph). Names don't depend on
+    the float dtype; float32 is used."""
+    m = inp(A34, [3, 4])
+    mt = inp(A34, [3, 4], views=[["t"]])
+    v = inp(A34[:4])
+    w = inp(B34[:4])
+    mb = inp(B34, [3, 4])
+    m314 = inp(A34, [3, 1, 4])
+    mask = inp(col([1, 0, 0, 1, 1], 12), [3, 4], dtype="bool")
+    index = inp([2, 0], [2], dtype="int64")
+    gather_index = inp([0, 3, 1, 1, 2, 0], [3, 2], dtype="int64")
+    specs = [
+        # views and copies
+        ("reshape contiguous", "reshape", [m], {"shape": [4, 3]}),
+        ("reshape transposed as a view", "reshape", [mt], {"shape": [4, 3, 1]}),
+        ("reshape transposed to its own shape", "reshape", [mt], {"shape": [4, 3]}),
+        ("reshape transposed with a copy", "reshape", [mt], {"shape": [12]}),
+        ("view", "view", [m], {"shape": [12]}),
+        ("flatten", "flatten", [m], {}),
+        ("flatten one dim", "flatten", [m], {"start": 1, "end": 1}),
+        ("flatten transposed", "flatten", [mt], {}),
+        ("transpose", "transpose", [m], {"dim0": 0, "dim1": 1}),
+        ("transpose 1-D", "transpose", [v], {"dim0": 0, "dim1": 0}),
+        ("permute", "permute", [m], {"dims": [1, 0]}),
+        ("t", "t", [m], {}),
+        ("t 1-D", "t", [v], {}),
+        ("squeeze all", "squeeze", [m314], {"dim": None}),
+        ("squeeze dim", "squeeze", [m314], {"dim": 1}),
+        ("squeeze dim not of size 1", "squeeze", [m314], {"dim": 0}),
+        ("unsqueeze", "unsqueeze", [m], {"dim": 1}),
+        ("expand", "expand", [m], {"shape": [2, 3, 4]}),
+        ("expand to its own shape", "expand", [m], {"shape": [3, 4]}),
+        ("slice", "slice", [m], {"dim": 1, "start": 1, "end": 3, "step": 1}),
+        ("narrow", "narrow", [m], {"dim": 0, "start": 1, "length": 2}),
+        ("select", "select", [m], {"dim": 1, "index": -1}),
+        ("split", "split", [m], {"size": 2, "dim": 1}),
+        ("contiguous of contiguous", "contiguous", [m], {}),
+        ("contiguous of transposed", "contiguous", [mt], {}),
+        ("clone", "clone", [m], {}),
+        ("to float64", "to_float64", [m], {}),
+        ("cat", "cat", [m, mb], {"dim": 0}),
+        ("stack", "stack", [m, mb], {"dim": 1}),
+        ("gather", "gather", [m, gather_index], {"dim": 1}),
+        ("index_select", "index_select", [m, index], {"dim": 0}),
+        ("scatter_add", "scatter_add", [m, gather_index, mb], {"dim": 1}),
+        # reductions
+        ("sum", "sum", [m], {}),
+        ("sum over a dim", "sum", [m], {"dims": [1]}),
+        ("sum over no dims", "sum", [m], {"dims": []}),
+        ("mean", "mean", [m], {}),
+        ("mean over a dim, keepdim", "mean", [m], {"dims": [0], "keepdim": True}),
+        ("max", "max_all", [m], {}),
+        ("min", "min_all", [m], {}),
+        ("max over a dim", "max_dim", [m], {"dim": 1}),
+        ("min over a dim", "min_dim", [m], {"dim": 0, "keepdim": True}),
+        ("amax", "amax", [m], {"dims": [1]}),
+        ("amin", "amin", [m], {"dims": [0, 1]}),
+        ("var", "var", [m], {"dims": [1]}),
+        ("std", "std", [m], {}),
+        ("logsumexp", "logsumexp", [m], {"dims": [1]}),
+        ("norm", "norm", [m], {}),
+        # elementwise
+        ("add", "add", [m, mb], {}),
+        ("sub", "sub", [m, mb], {}),
+        ("mul", "mul", [m, mb], {}),
+        ("div", "div", [m, mb], {}),
+        ("add alpha", "add_alpha", [m, mb], {"alpha": 2.0}),
+        ("sub alpha", "sub_alpha", [m, mb], {"alpha": 2.0}),
+        ("pow", "pow", [m, mb], {}),
+        ("maximum", "maximum", [m, mb], {}),
+        ("minimum", "minimum", [m, mb], {}),
+        ("where", "where", [mask, m, mb], {}),
+        ("eq", "eq", [m, mb], {}),
+        ("add scalar", "add_scalar", [m], {"value": 1.5}),
+        ("radd scalar", "radd_scalar", [m], {"value": 1.5}),
+        ("sub scalar", "sub_scalar", [m], {"value": 1.5}),
+        ("rsub scalar", "rsub_scalar", [m], {"value": 1.5}),
+        ("mul scalar", "mul_scalar", [m], {"value": 1.5}),
+        ("rmul scalar", "rmul_scalar", [m], {"value": 1.5}),
+        ("div scalar", "div_scalar", [m], {"value": 1.5}),
+        ("rdiv scalar", "rdiv_scalar", [m], {"value": 1.5}),
+        ("pow scalar", "pow_scalar", [m], {"value": 3.0}),
+        ("maximum scalar", "maximum_scalar", [m], {"value": 0.5}),
+        ("square", "square", [m], {}),
+        ("neg", "neg", [m], {}),
+        ("exp", "exp", [m], {}),
+        ("log", "log", [m], {}),
+        ("log1p", "log1p", [m], {}),
+        ("sqrt", "sqrt", [m], {}),
+        ("rsqrt", "rsqrt", [m], {}),
+        ("abs", "abs", [m], {}),
+        ("sign", "sign", [m], {}),
+        ("sigmoid", "sigmoid", [m], {}),
+        ("tanh", "tanh", [m], {}),
+        ("relu", "relu", [m], {}),
+        ("leaky_relu", "leaky_relu", [m], {"slope": 0.1}),
+        ("gelu", "gelu", [m], {}),
+        ("sin", "sin", [m], {}),
+        ("cos", "cos", [m], {}),
+        ("clamp", "clamp", [m], {"min": -1.0, "max": 1.0}),
+        # linear algebra
+        ("matmul 2-D", "matmul", [m, inp(B34, [4, 3])], {}),
+        ("matmul 2-D by 1-D", "matmul", [m, w], {}),
+        ("matmul 1-D by 1-D", "matmul", [v, w], {}),
+        ("dot", "dot", [v, w], {}),
+        ("mv", "mv", [m, w], {}),
+        ("outer", "outer", [v, w], {}),
+    ]
+    out = []
+    for name, op, inputs, args in specs:
+        xs = []
+        for spec in inputs:
+            base, _ = build(spec, torch.float32)
+            if base.is_floating_point():
+                base = base.detach().requires_grad_()
+            t = base
+            for view in spec.get("views", []):
+                t = apply_view(t, view)
+            xs.append(t)
+        outs = OPS[op](xs, args, torch.float32)
+        if not isinstance(outs, (tuple, list)):
+            outs = [outs]
+        names = [type(o.grad_fn).__name__ if o.grad_fn is not None else None for o in outs]
+        out.append({"name": name, "op": op, "args": args, "inputs": inputs, "grad_fn": names})
+    return out
+
+
+def std_constant_case():
+    """`std` over rows of which one is constant: PyTorch's gradient is zero there (its
+    std_backward masks a zero result), not the NaN of differentiating `sqrt(var)`."""
+    x = torch.tensor([[2.0, 2.0, 2.0], [1.0, -0.5, 3.0]], dtype=torch.float64, requires_grad=True)
+    y = x.std(1)
+    (y * torch.tensor([1.5, -2.0], dtype=torch.float64)).sum().backward()
+    return {"input": encode_tensor(x), "weights": [1.5, -2.0], "output": encode_tensor(y), "grad": encode_tensor(x.grad)}
+
+
 def autograd_fixture():
-    return {"grad_assignment": grad_assignment_cases(), "copy": copy_cases(), "index_select": index_select_cases()}
+    return {
+        "std_constant": std_constant_case(),
+        "grad_assignment": grad_assignment_cases(),
+        "copy": copy_cases(),
+        "index_select": index_select_cases(),
+        "grad_fn_names": grad_fn_name_cases(),
+    }
 
 
 def write(name, payload):

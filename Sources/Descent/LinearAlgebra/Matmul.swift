@@ -24,6 +24,11 @@ extension Tensor {
   ///
   /// Products run on `cblas_?gemm` (`?gemv` for matrix × vector); transposed views are
   /// passed with BLAS transpose flags instead of being copied.
+  ///
+  /// The graph node is PyTorch's for 2-D × 2-D (`MmBackward0`), 1-D · 1-D (`DotBackward0`)
+  /// and 2-D × 1-D (`MvBackward0`). Other ranks record `MmBackward0` plus view nodes where
+  /// PyTorch's chain differs (`BmmBackward0`, `UnsafeViewBackward0`, `SqueezeBackward4`);
+  /// the gradients are the same.
   public func matmul(_ other: Tensor) -> Tensor {
     require(
       rank >= 1 && other.rank >= 1,
@@ -38,13 +43,40 @@ extension Tensor {
     )
     switch (rank, other.rank) {
     case (1, 1):
-      return unsqueeze(0).matmulBatched(other.unsqueeze(1)).reshape([])
+      return recordingProduct("DotBackward0", other) {
+        $0.unsqueeze(0).matmulBatched($1.unsqueeze(1)).reshape([])
+      }
     case (1, _):
       return unsqueeze(0).matmulBatched(other).squeeze(-2)
+    case (2, 1):
+      return recordingProduct("MvBackward0", other) {
+        $0.matmulBatched($1.unsqueeze(1)).squeeze(-1)
+      }
     case (_, 1):
       return matmulBatched(other.unsqueeze(1)).squeeze(-1)
     default:
       return matmulBatched(other)
+    }
+  }
+
+  /// Runs `product` without recording and records it as one node named `name` (PyTorch's
+  /// `DotBackward0`, `MvBackward0`), whose backward is that of `self @ other`: `g @ otherᵀ`
+  /// and `selfᵀ @ g` with the vector dimensions restored, in each operand's dtype.
+  private func recordingProduct(
+    _ name: String, _ other: Tensor, _ product: (Tensor, Tensor) -> Tensor
+  ) -> Tensor {
+    let out = withNoGrad { product(self, other) }
+    guard GradMode.isEnabled, requiresGrad || other.requiresGrad else { return out }
+    let a = detach()
+    let b = other.detach()
+    let needA = requiresGrad
+    let needB = other.requiresGrad
+    return out.recording(name, [self, other]) { g in
+      // Dot: g is 0-D; mv: g has a's rows. Either way a's gradient is g ⊗ b and b's is
+      // aᵀ g (g · a for a dot).
+      let ga = needA ? (a.rank == 1 ? g * b : g.unsqueeze(1) * b.unsqueeze(0)) : nil
+      let gb = needB ? (a.rank == 1 ? g * a : a.t().matmul(g)) : nil
+      return [ga?.to(dtype: a.dtype), gb?.to(dtype: b.dtype)]
     }
   }
 

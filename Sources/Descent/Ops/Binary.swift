@@ -83,7 +83,10 @@ extension Tensor {
   public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalarLike(b) }
   public static func + (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) + b }
   public static func - (a: Tensor, b: Double) -> Tensor { a - a.scalarLike(b) }
-  public static func - (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) - b }
+  /// `a - b` for a scalar `a` (`torch.rsub`, node `RsubBackward1`).
+  public static func - (a: Double, b: Tensor) -> Tensor {
+    binary(b.scalarLike(a), b, SubOp(), "sub", "RsubBackward1") { g, _, _, _ in (nil, -g) }
+  }
   public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalarLike(b) }
   public static func * (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) * b }
   public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalarLike(b) }

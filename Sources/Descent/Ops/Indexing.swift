@@ -162,7 +162,11 @@ extension Tensor {
       )
     }
     let d = normalizeDim(dim, rank: shape.count + 1, op: "stack")
-    return cat(tensors.map { $0.unsqueeze(d) }, dim: d)
+    let out = withNoGrad { cat(tensors.map { $0.unsqueeze(d) }, dim: d) }
+    let dtypes = tensors.map(\.dtype)
+    return out.recording("StackBackward0", tensors) { g in
+      dtypes.enumerated().map { i, dtype in g.select(dim: d, index: i).to(dtype: dtype) }
+    }
   }
 
   /// A narrowed view that records nothing.

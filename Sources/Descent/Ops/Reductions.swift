@@ -153,7 +153,8 @@ extension Tensor {
   /// Sum over all elements, or over `dims` (`sum`). `keepDim` keeps reduced dims as size 1.
   ///
   /// `bool` and `int64` tensors sum to `int64`, as in PyTorch (`(a .== b).sum()` counts);
-  /// they are summed in float64, exact up to 2⁵³.
+  /// they are summed in float64, exact up to 2⁵³. The node is `SumBackward0` without
+  /// `dims` and `SumBackward1` with them (an empty list also sums everything), as in PyTorch.
   public func sum(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
     if !dtype.isFloatingPoint {
       return to(dtype: .float64).sum(dims: dims, keepDim: keepDim).to(dtype: .int64)
@@ -161,17 +162,25 @@ extension Tensor {
     let d = reductionDims(dims, op: "sum")
     let out = reduceRows(SumReducer(), dims: d, keepDim: keepDim, op: "sum")
     let source = detach()
-    return out.recording("SumBackward1", [self]) { g in [source.expandReduced(g, dims: d, keepDim: keepDim)] }
+    return out.recording(dims == nil ? "SumBackward0" : "SumBackward1", [self]) { g in
+      [source.expandReduced(g, dims: d, keepDim: keepDim)]
+    }
   }
 
   /// Sum over one dimension.
   public func sum(dim: Int, keepDim: Bool = false) -> Tensor { sum(dims: [dim], keepDim: keepDim) }
 
-  /// Mean over all elements or `dims` (`mean`).
+  /// Mean over all elements or `dims` (`mean`): the sum divided by the number of elements
+  /// reduced. The node is `MeanBackward0` without `dims`, `MeanBackward1` with them.
   public func mean(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
     let d = reductionDims(dims, op: "mean")
     let n = d.reduce(1) { $0 * shape[$1] }
-    return sum(dims: d, keepDim: keepDim) / Double(n)
+    let out = withNoGrad { sum(dims: d, keepDim: keepDim) / Double(n) }
+    guard dtype.isFloatingPoint else { return out }
+    let source = detach()
+    return out.recording(dims == nil ? "MeanBackward0" : "MeanBackward1", [self]) { g in
+      [source.expandReduced(g, dims: d, keepDim: keepDim) / Double(n)]
+    }
   }
 
   /// Mean over one dimension.
@@ -194,14 +203,14 @@ extension Tensor {
 
   /// Largest values over `dims` (`amax`); ties share the gradient.
   public func amax(dims: [Int], keepDim: Bool = false) -> Tensor {
-    extreme(isMax: true, dims: reductionDims(dims, op: "amax"), keepDim: keepDim)
+    extreme(isMax: true, dims: reductionDims(dims, op: "amax"), keepDim: keepDim, name: "AmaxBackward0")
   }
   /// Smallest values over `dims` (`amin`).
   public func amin(dims: [Int], keepDim: Bool = false) -> Tensor {
-    extreme(isMax: false, dims: reductionDims(dims, op: "amin"), keepDim: keepDim)
+    extreme(isMax: false, dims: reductionDims(dims, op: "amin"), keepDim: keepDim, name: "AminBackward0")
   }
 
-  private func extreme(isMax: Bool, dims: [Int], keepDim: Bool) -> Tensor {
+  private func extreme(isMax: Bool, dims: [Int], keepDim: Bool, name: String? = nil) -> Tensor {
     if !dtype.isFloatingPoint {
       // Integers and masks compare exactly as float64 (up to 2⁵³) and keep their dtype.
       return to(dtype: .float64).extreme(isMax: isMax, dims: dims, keepDim: keepDim).to(dtype: dtype)
@@ -214,7 +223,7 @@ extension Tensor {
     let out = reduceRows(MaxReducer(isMax: isMax), dims: dims, keepDim: keepDim, op: isMax ? "max" : "min")
     let source = detach()
     let result = out.detach()
-    return out.recording(isMax ? "MaxBackward1" : "MinBackward1", [self]) { g in
+    return out.recording(name ?? (isMax ? "MaxBackward1" : "MinBackward1"), [self]) { g in
       let hit = (source .== source.expandReduced(result, dims: dims, keepDim: keepDim)).to(dtype: g.dtype)
       let ties = hit.sum(dims: dims, keepDim: true)
       return [source.expandReduced(g, dims: dims, keepDim: keepDim) * hit / ties]
@@ -291,9 +300,23 @@ extension Tensor {
     }
   }
 
-  /// Standard deviation (`torch.std(correction=)`).
+  /// Standard deviation (`torch.std(correction=)`): the square root of ``variance(dims:correction:keepDim:)``.
+  ///
+  /// Its gradient is the variance's divided by twice the result, and zero where the result
+  /// is zero (constant input), as PyTorch's `std_backward`.
   public func std(dims: [Int]? = nil, correction: Double = 1, keepDim: Bool = false) -> Tensor {
-    variance(dims: dims, correction: correction, keepDim: keepDim).sqrt()
+    let variance = withNoGrad { self.variance(dims: dims, correction: correction, keepDim: keepDim) }
+    let out = variance.sqrt()
+    let d = reductionDims(dims, op: "std")
+    let n = Double(d.reduce(1) { $0 * shape[$1] })
+    let source = detach()
+    let result = out.detach()
+    return out.recording("StdBackward0", [self]) { g in
+      let gradVariance = Tensor.where(result .== 0, 0.0, g / (result * 2))
+      let mean = source.mean(dims: d, keepDim: true)
+      let scale = 2 / Swift.max(0, n - correction)
+      return [source.expandReduced(gradVariance, dims: d, keepDim: keepDim) * (source - mean) * scale]
+    }
   }
 
   /// `log(sum(exp(x)))` over `dims`, computed stably (`logsumexp`).
@@ -322,7 +345,7 @@ extension Tensor {
     let out = reduceRows(NormReducer(p: p), dims: d, keepDim: keepDim, op: "norm")
     let source = detach()
     let result = out.detach()
-    return out.recording("NormBackward1", [self]) { g in
+    return out.recording("LinalgVectorNormBackward0", [self]) { g in
       let ge = source.expandReduced(g, dims: d, keepDim: keepDim)
       let ne = source.expandReduced(result, dims: d, keepDim: keepDim)
       let safe = Tensor.where(ne .== 0, 1.0, ne)

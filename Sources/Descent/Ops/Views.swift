@@ -1,12 +1,21 @@
 extension Tensor {
   /// A view with the same data and a new shape when the layout allows, otherwise a copy
   /// (`reshape`). One dimension may be `-1` and is inferred.
+  ///
+  /// The graph records PyTorch's nodes: `ViewBackward0` for a contiguous tensor,
+  /// `ReshapeAliasBackward0` for a view of a non-contiguous one, and a `CloneBackward0`
+  /// followed by `UnsafeViewBackward0` when the data must be copied.
   public func reshape(_ newShape: [Int]) -> Tensor {
     let target = inferShape(newShape, op: "reshape")
     if let strides = viewStrides(for: target) {
-      return makeView(shape: target, strides: strides, offset: offset, name: "ViewBackward0")
+      return makeView(
+        shape: target, strides: strides, offset: offset,
+        name: isContiguous ? "ViewBackward0" : "ReshapeAliasBackward0")
     }
-    return contiguousCopy().makeViewOf(self, shape: target, name: "ReshapeAliasBackward0")
+    let copy = clone()
+    return copy.makeView(
+      shape: target, strides: Tensor.contiguousStrides(for: target), offset: 0,
+      name: "UnsafeViewBackward0")
   }
 
   /// A view with a new shape (`view`); stops if the layout would need a copy.
@@ -20,12 +29,14 @@ extension Tensor {
     return makeView(shape: target, strides: strides, offset: offset, name: "ViewBackward0")
   }
 
-  /// Flattens dimensions `startDim...endDim` into one (`flatten`).
+  /// Flattens dimensions `startDim...endDim` into one (`flatten`). Returns `self` when
+  /// there is nothing to merge (`startDim == endDim`), as PyTorch does.
   public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
     if rank == 0 { return reshape([1]) }
     let s = normalizeDim(startDim, rank: rank, op: "flatten")
     let e = normalizeDim(endDim, rank: rank, op: "flatten")
     require(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e { return self }
     let merged = shape[s...e].reduce(1, *)
     return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
   }
@@ -34,16 +45,27 @@ extension Tensor {
   public func transpose(_ dim0: Int, _ dim1: Int) -> Tensor {
     let a = normalizeDim(dim0, rank: rank, op: "transpose")
     let b = normalizeDim(dim1, rank: rank, op: "transpose")
-    if rank < 2 { return self }
-    var order = Array(0..<rank)
-    order.swapAt(a, b)
-    return permute(order)
+    return swappedView(a, b, name: "TransposeBackward0")
   }
 
-  /// Transpose of a matrix; 0-D and 1-D tensors are returned as is (`t()`).
+  /// Transpose of a matrix; for 0-D and 1-D tensors a view of the same shape (`t()`).
   public func t() -> Tensor {
     require(rank <= 2, "t() expects a tensor with <= 2 dimensions, but self is \(rank)D")
-    return rank < 2 ? self : transpose(0, 1)
+    return rank < 2 ? swappedView(0, 0, name: "TBackward0") : swappedView(0, 1, name: "TBackward0")
+  }
+
+  /// A view with dimensions `a` and `b` swapped (the same shape for a 0-D tensor), whose
+  /// backward swaps them back.
+  private func swappedView(_ a: Int, _ b: Int, name: String) -> Tensor {
+    var newShape = shape
+    var newStrides = strides
+    if rank >= 2 {
+      newShape.swapAt(a, b)
+      newStrides.swapAt(a, b)
+    }
+    let out = Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
+    let r = rank
+    return out.recording(name, [self]) { g in [r >= 2 ? g.transpose(a, b) : g] }
   }
 
   /// Reorders dimensions as a view (`permute`).
@@ -66,15 +88,16 @@ extension Tensor {
   public func squeeze(_ dim: Int? = nil) -> Tensor {
     var keep = [Bool](repeating: true, count: rank)
     if let dim {
-      if rank == 0 { return self }
       let d = normalizeDim(dim, rank: rank, op: "squeeze")
-      keep[d] = shape[d] != 1
+      if rank > 0 { keep[d] = shape[d] != 1 }
     } else {
       for d in 0..<rank where shape[d] == 1 { keep[d] = false }
     }
     let newShape = (0..<rank).filter { keep[$0] }.map { shape[$0] }
     let newStrides = (0..<rank).filter { keep[$0] }.map { strides[$0] }
-    return makeView(shape: newShape, strides: newStrides, offset: offset, name: "SqueezeBackward0")
+    return makeView(
+      shape: newShape, strides: newStrides, offset: offset,
+      name: dim == nil ? "SqueezeBackward0" : "SqueezeBackward1")
   }
 
   /// Inserts a size-1 dimension at `dim` (`unsqueeze`).
@@ -97,7 +120,6 @@ extension Tensor {
       lead >= 0 && resolved.allSatisfy { $0 >= 0 },
       "expand: the shape \(target) is invalid for a tensor of shape \(shape) (-1 is only allowed for existing dimensions)"
     )
-    if resolved == shape { return self }
     let newStrides = broadcastStrides(to: resolved, op: "expand")
     let sourceShape = shape
     let out = Tensor(storage: storage, shape: resolved, strides: newStrides, offset: offset)
@@ -110,6 +132,10 @@ extension Tensor {
   /// Elements `start..<end` (stepping by `step`) along `dim`, as a view (`x[:, start:end:step]`).
   /// Bounds are clamped like Python slices; negative bounds count from the end.
   public func slice(dim: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) -> Tensor {
+    slice(dim: dim, start: start, end: end, step: step, name: "SliceBackward0")
+  }
+
+  private func slice(dim: Int, start: Int?, end: Int?, step: Int, name: String) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "slice")
     require(step > 0, "slice step must be positive")
     let size = shape[d]
@@ -123,7 +149,7 @@ extension Tensor {
     let inputShape = shape
     let out = Tensor(
       storage: storage, shape: newShape, strides: newStrides, offset: offset + lo * strides[d])
-    return out.recording("SliceBackward0", [self]) { g in
+    return out.recording(name, [self]) { g in
       let full = Tensor.zeros(inputShape, dtype: g.dtype)
       full.slice(dim: d, start: lo, end: hi, step: step).copyElements(from: g)
       return [full]
@@ -141,13 +167,25 @@ extension Tensor {
 
   /// The sub-tensor at `index` along `dim`, removing that dimension (`select`, `x[i]`).
   public func select(dim: Int, index: Int) -> Tensor {
+    require(rank > 0, "select() cannot be applied to a 0-dim tensor.")
     let d = normalizeDim(dim, rank: rank, op: "select")
     let size = shape[d]
     require(
       index >= -size && index < size,
       "select(): index \(index) out of range for tensor of size \(shape) at dimension \(d)")
     let i = index < 0 ? index + size : index
-    return slice(dim: d, start: i, end: i + 1).squeeze(d)
+    var newShape = shape
+    var newStrides = strides
+    newShape.remove(at: d)
+    newStrides.remove(at: d)
+    let out = Tensor(
+      storage: storage, shape: newShape, strides: newStrides, offset: offset + i * strides[d])
+    let inputShape = shape
+    return out.recording("SelectBackward0", [self]) { g in
+      let full = Tensor.zeros(inputShape, dtype: g.dtype)
+      full.select(dim: d, index: i).copyElements(from: g)
+      return [full]
+    }
   }
 
   /// The sub-tensor at `index` along the first dimension (`x[i]`).
@@ -157,8 +195,9 @@ extension Tensor {
   public func split(_ size: Int, dim: Int = 0) -> [Tensor] {
     let d = normalizeDim(dim, rank: rank, op: "split")
     require(size > 0, "split expects split_size be non-negative, but got split_size=\(size)")
+    // Each piece records its own node, named after PyTorch's shared `SplitBackward0`.
     return stride(from: 0, to: Swift.max(shape[d], 1), by: size).map {
-      slice(dim: d, start: $0, end: $0 + size)
+      slice(dim: d, start: $0, end: $0 + size, step: 1, name: "SplitBackward0")
     }
   }
 
@@ -221,11 +260,4 @@ extension Tensor {
     return out.recording(name, [self]) { g in [g.reshape(sourceShape)] }
   }
 
-  /// Wraps a fresh tensor as the reshaped result of `source` for autograd.
-  private func makeViewOf(_ source: Tensor, shape newShape: [Int], name: String) -> Tensor {
-    let out = Tensor(
-      storage: storage, shape: newShape, strides: Tensor.contiguousStrides(for: newShape))
-    let sourceShape = source.shape
-    return out.recording(name, [source]) { g in [g.reshape(sourceShape)] }
-  }
 }

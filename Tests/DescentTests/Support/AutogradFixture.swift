@@ -57,10 +57,32 @@ struct AutogradFixture: Decodable, Sendable {
     var testDescription: String { name }
   }
 
+  /// An op from the fixture op table, run on inputs whose floating bases require grad.
+  struct NameCase: Decodable, Sendable, CustomTestStringConvertible {
+    let name: String
+    let op: String
+    let args: [String: JSON]
+    let inputs: [TensorSpec]
+    /// PyTorch's `type(out.grad_fn).__name__` for each output (`nil`: no grad_fn).
+    let grad_fn: [String?]
+
+    var testDescription: String { name }
+  }
+
+  /// `x.std(1)` with one constant row, weighted by `weights`, and its gradient.
+  struct StdConstant: Decodable, Sendable {
+    let input: ExpectedTensor
+    let weights: [Double]
+    let output: ExpectedTensor
+    let grad: ExpectedTensor
+  }
+
   let generator: [String: String]
   let grad_assignment: GradAssignments
   let copy: Copies
   let index_select: [IndexSelectCase]
+  let grad_fn_names: [NameCase]
+  let std_constant: StdConstant
 
   static let shared: AutogradFixture = {
     do {

@@ -78,8 +78,9 @@ struct TensorSpec: Decodable, Sendable {
     dtype == "float" ? float : DType(rawValue: dtype)!
   }
 
-  /// The freshly created base tensor and the view the recipe makes of it.
-  func build(_ float: DType) -> (base: Tensor, tensor: Tensor) {
+  /// The freshly created base tensor and the view the recipe makes of it. With
+  /// `requiresGrad`, a floating base requires grad, so the views are part of the graph.
+  func build(_ float: DType, requiresGrad: Bool = false) -> (base: Tensor, tensor: Tensor) {
     let n = shape.reduce(1, *)
     let values: [Double]
     if let arange {
@@ -88,6 +89,7 @@ struct TensorSpec: Decodable, Sendable {
       values = (data ?? []).map(\.double)
     }
     let base = Tensor(values, shape: shape, dtype: resolvedDType(float))
+    if requiresGrad && base.dtype.isFloatingPoint { base.requiresGrad = true }
     var t = base
     for view in views ?? [] { t = TensorSpec.apply(view, to: t) }
     return (base, t)

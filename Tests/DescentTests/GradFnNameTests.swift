@@ -1,0 +1,32 @@
+import Testing
+
+@testable import Descent
+
+/// Graph nodes carry PyTorch's names, so a printed tensor (`grad_fn=<...>`) and
+/// `gradFn.name` read as they do in PyTorch.
+@Suite("gradFn names")
+struct GradFnNameTests {
+  @Test("each output's gradFn is named as PyTorch's", arguments: AutogradFixture.shared.grad_fn_names)
+  func againstPyTorch(_ c: AutogradFixture.NameCase) {
+    let inputs = c.inputs.map { $0.build(.float32, requiresGrad: true).tensor }
+    let outputs = runOp(c.op, inputs, c.args, dtype: .float32)
+    #expect(outputs.map { $0.gradFn?.name } == c.grad_fn)
+  }
+
+  // std has its own node (StdBackward0) rather than sqrt of var, and with it PyTorch's
+  // gradient at a zero deviation: zero, where differentiating sqrt would give NaN.
+  @Test("std's gradient is zero where the deviation is zero, as PyTorch's")
+  func stdOfConstantRow() {
+    let c = AutogradFixture.shared.std_constant
+    let x = Tensor(c.input.data.map(\.double), shape: c.input.shape, dtype: .float64, requiresGrad: true)
+    let y = x.std(dims: [1])
+    #expect(y.gradFn?.name == "StdBackward0")
+    expectMatches(y, c.output, tolerance: "accum", label: "std")
+    (y * Tensor(c.weights, dtype: .float64)).sum().backward()
+    guard let grad = x.grad else {
+      Issue.record("no gradient")
+      return
+    }
+    expectMatches(grad, c.grad, tolerance: "accum", label: "std gradient")
+  }
+}
