@@ -126,6 +126,13 @@ struct PreconditionTests {
     expectStop(r, mentions: ["copy_", "[2, 3]", "[4]"])
   }
 
+  @Test func selectOf0D() async {
+    let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([]).select(dim: 0, index: 0)
+    }
+    expectStop(r, mentions: ["select() cannot be applied to a 0-dim tensor."])
+  }
+
   @Test func reductionDimOutOfRange() async {
     let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([2, 3]).sum(dim: 2)
