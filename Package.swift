@@ -62,21 +62,25 @@ let package = Package(
       ],
       swiftSettings: swift5
     ),
+    // Fixture loading and test helpers shared by the test targets (not a product).
+    .target(
+      name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport",
+      swiftSettings: swift5),
     .testTarget(
       name: "DescentTests",
-      dependencies: ["Descent"],
+      dependencies: ["Descent", "DescentTestSupport"],
       resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
     .testTarget(
       name: "DescentNNTests",
-      dependencies: ["Descent", "DescentNN"],
+      dependencies: ["Descent", "DescentNN", "DescentTestSupport"],
       resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
     .testTarget(
       name: "DescentOptimTests",
-      dependencies: ["Descent", "DescentOptim", "DescentNN"],
+      dependencies: ["Descent", "DescentOptim", "DescentNN", "DescentTestSupport"],
       resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
@@ -87,7 +91,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DescentDataTests",
-      dependencies: ["Descent", "DescentData"],
+      dependencies: ["Descent", "DescentData", "DescentTestSupport"],
       resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),

@@ -62,23 +62,26 @@ public struct StandardScaler: Sendable {
 
   /// `(x - mean) / scale` for a `[m, d]` tensor, in the dtype of `x`.
   public func transform(_ x: Tensor) throws -> Tensor {
-    guard x.rank == 2, x.shape[1] == mean.count else {
-      throw DataError.invalidArgument(
-        "StandardScaler: fitted on \(mean.count) columns, got a tensor of shape \(x.shape)")
-    }
-    let m = Tensor(mean, shape: [1, mean.count], dtype: x.dtype)
-    let s = Tensor(scale, shape: [1, scale.count], dtype: x.dtype)
+    let (m, s) = try statistics(for: x)
     return (x - m) / s
   }
 
   /// `x * scale + mean`, undoing ``transform(_:)``.
   public func inverseTransform(_ x: Tensor) throws -> Tensor {
+    let (m, s) = try statistics(for: x)
+    return x * s + m
+  }
+
+  /// `mean` and `scale` as `[1, d]` rows in the dtype of `x`, after checking that `x` is
+  /// `[m, d]` with the fitted number of columns.
+  private func statistics(for x: Tensor) throws -> (mean: Tensor, scale: Tensor) {
     guard x.rank == 2, x.shape[1] == mean.count else {
       throw DataError.invalidArgument(
         "StandardScaler: fitted on \(mean.count) columns, got a tensor of shape \(x.shape)")
     }
-    let m = Tensor(mean, shape: [1, mean.count], dtype: x.dtype)
-    let s = Tensor(scale, shape: [1, scale.count], dtype: x.dtype)
-    return x * s + m
+    return (
+      Tensor(mean, shape: [1, mean.count], dtype: x.dtype),
+      Tensor(scale, shape: [1, scale.count], dtype: x.dtype)
+    )
   }
 }

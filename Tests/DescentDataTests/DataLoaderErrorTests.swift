@@ -123,15 +123,8 @@ import Testing
   /// on a semaphore (not a timer), so the outcome does not depend on machine speed.
   @Test func slowBatchThrowsTimeout() throws {
     let release = DispatchSemaphore(value: 0)
-    struct Held: Dataset {
-      let release: DispatchSemaphore
-      var count: Int { 4 }
-      subscript(index: Int) -> Int {
-        if index == 0 { release.wait() }
-        return index
-      }
-    }
-    let loader = try DataLoader(Held(release: release), batchSize: 2, numWorkers: 1, timeout: 0.2)
+    let held = Held(count: 4, release: release, holding: [0])
+    let loader = try DataLoader(held, batchSize: 2, numWorkers: 1, timeout: 0.2)
     var iterator = loader.makeThrowingIterator()
     #expect(throws: DataError.timeout("DataLoader timed out after 0.2 seconds")) { try iterator.next() }
     release.signal()
@@ -144,16 +137,9 @@ import Testing
   /// when its sample returns.
   @Test func abandoningAStuckEpochDoesNotHang() throws {
     let release = DispatchSemaphore(value: 0)
-    struct Held: Dataset {
-      let release: DispatchSemaphore
-      var count: Int { 2 }
-      subscript(index: Int) -> Int {
-        release.wait()
-        return index
-      }
-    }
     do {
-      let loader = try DataLoader(Held(release: release), numWorkers: 2, timeout: 0.1)
+      let loader = try DataLoader(
+        Held(count: 2, release: release, holding: [0, 1]), numWorkers: 2, timeout: 0.1)
       var iterator = loader.makeThrowingIterator()
       #expect(throws: DataError.self) { try iterator.next() }
     }

@@ -1,3 +1,4 @@
+import DescentTestSupport
 import Foundation
 
 /// `Fixtures/data.json`, written by `scripts/gen_data_fixtures.py` from PyTorch and
@@ -89,10 +90,8 @@ struct DataFixtures: Decodable, Sendable {
   let map_worker_order: [[Int]]
   let sklearn: Sklearn
 
-  static let shared: DataFixtures = {
-    let url = Bundle.module.url(forResource: "data", withExtension: "json", subdirectory: "Fixtures")!
-    return try! JSONDecoder().decode(DataFixtures.self, from: Data(contentsOf: url))
-  }()
+  static let shared = FixtureLoader(bundle: .module, script: "scripts/gen_data_fixtures.py")
+    .load("data", as: DataFixtures.self)
 
   /// PyTorch's message for the named option error.
   static func message(_ key: String) -> String {

@@ -26,6 +26,18 @@ struct Failing: Dataset {
   }
 }
 
+/// Sample `i` is `i`; reading one of the `holding` indices waits for `release` first, so a
+/// test decides when a slow sample arrives (no timers).
+struct Held: Dataset {
+  let count: Int
+  let release: DispatchSemaphore
+  let holding: Set<Int>
+  subscript(index: Int) -> Int {
+    if holding.contains(index) { release.wait() }
+    return index
+  }
+}
+
 /// A value guarded by a lock, shared between the test and worker threads.
 final class Locked<Value>: @unchecked Sendable {
   private let lock = NSLock()

@@ -1,4 +1,5 @@
 import Descent
+import DescentTestSupport
 import Foundation
 import Testing
 
@@ -17,12 +18,25 @@ struct FixtureTensor: Decodable {
 }
 
 enum Fixtures {
-  static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
-    let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return try decoder.decode(T.self, from: Data(contentsOf: url))
+  static let loader = FixtureLoader(bundle: .module, script: "scripts/gen_nn_fixtures.py")
+
+  /// `Fixtures/<name>.json` decoded as `T`.
+  static func load<T: Decodable>(_ name: String, as type: T.Type) -> T { loader.load(name, as: type) }
+}
+
+/// One fixture case in one float dtype: the argument of the parity tests.
+struct FixtureCase: CustomTestStringConvertible, Sendable {
+  /// The case's position in its fixture list.
+  let index: Int
+  let dtype: DType
+  let name: String
+  var testDescription: String { "\(name) [\(dtype)]" }
+
+  /// The cases `names(dtype)` lists, in float32 and in float64.
+  static func each(_ names: (DType) -> [String]) -> [FixtureCase] {
+    [DType.float32, .float64].flatMap { dtype in
+      names(dtype).enumerated().map { FixtureCase(index: $0, dtype: dtype, name: $1) }
+    }
   }
 }
 

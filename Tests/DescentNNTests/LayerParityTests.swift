@@ -62,11 +62,7 @@ struct LayerFixture: Decodable {
     case batchNorm = "batch_norm"
   }
 
-  static let shared: LayerFixture = {
-    do { return try Fixtures.load("nn_layers.json", as: LayerFixture.self) } catch {
-      fatalError("nn_layers.json: \(error)")
-    }
-  }()
+  static let shared = Fixtures.load("nn_layers", as: LayerFixture.self)
 }
 
 /// The Descent module for each fixture layer.
@@ -94,15 +90,8 @@ func makeLayer(_ name: String, dtype: DType) throws -> Module {
   }
 }
 
-struct LayerKey: CustomTestStringConvertible, Sendable {
-  let index: Int
-  let dtype: DType
-  let name: String
-  var testDescription: String { "\(name) [\(dtype)]" }
-
-  static let all: [LayerKey] = [DType.float32, .float64].flatMap { dtype in
-    LayerFixture.shared.layers.enumerated().map { LayerKey(index: $0, dtype: dtype, name: $1.name) }
-  }
+extension FixtureCase {
+  static let layers = each { _ in LayerFixture.shared.layers.map(\.name) }
 }
 
 /// Layer results are held norm-wise (``gradientsNormwise``): besides the gradients,
@@ -113,8 +102,8 @@ struct LayerKey: CustomTestStringConvertible, Sendable {
 struct LayerParityTests {
   let fixture = LayerFixture.shared
 
-  @Test("output and gradients", arguments: LayerKey.all)
-  func layer(_ key: LayerKey) throws {
+  @Test("output and gradients", arguments: FixtureCase.layers)
+  func layer(_ key: FixtureCase) throws {
     let layer = fixture.layers[key.index]
     let expected = try #require(layer.dtypes[key.dtype.rawValue])
     let rtol = parityTolerance(key.dtype)

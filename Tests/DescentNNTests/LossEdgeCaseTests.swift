@@ -19,11 +19,7 @@ struct LossEdgeFixture: Decodable {
   }
   let cases: [Case]
 
-  static let shared: LossEdgeFixture = {
-    do { return try Fixtures.load("nn_losses.json", as: LossEdgeFixture.self) } catch {
-      fatalError("nn_losses.json: \(error)")
-    }
-  }()
+  static let shared = Fixtures.load("nn_losses", as: LossEdgeFixture.self)
 }
 
 /// The Descent call for each case family; `t` are the fixture inputs in the case's dtype
@@ -63,21 +59,14 @@ let edgeLosses: [String: ([Tensor], Reduction) -> Tensor] = [
   "zero_size_nll": { t, r in nllLoss(t[0], t[1], reduction: r) },
 ]
 
-struct EdgeCaseKey: CustomTestStringConvertible, Sendable {
-  let index: Int
-  let dtype: DType
-  let name: String
-  var testDescription: String { "\(name) [\(dtype)]" }
-
-  static let all: [EdgeCaseKey] = [DType.float32, .float64].flatMap { dtype in
-    LossEdgeFixture.shared.cases.enumerated().map { EdgeCaseKey(index: $0, dtype: dtype, name: $1.name) }
-  }
+extension FixtureCase {
+  static let lossEdgeCases = each { _ in LossEdgeFixture.shared.cases.map(\.name) }
 }
 
 @Suite("Loss edge cases against PyTorch 2.13")
 struct LossEdgeCaseTests {
-  @Test("value and input gradient", arguments: EdgeCaseKey.all)
-  func edgeCase(_ key: EdgeCaseKey) throws {
+  @Test("value and input gradient", arguments: FixtureCase.lossEdgeCases)
+  func edgeCase(_ key: FixtureCase) throws {
     let c = LossEdgeFixture.shared.cases[key.index]
     let result = try #require(c.dtypes[key.dtype.rawValue])
     #expect(result.error == nil, "PyTorch rejected \(c.name): \(result.error ?? "")")

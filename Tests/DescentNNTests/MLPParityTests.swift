@@ -44,11 +44,7 @@ struct MLPFixture: Decodable {
   let targets: Targets
   let dtypes: [String: PerDType]
 
-  static let shared: MLPFixture = {
-    do { return try Fixtures.load("nn_mlp.json", as: MLPFixture.self) } catch {
-      fatalError("nn_mlp.json: \(error)")
-    }
-  }()
+  static let shared = Fixtures.load("nn_mlp", as: MLPFixture.self)
 
   /// The model with the fixture's weights.
   func model(_ dtype: DType) -> Sequential {
@@ -60,17 +56,10 @@ struct MLPFixture: Decodable {
   }
 }
 
-/// One loss configuration in one dtype.
-struct MLPCaseKey: CustomTestStringConvertible, Sendable {
-  let index: Int
-  let dtype: DType
-  let label: String
-  var testDescription: String { "\(label) [\(dtype)]" }
-
-  static let all: [MLPCaseKey] = [DType.float32, .float64].flatMap { dtype in
-    MLPFixture.shared.dtypes[dtype.rawValue]!.cases.enumerated().map { i, c in
-      MLPCaseKey(index: i, dtype: dtype, label: "\(c.name) reduction=\(c.reduction)")
-    }
+extension FixtureCase {
+  /// Each loss configuration, named with its reduction.
+  static let mlpCases = each { dtype in
+    MLPFixture.shared.dtypes[dtype.rawValue]!.cases.map { "\($0.name) reduction=\($0.reduction)" }
   }
 }
 
@@ -118,8 +107,8 @@ func target(for kind: String, _ fixture: MLPFixture, dtype: DType) -> Tensor {
 struct MLPParityTests {
   let fixture = MLPFixture.shared
 
-  @Test("every loss × reduction × dtype: value and parameter gradients", arguments: MLPCaseKey.all)
-  func lossAndGradients(_ key: MLPCaseKey) throws {
+  @Test("every loss × reduction × dtype: value and parameter gradients", arguments: FixtureCase.mlpCases)
+  func lossAndGradients(_ key: FixtureCase) throws {
     let dtype = key.dtype
     let c = fixture.dtypes[dtype.rawValue]!.cases[key.index]
     let rtol = parityTolerance(dtype)

@@ -1,5 +1,6 @@
 import Descent
 import DescentNN
+import DescentTestSupport
 import Testing
 
 /// A user-defined model, written as the Module documentation suggests.
@@ -199,14 +200,6 @@ func expectNNError(
   #expect(error?.message == message, sourceLocation: sourceLocation)
 }
 
-/// Expects a crashed child process to have printed `message` (the precondition's text).
-func expectMessage(
-  _ result: ExitTest.Result?, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
-) {
-  let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-  #expect(stderr.contains(message), "stderr: \(stderr)", sourceLocation: sourceLocation)
-}
-
 @Suite("nn preconditions")
 struct NNPreconditionTests {
   @Test func dottedParameterName() async {
@@ -214,7 +207,7 @@ struct NNPreconditionTests {
       let m = Module()
       m.registerParameter("a.b", Tensor.zeros([1]))
     }
-    expectMessage(result, "parameter name can't contain \".\"")
+    expectStopMessage(result, "parameter name can't contain \".\"")
   }
 
   @Test func duplicateName() async {
@@ -223,7 +216,7 @@ struct NNPreconditionTests {
       m.registerParameter("w", Tensor.zeros([1]))
       m.registerBuffer("w", Tensor.zeros([1]))
     }
-    expectMessage(result, "attribute 'w' already exists")
+    expectStopMessage(result, "attribute 'w' already exists")
   }
 
   @Test func nonLeafParameter() async {
@@ -231,62 +224,62 @@ struct NNPreconditionTests {
       let w = Tensor.zeros([2], requiresGrad: true) * 2
       Module().registerParameter("w", w)
     }
-    expectMessage(result, "Cannot assign non-leaf Tensor to parameter 'w'")
+    expectStopMessage(result, "Cannot assign non-leaf Tensor to parameter 'w'")
   }
 
   @Test func missingForward() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Module()(Tensor.zeros([1]))
     }
-    expectMessage(result, "is missing the required \"forward\" function")
+    expectStopMessage(result, "is missing the required \"forward\" function")
   }
 
   @Test func linearShapeMismatch() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Linear(3, 2)(Tensor.zeros([4, 5]))
     }
-    expectMessage(result, "Linear: mat1 and mat2 shapes cannot be multiplied")
+    expectStopMessage(result, "Linear: mat1 and mat2 shapes cannot be multiplied")
   }
 
   @Test func batchNormSingleValuePerChannel() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = BatchNorm1d(3)(Tensor.zeros([1, 3]))
     }
-    expectMessage(result, "Expected more than 1 value per channel when training, got input size [1, 3]")
+    expectStopMessage(result, "Expected more than 1 value per channel when training, got input size [1, 3]")
   }
 
   @Test func crossEntropyTargetOutOfBounds() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = crossEntropy(Tensor.zeros([2, 3]), [0, 3])
     }
-    expectMessage(result, "Target 3 is out of bounds.")
+    expectStopMessage(result, "Target 3 is out of bounds.")
   }
 
   @Test func crossEntropyFloatIndexTarget() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = crossEntropy(Tensor.zeros([2, 3]), Tensor([0.0, 1.0]))
     }
-    expectMessage(result, "expected scalar type Long")
+    expectStopMessage(result, "expected scalar type Long")
   }
 
   @Test func bceInputOutsideUnitInterval() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = binaryCrossEntropy(Tensor([1.5, 0.5]), Tensor([1.0, 0.0]))
     }
-    expectMessage(result, "all elements of input should be between 0 and 1")
+    expectStopMessage(result, "all elements of input should be between 0 and 1")
   }
 
   @Test func mseShapeMismatch() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = mseLoss(Tensor.zeros([3, 1]), Tensor.zeros([3]))
     }
-    expectMessage(result, "Using a target size ([3]) that is different to the input size ([3, 1])")
+    expectStopMessage(result, "Using a target size ([3]) that is different to the input size ([3, 1])")
   }
 
   @Test func embeddingIndexOutOfRange() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Embedding(3, 2)([3])
     }
-    expectMessage(result, "index 3 is out of range for a weight with 3 rows")
+    expectStopMessage(result, "index 3 is out of range for a weight with 3 rows")
   }
 }

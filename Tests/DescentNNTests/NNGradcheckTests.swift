@@ -1,5 +1,6 @@
 import Descent
 import DescentNN
+import DescentTestSupport
 import Testing
 
 /// A float64 leaf with deterministic values in `[low, high)`.
@@ -13,25 +14,17 @@ func nnLeaf(_ shape: [Int], seed: UInt64, low: Double = -1.5, high: Double = 1.5
   return t.requiresGrad(true)
 }
 
-/// One loss or layer under gradcheck (all float64).
-struct NNGradcheckCase: CustomTestStringConvertible, Sendable {
-  let name: String
-  let inputs: @Sendable () -> [Tensor]
-  let function: @Sendable ([Tensor]) -> Tensor
-  var testDescription: String { name }
-}
-
 private let probs: @Sendable () -> Tensor = { nnLeaf([4, 3], seed: 2, low: 0.05, high: 0.95) }
 private let classes = Tensor([2, 0, 1, 2])
 private let ignoring = Tensor([2, -100, 1, 0])
 
-let nnGradcheckCases: [NNGradcheckCase] = {
-  var cases: [NNGradcheckCase] = []
+let nnGradcheckCases: [GradcheckCase] = {
+  var cases: [GradcheckCase] = []
   func add(
     _ name: String, _ inputs: @escaping @Sendable () -> [Tensor],
     _ f: @escaping @Sendable ([Tensor]) -> Tensor
   ) {
-    cases.append(NNGradcheckCase(name: name, inputs: inputs, function: f))
+    cases.append(GradcheckCase(name, inputs, f))
   }
   for r in Reduction.allCases {
     let xy: @Sendable () -> [Tensor] = {
@@ -108,7 +101,7 @@ let nnGradcheckCases: [NNGradcheckCase] = {
 @Suite("gradcheck over every loss and layer")
 struct NNGradcheckTests {
   @Test("backward agrees with central differences", arguments: nnGradcheckCases)
-  func check(_ c: NNGradcheckCase) throws {
+  func check(_ c: GradcheckCase) throws {
     #expect(try gradcheck(c.function, inputs: c.inputs()))
   }
 }

@@ -48,11 +48,7 @@ func reprModel() throws -> Sequential {
 
 @Suite("Descriptions and state dicts against PyTorch 2.13")
 struct StateDictAndDescriptionTests {
-  let fixture: ReprFixture = {
-    do { return try Fixtures.load("nn_layers.json", as: ReprFixture.self) } catch {
-      fatalError("nn_layers.json: \(error)")
-    }
-  }()
+  let fixture = Fixtures.load("nn_layers", as: ReprFixture.self)
 
   @Test("print(model) matches PyTorch's repr")
   func descriptions() throws {

@@ -1,46 +1,11 @@
 import Descent
 import DescentOptim
-import Foundation
+import DescentTestSupport
 
-/// A JSON value as written by scripts/gen_optim_fixtures.py.
-enum JSONValue: Decodable, Sendable {
-  case number(Double)
-  case bool(Bool)
-  case string(String)
-  case array([JSONValue])
-  case object([String: JSONValue])
-  case null
+/// A JSON value of scripts/gen_optim_fixtures.py's fixtures.
+typealias JSONValue = JSON
 
-  init(from decoder: Decoder) throws {
-    let c = try decoder.singleValueContainer()
-    if c.decodeNil() {
-      self = .null
-    } else if let b = try? c.decode(Bool.self) {
-      self = .bool(b)
-    } else if let d = try? c.decode(Double.self) {
-      self = .number(d)
-    } else if let s = try? c.decode(String.self) {
-      self = .string(s)
-    } else if let a = try? c.decode([JSONValue].self) {
-      self = .array(a)
-    } else {
-      self = .object(try c.decode([String: JSONValue].self))
-    }
-  }
-
-  var number: Double? {
-    switch self {
-    case .number(let d): d
-    // Non-finite numbers travel as strings ("nan", "inf", "-inf").
-    case .string(let s): Double(s)
-    default: nil
-    }
-  }
-  var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
-  var doubles: [Double]? {
-    if case .array(let a) = self { a.compactMap(\.number) } else { nil }
-  }
-
+extension JSON {
   /// The hyperparameter this JSON value stands for.
   var hyperValue: HyperValue {
     switch self {
@@ -105,15 +70,9 @@ struct MiscFixture: Decodable, Sendable {
 }
 
 enum Fixtures {
-  static func load<T: Decodable>(_ name: String, as: T.Type) -> T {
-    guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")
-    else { fatalError("fixture \(name).json is missing; run scripts/gen_optim_fixtures.py") }
-    do {
-      return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
-    } catch {
-      fatalError("fixture \(name).json does not decode: \(error)")
-    }
-  }
+  static let loader = FixtureLoader(bundle: .module, script: "scripts/gen_optim_fixtures.py")
+
+  static func load<T: Decodable>(_ name: String, as type: T.Type) -> T { loader.load(name, as: type) }
 
   static let optimizerNames = ["SGD", "RMSprop", "Adam", "AdamW"]
   static let optimizers: [String: OptimizerFixture] = Dictionary(

@@ -1,4 +1,5 @@
 import Descent
+import DescentTestSupport
 import Testing
 
 /// How gradcheck inputs are laid out in memory.
@@ -50,23 +51,6 @@ func gradLeaf(
   }
   precondition(t.shape == shape && (layout == .contiguous) == t.isContiguous)
   return t.requiresGrad(true)
-}
-
-/// One differentiable op under gradcheck: how to make its inputs and how to call it.
-struct GradcheckCase: CustomTestStringConvertible, Sendable {
-  let name: String
-  let inputs: @Sendable () -> [Tensor]
-  let function: @Sendable ([Tensor]) -> Tensor
-  var testDescription: String { name }
-
-  init(
-    _ name: String, _ inputs: @escaping @Sendable () -> [Tensor],
-    _ function: @escaping @Sendable ([Tensor]) -> Tensor
-  ) {
-    self.name = name
-    self.inputs = inputs
-    self.function = function
-  }
 }
 
 // MARK: - The op table

@@ -1,4 +1,5 @@
 import Descent
+import DescentTestSupport
 import Foundation
 import Testing
 
@@ -263,14 +264,6 @@ final class CrossThreadFlag: @unchecked Sendable {
   var value: Bool? { lock.withLock { stored } }
 }
 
-/// Expects a crashed child process to have printed `message`.
-private func expectMessage(
-  _ result: ExitTest.Result?, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
-) {
-  let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-  #expect(stderr.contains(message), "stderr: \(stderr)", sourceLocation: sourceLocation)
-}
-
 @Suite("Autograd preconditions (PyTorch's messages)")
 struct AutogradPreconditionTests {
   @Test func backwardThroughFreedGraph() async {
@@ -280,7 +273,7 @@ struct AutogradPreconditionTests {
       y.backward()
       y.backward()
     }
-    expectMessage(result, "Trying to backward through the graph a second time")
+    expectStopMessage(result, "Trying to backward through the graph a second time")
   }
 
   @Test func backwardThroughFreedSubgraph() async {
@@ -290,7 +283,7 @@ struct AutogradPreconditionTests {
       h.sum().backward()
       (h * 2).sum().backward()
     }
-    expectMessage(result, "Trying to backward through the graph a second time")
+    expectStopMessage(result, "Trying to backward through the graph a second time")
   }
 
   @Test func inPlaceOnLeafRequiringGrad() async {
@@ -298,7 +291,7 @@ struct AutogradPreconditionTests {
       let x = Tensor([1.0, 2], requiresGrad: true)
       x.addInPlace(Tensor([1.0, 1.0]))
     }
-    expectMessage(result, "a leaf Variable that requires grad is being used in an in-place operation.")
+    expectStopMessage(result, "a leaf Variable that requires grad is being used in an in-place operation.")
   }
 
   @Test func nonScalarBackwardWithoutGradient() async {
@@ -306,14 +299,14 @@ struct AutogradPreconditionTests {
       let x = Tensor([1.0, 2], requiresGrad: true)
       (x * 2).backward()
     }
-    expectMessage(result, "grad can be implicitly created only for scalar outputs")
+    expectStopMessage(result, "grad can be implicitly created only for scalar outputs")
   }
 
   @Test func backwardWithoutGrad() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       Tensor([1.0, 2]).sum().backward()
     }
-    expectMessage(result, "element 0 of tensors does not require grad and does not have a grad_fn")
+    expectStopMessage(result, "element 0 of tensors does not require grad and does not have a grad_fn")
   }
 
   @Test func gradientShapeMismatch() async {
@@ -321,7 +314,7 @@ struct AutogradPreconditionTests {
       let x = Tensor([1.0, 2], requiresGrad: true)
       (x * 2).backward(gradient: Tensor([1.0, 2, 3]))
     }
-    expectMessage(
+    expectStopMessage(
       result, "Mismatch in shape: grad_output[0] has a shape of [3] and output[0] has a shape of [2].")
   }
 
@@ -329,7 +322,7 @@ struct AutogradPreconditionTests {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor([1, 2]).requiresGrad(true)
     }
-    expectMessage(result, "only Tensors of floating point dtype can require gradients")
+    expectStopMessage(result, "only Tensors of floating point dtype can require gradients")
   }
 
   @Test func nonLeafRequiresGradFalse() async {
@@ -337,14 +330,14 @@ struct AutogradPreconditionTests {
       let y = Tensor([1.0], requiresGrad: true) * 2
       y.requiresGrad = false
     }
-    expectMessage(result, "you can only change requires_grad flags of leaf variables.")
+    expectStopMessage(result, "you can only change requires_grad flags of leaf variables.")
   }
 
   @Test func retainGradWithoutGrad() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       Tensor([1.0]).retainGrad()
     }
-    expectMessage(result, "can't retain_grad on Tensor that has requires_grad=False")
+    expectStopMessage(result, "can't retain_grad on Tensor that has requires_grad=False")
   }
 
   @Test func unusedInputInAutogradGrad() async {
@@ -353,7 +346,7 @@ struct AutogradPreconditionTests {
       let w = Tensor([1.0], requiresGrad: true)
       _ = Autograd.grad((x * 2).sum(), inputs: [w])
     }
-    expectMessage(result, "appears to not have been used in the graph. Set allow_unused=True")
+    expectStopMessage(result, "appears to not have been used in the graph. Set allow_unused=True")
   }
 
   @Test func gradcheckOnExpandedInput() async {
@@ -361,7 +354,7 @@ struct AutogradPreconditionTests {
       let x = Tensor([1.0, 2], dtype: .float64).expand([3, 2]).requiresGrad(true)
       _ = try? gradcheck({ $0[0] * 2 }, inputs: [x])
     }
-    expectMessage(
+    expectStopMessage(
       result, "has a dimension with stride 0. gradcheck only supports inputs that are non-overlapping")
   }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import DescentTestSupport
 import Testing
 
 @testable import Descent
@@ -37,12 +37,6 @@ struct GradAssignmentTests {
     #expect(p.grad == nil)
   }
 
-  private func expectStop(_ result: ExitTest.Result?, with message: String) {
-    guard let result else { return }
-    let stderr = String(decoding: result.standardErrorContent, as: UTF8.self)
-    #expect(stderr.contains(message), "stderr lacks \"\(message)\": \(stderr)")
-  }
-
   private static func message(_ dtype: String, _ gradDtype: String, _ gradShape: [Int]) -> String {
     AutogradFixture.shared.grad_assignment.cases.first {
       $0.dtype == dtype && $0.grad_dtype == gradDtype && $0.grad_shape == gradShape
@@ -55,7 +49,7 @@ struct GradAssignmentTests {
       let p = Tensor.zeros([2, 3], requiresGrad: true)
       p.grad = Tensor.zeros([6])
     }
-    expectStop(r, with: Self.message("float32", "float32", [6]))
+    expectStopMessage(r, Self.message("float32", "float32", [6]))
   }
 
   @Test("assigning a gradient of another dtype stops")
@@ -64,7 +58,7 @@ struct GradAssignmentTests {
       let p = Tensor.zeros([2, 3], dtype: .float64, requiresGrad: true)
       p.grad = Tensor.zeros([2, 3], dtype: .float32)
     }
-    expectStop(r, with: Self.message("float64", "float32", [2, 3]))
+    expectStopMessage(r, Self.message("float64", "float32", [2, 3]))
   }
 
   @Test("assigning a tensor as its own gradient stops")
@@ -73,6 +67,6 @@ struct GradAssignmentTests {
       let p = Tensor.zeros([2], requiresGrad: true)
       p.grad = p
     }
-    expectStop(r, with: AutogradFixture.shared.grad_assignment.own_grad_message)
+    expectStopMessage(r, AutogradFixture.shared.grad_assignment.own_grad_message)
   }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import DescentTestSupport
 import Testing
 
 @testable import Descent
@@ -77,22 +77,11 @@ struct AutogradFixture: Decodable, Sendable {
     let grad: ExpectedTensor
   }
 
-  let generator: [String: String]
   let grad_assignment: GradAssignments
   let copy: Copies
   let index_select: [IndexSelectCase]
   let grad_fn_names: [NameCase]
   let std_constant: StdConstant
 
-  static let shared: AutogradFixture = {
-    do {
-      let file = try JSONDecoder().decode(
-        AutogradFixture.self, from: Data(contentsOf: Fixtures.url("autograd")))
-      precondition(
-        file.generator["torch"]?.hasPrefix("2.13.0") == true, "autograd.json not from torch 2.13.0")
-      return file
-    } catch {
-      fatalError("cannot read fixture autograd.json: \(error)")
-    }
-  }()
+  static let shared = Fixtures.loader.load("autograd", as: AutogradFixture.self)
 }

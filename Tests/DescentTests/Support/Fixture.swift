@@ -1,66 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
 
 @testable import Descent
-
-/// A JSON value as written by `scripts/gen_tensor_fixtures.py`.
-enum JSON: Decodable, Sendable {
-  case number(Double)
-  case string(String)
-  case bool(Bool)
-  case array([JSON])
-  case object([String: JSON])
-  case null
-
-  init(from decoder: Decoder) throws {
-    let c = try decoder.singleValueContainer()
-    if c.decodeNil() {
-      self = .null
-    } else if let b = try? c.decode(Bool.self) {
-      self = .bool(b)
-    } else if let d = try? c.decode(Double.self) {
-      self = .number(d)
-    } else if let s = try? c.decode(String.self) {
-      self = .string(s)
-    } else if let a = try? c.decode([JSON].self) {
-      self = .array(a)
-    } else {
-      self = .object(try c.decode([String: JSON].self))
-    }
-  }
-
-  /// A number; the strings "nan", "inf" and "-inf" stand for the values JSON cannot hold.
-  var double: Double {
-    switch self {
-    case .number(let d): return d
-    case .bool(let b): return b ? 1 : 0
-    case .string("nan"): return .nan
-    case .string("inf"): return .infinity
-    case .string("-inf"): return -.infinity
-    default: fatalError("not a number: \(self)")
-    }
-  }
-  var int: Int { Int(double) }
-  var isNull: Bool { if case .null = self { true } else { false } }
-  var array: [JSON] {
-    guard case .array(let a) = self else { fatalError("not an array: \(self)") }
-    return a
-  }
-  var ints: [Int] { array.map(\.int) }
-  var doubles: [Double] { array.map(\.double) }
-  var string: String {
-    guard case .string(let s) = self else { fatalError("not a string: \(self)") }
-    return s
-  }
-  var bool: Bool {
-    guard case .bool(let b) = self else { fatalError("not a bool: \(self)") }
-    return b
-  }
-  subscript(key: String) -> JSON? {
-    guard case .object(let o) = self else { return nil }
-    return o[key]
-  }
-}
 
 /// How an input tensor is made: values, shape, dtype and a recipe of views.
 struct TensorSpec: Decodable, Sendable {
@@ -136,27 +78,16 @@ struct OpCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 struct FixtureFile<Case: Decodable & Sendable>: Decodable {
-  let generator: [String: String]
   let cases: [Case]
 }
 
 enum Fixtures {
-  static func url(_ name: String) -> URL {
-    guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")
-    else { fatalError("missing fixture \(name).json") }
-    return url
-  }
+  /// This target's fixtures, written by `scripts/gen_tensor_fixtures.py`.
+  static let loader = FixtureLoader(bundle: .module, script: "scripts/gen_tensor_fixtures.py")
 
+  /// The cases of `Fixtures/<name>.json`.
   static func load<Case: Decodable & Sendable>(_ name: String, as _: Case.Type = OpCase.self) -> [Case] {
-    do {
-      let data = try Data(contentsOf: url(name))
-      let file = try JSONDecoder().decode(FixtureFile<Case>.self, from: data)
-      precondition(
-        file.generator["torch"]?.hasPrefix("2.13.0") == true, "fixture \(name) not from torch 2.13.0")
-      return file.cases
-    } catch {
-      fatalError("cannot read fixture \(name).json: \(error)")
-    }
+    loader.load(name, as: FixtureFile<Case>.self).cases
   }
 }
 

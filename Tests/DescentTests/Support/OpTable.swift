@@ -1,3 +1,4 @@
+import DescentTestSupport
 import Testing
 
 @testable import Descent
