@@ -15,6 +15,8 @@
 ///   - condition: what must hold; evaluated once.
 ///   - message: what went wrong, evaluated only on failure. Descent keeps PyTorch's
 ///     wording, adding the shapes where PyTorch's message lacks them.
+///   - file: the file reported with the message; the caller's by default.
+///   - line: the line reported with the message; the caller's by default.
 @inlinable @inline(__always)
 public func require(
   _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
