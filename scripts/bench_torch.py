@@ -21,6 +21,9 @@ hits both alike. It reads one JSON request per line on stdin and answers one JSO
    "warmup": 3}            -> {"impls": {"forloop": null, "fused": "error message", ...},
                                "default_impl": "forloop"}
   {"op": "step", "impl": "fused", "steps": 1}   -> {"ms": [5.91]}
+  {"op": "mlp_setup", "layers": [784, 512, 256, 10], "batch": 128,
+   "impls": ["default", "fused"]}               -> {"impls": {"default": null, ...}}
+  {"op": "call", "impl": "default", "steps": 1} -> {"ms": [3.1]}   (one MLP training step)
   {"op": "quit"}
 """
 import argparse
@@ -136,6 +139,47 @@ def serve():
             for _ in range(request.get("steps", 1)):
                 start = time.perf_counter()
                 opt.step()
+                samples.append((time.perf_counter() - start) * 1e3)
+            answer = dict(ms=samples)
+        elif op == "mlp_setup":
+            # An MLP training step: zero_grad, forward, cross-entropy, backward, Adam step,
+            # with PyTorch's default Adam (for-loop on CPU) and with fused=True.
+            torch.manual_seed(0)
+            sizes = request["layers"]
+            layers = []
+            for i in range(len(sizes) - 1):
+                layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+                if i < len(sizes) - 2:
+                    layers.append(torch.nn.ReLU())
+            model = torch.nn.Sequential(*layers)
+            x = torch.randn(request["batch"], sizes[0])
+            y = torch.randint(0, sizes[-1], (request["batch"],))
+            criterion = torch.nn.CrossEntropyLoss()
+            mlp = {}
+            for impl in request.get("impls", ["default", "fused"]):
+                kwargs = dict(lr=request.get("lr", 1e-3))
+                if impl == "fused":
+                    kwargs["fused"] = True
+                elif impl == "foreach":
+                    kwargs["foreach"] = True
+                opt = torch.optim.Adam(model.parameters(), **kwargs)
+
+                def step(opt=opt):
+                    opt.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    opt.step()
+                for _ in range(request.get("warmup", 3)):
+                    step()
+                mlp[impl] = step
+            optimizers = mlp
+            answer = dict(impls={k: None for k in mlp})
+        elif op == "call":
+            fn = optimizers[request["impl"]]
+            samples = []
+            for _ in range(request.get("steps", 1)):
+                start = time.perf_counter()
+                fn()
                 samples.append((time.perf_counter() - start) * 1e3)
             answer = dict(ms=samples)
         elif op == "hello":

@@ -40,7 +40,14 @@ open class Optimizer {
   /// ``OptimizerImplementation/default``.
   public var implementation: OptimizerImplementation
 
-  var states: [ObjectIdentifier: ParamState] = [:]
+  var states: [ObjectIdentifier: ParamState] = [:] {
+    didSet { stateGeneration &+= 1 }
+  }
+  /// Bumped whenever `states` changes: the group plans below are then rebuilt.
+  private var stateGeneration = 0
+  /// Each group's parameter states in parameter order, so that a step over thousands of
+  /// tensors does not look each one up in `states` (twice) every time.
+  private var plans: [GroupPlan] = []
   var hooks = OptimizerHooks()
 
   /// Creates an optimizer over `params` (one group) with `defaults` as hyperparameters.
@@ -192,7 +199,8 @@ open class Optimizer {
     var index = 0
     for group in paramGroups {
       let required = requiredStateKeys(for: group)
-      for param in group.params {
+      let plan = self.plan(for: group)
+      for (param, state) in zip(group.params, plan) {
         defer { index += 1 }
         guard let grad = param.grad else { continue }
         guard grad.shape == param.shape else {
@@ -205,9 +213,7 @@ open class Optimizer {
             "gradient of parameter \(index) has dtype \(grad.dtype), but the parameter has dtype \(param.dtype)"
           )
         }
-        if let state = states[ObjectIdentifier(param)], !state.values.isEmpty,
-          state.checkedKeys != required
-        {
+        if !state.values.isEmpty, state.checkedKeys != required {
           for key in required where state.values[key] == nil {
             throw OptimizerError("state of parameter \(index) has no '\(key)', which \(name) needs")
           }
@@ -222,11 +228,24 @@ open class Optimizer {
   final func forEachParameterWithGrad(
     in group: ParamGroup, _ body: (Tensor, Tensor, ParamState) -> Void
   ) {
-    for param in group.params {
+    for (param, state) in zip(group.params, plan(for: group)) {
       guard let grad = param.grad else { continue }
       // Gradients from backward() are contiguous; only a hand-assigned view is copied.
-      body(param, grad.isContiguous ? grad : grad.contiguous(), stateEntry(for: param))
+      body(param, grad.isContiguous ? grad : grad.contiguous(), state)
     }
+  }
+
+  /// The states of `group`'s parameters, in order, creating empty ones (which
+  /// ``state(for:)`` and ``stateDict()`` treat as no state). Valid while `states` and the
+  /// group's parameter list are unchanged; hyperparameter changes keep it.
+  private func plan(for group: ParamGroup) -> [ParamState] {
+    for plan in plans where plan.generation == stateGeneration && plan.isFor(group.params) {
+      return plan.states
+    }
+    let states = group.params.map { stateEntry(for: $0) }
+    plans.removeAll { plan in plan.generation != stateGeneration || plan.isFor(group.params) }
+    plans.append(GroupPlan(params: group.params, generation: stateGeneration, states: states))
+    return states
   }
 
   // MARK: State
@@ -379,6 +398,21 @@ open class Optimizer {
     paramGroups = groups
     states = loadedStates
     for hook in hooks.loadStateDictPost.hooks { hook(self) }
+  }
+}
+
+/// The states of one group's parameters, for the parameter list it was made for.
+private struct GroupPlan {
+  /// Held, so that its buffer, whose address identifies the list, is not reused.
+  let params: [Tensor]
+  let generation: Int
+  let states: [ParamState]
+
+  func isFor(_ other: [Tensor]) -> Bool {
+    params.count == other.count
+      && params.withUnsafeBufferPointer { a in
+        other.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress }
+      }
   }
 }
 

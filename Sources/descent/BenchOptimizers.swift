@@ -90,9 +90,9 @@ struct BenchOptimizers: ParsableCommand {
 
   @Option(
     help:
-      "Milliseconds to sleep before each timed step, so that threads spinning after the previous one (OpenMP, OpenBLAS) are idle."
+      "Milliseconds to sleep before each timed step, so that threads spinning after the previous one (OpenBLAS, PyTorch's OpenMP) are idle."
   )
-  var settleMs: Int = 5
+  var settleMs: Int = 50
 
   @Flag(help: "Print JSON instead of the table.")
   var json = false
@@ -188,23 +188,30 @@ struct BenchOptimizers: ParsableCommand {
         var times = [[Double]](repeating: [], count: chosen.count)
         var allocations = [[UInt64]](repeating: [], count: chosen.count)
         var torchTimes: [String: [Double]] = [:]
+        // Everything timed in a round, in an order that rotates from round to round, so
+        // that each measurement follows each other one equally often (a threaded BLAS call
+        // leaves OpenBLAS's workers spinning for a while, PyTorch's OpenMP workers too).
+        enum Item {
+          case descent(Int)
+          case blasAxpy, threadedAxpy
+          case torch(String)
+        }
+        let items: [Item] =
+          chosen.indices.map { .descent($0) } + [.blasAxpy, .threadedAxpy]
+          + (torchSetup?.available ?? []).map { .torch($0) }
         for round in 0..<steps {
-          for (i, optimizer) in optimizers.enumerated() {
+          for k in items.indices {
             settle()
-            let before = descent_malloc_count()
-            let ms = try timeMilliseconds { try optimizer.step() }
-            let after = descent_malloc_count()
-            times[i].append(ms)
-            allocations[i].append(after - before)
-          }
-          settle()
-          blasAxpy.append(axpy.blas())
-          settle()
-          threadedAxpy.append(axpy.threaded())
-          if let torch, let torchSetup {
-            for impl in torchSetup.available {
-              settle()
-              torchTimes[impl, default: []].append(try torch.step(impl))
+            switch items[(k + round) % items.count] {
+            case .descent(let i):
+              let before = descent_malloc_count()
+              let ms = try timeMilliseconds { try optimizers[i].step() }
+              let after = descent_malloc_count()
+              times[i].append(ms)
+              allocations[i].append(after - before)
+            case .blasAxpy: blasAxpy.append(axpy.blas())
+            case .threadedAxpy: threadedAxpy.append(axpy.threaded())
+            case .torch(let impl): torchTimes[impl, default: []].append(try torch!.step(impl))
             }
           }
           if round == 0 { log("  \(kind.rawValue): timing \(steps) rounds") }

@@ -80,6 +80,24 @@ final class TorchStepServer {
     return ms
   }
 
+  /// Builds PyTorch's MLP training step (zero_grad, forward, cross-entropy, backward,
+  /// Adam) for each of `impls` ("default", "fused", "foreach").
+  func mlpSetup(layers: [Int], batch: Int, impls: [String], warmup: Int) throws {
+    let answer = try request([
+      "op": "mlp_setup", "layers": layers, "batch": batch, "impls": impls, "warmup": warmup,
+    ])
+    guard answer["impls"] != nil else { throw BenchError("bench_torch.py mlp_setup failed: \(answer)") }
+  }
+
+  /// Milliseconds of one MLP training step with `impl`'s optimizer.
+  func mlpStep(_ impl: String) throws -> Double {
+    let answer = try request(["op": "call", "impl": impl, "steps": 1])
+    guard let ms = (answer["ms"] as? [Double])?.first else {
+      throw BenchError("bench_torch.py call failed: \(answer)")
+    }
+    return ms
+  }
+
   private func request(_ body: [String: Any]) throws -> [String: Any] {
     try Self.request(body, input, output, &buffer)
   }
@@ -101,7 +119,10 @@ final class TorchStepServer {
         }
         return object
       }
-      guard let chunk = try output.read(upToCount: 1 << 16), !chunk.isEmpty else {
+      // `availableData` returns what the pipe has (`read(upToCount:)` would wait for the
+      // whole count); empty means end of file.
+      let chunk = output.availableData
+      guard !chunk.isEmpty else {
         throw BenchError("bench_torch.py exited (is torch installed for this python?)")
       }
       buffer.append(chunk)
