@@ -16,6 +16,13 @@ public final class TensorStorage: @unchecked Sendable {
   public var count: Int { byteCount / dtype.byteSize }
 
   static let alignment = 64
+  /// Buffers of at least this many bytes are marked for transparent huge pages on Linux:
+  /// streaming kernels such as optimizer steps run up to a quarter faster on them (fewer
+  /// TLB misses, and hardware prefetchers no longer stop at every 4 KiB page). Unlike
+  /// PyTorch's `THP_MEM_ALLOC_ENABLE=1`, buffers keep their ordinary alignment, so that
+  /// tensors read side by side do not all start at the same offset within a 2 MiB page
+  /// (which makes them contend for the same cache sets and memory banks).
+  static let hugePageThreshold = 4 << 20
 
   /// Allocates uninitialised storage for `count` elements of `dtype`.
   init(count: Int, dtype: DType) {
@@ -25,6 +32,16 @@ public final class TensorStorage: @unchecked Sendable {
     let bytes = max(byteCount, Self.alignment)
     let rounded = (bytes + Self.alignment - 1) / Self.alignment * Self.alignment
     base = UnsafeMutableRawPointer(aligned_alloc(Self.alignment, rounded)!)
+    #if os(Linux)
+      if rounded >= Self.hugePageThreshold {
+        // Advice only, given before the first touch, on the whole pages of the buffer; the
+        // kernel backs its 2 MiB-aligned stretches with huge pages where it can.
+        let page = 4096
+        let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
+        let end = (Int(bitPattern: base) + rounded) & ~(page - 1)
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE)
+      }
+    #endif
   }
 
   /// Allocates storage for `count` elements of `dtype` filled with zero bytes.
