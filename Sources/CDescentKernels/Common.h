@@ -13,10 +13,13 @@
 
 // One copy of each kernel per instruction set, chosen by an ifunc resolver when the
 // library loads; no compiler flags needed.
+// (Defining DESCENT_DISPATCH beforehand builds a single version, to compare the clones.)
+#ifndef DESCENT_DISPATCH
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 #define DESCENT_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define DESCENT_DISPATCH
+#endif
 #endif
 
 #define DESCENT_INLINE static inline __attribute__((always_inline))

@@ -81,12 +81,25 @@ static void *worker_main(void *unused) {
   return 0;
 }
 
+// A forked child has none of the parent's workers: it starts its own on first use.
+static void reset_in_child(void) {
+  pthread_mutex_init(&run_lock, 0);
+  pthread_mutex_init(&lock, 0);
+  pthread_cond_init(&wake, 0);
+  pthread_cond_init(&finished, 0);
+  workers = 0;
+}
+
+static pthread_once_t fork_handler_once = PTHREAD_ONCE_INIT;
+static void install_fork_handler(void) { pthread_atfork(0, 0, reset_in_child); }
+
 void descent_parallel_run(int64_t count, descent_task task, void *context) {
   if (count <= 0) return;
   if (count == 1 || count > 0xFFFFFFFF || inside_task) {
     for (int64_t i = 0; i < count; i++) task(context, i);
     return;
   }
+  pthread_once(&fork_handler_once, install_fork_handler);
   pthread_mutex_lock(&run_lock);
   int wanted = count - 1 > DESCENT_MAX_WORKERS ? DESCENT_MAX_WORKERS : (int)(count - 1);
   while (workers < wanted) {
