@@ -12,9 +12,9 @@ struct BenchTrainingStep: ParsableCommand {
     commandName: "mlp",
     abstract: "MLP training steps per second (Adam, float32) against PyTorch eager, in one run.",
     discussion: """
-      Each round times one Descent step and, with --compare-torch, one step of PyTorch's
-      default Adam (the for-loop on CPU) and of Adam(fused=True), in a rotating order with a
-      pause before each. The same layer sizes, batch and learning rate on both sides; inputs
+      Each round times one Descent step and, with --compare-torch, one step of PyTorch's \
+      default Adam (the for-loop on CPU) and of Adam(fused=True), in a rotating order with a \
+      pause before each. The same layer sizes, batch and learning rate on both sides; inputs \
       and targets are fixed random tensors.
       """
   )

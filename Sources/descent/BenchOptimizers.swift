@@ -13,13 +13,13 @@ struct BenchOptimizers: ParsableCommand {
     commandName: "optimizers",
     abstract: "Optimizer steps against streaming bandwidth and PyTorch, in one run.",
     discussion: """
-      For every optimizer × layout it steps each Descent implementation, an in-place axpy over
-      the same number of elements (BLAS and Descent's threaded kernel; the faster is the
-      bandwidth yardstick) and, with --compare-torch, each PyTorch implementation, one step of
-      each per round, so that load from other processes hits all of them alike. It reports
-      the median ms/step, the effective GB/s from the bytes the optimizer must move, the
-      fraction of the yardstick, heap allocations per step (malloc calls in this process
-      during the step), and PyTorch's times with the ratios Descent ÷ PyTorch's best and
+      For every optimizer × layout it steps each Descent implementation, an in-place axpy over \
+      the same number of elements (BLAS and Descent's threaded kernel; the faster is the \
+      bandwidth yardstick) and, with --compare-torch, each PyTorch implementation, one step of \
+      each per round, so that load from other processes hits all of them alike. It reports \
+      the median ms/step, the effective GB/s from the bytes the optimizer must move, the \
+      fraction of the yardstick, heap allocations per step (malloc calls in this process \
+      during the step), and PyTorch's times with the ratios Descent ÷ PyTorch's best and \
       Descent ÷ PyTorch's default.
       """
   )

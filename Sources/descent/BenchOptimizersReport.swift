@@ -84,7 +84,7 @@ struct BenchReport: Encodable {
       self.layoutLabel = layout.label
       self.tensors = layout.tensors
       self.params = layout.total
-      self.dtype = "\(dtype)"
+      self.dtype = dtype == .float64 ? "float64" : "float32"
       self.threads = threads
       self.implementation = implementation
       self.isDefault = isDefault
