@@ -85,7 +85,7 @@ open class Optimizer {
   /// Updates the parameters of one group from their gradients. ``step()`` calls it for each
   /// group in order, with gradient recording off, after checking every gradient.
   open func update(_ group: ParamGroup) throws {
-    preconditionFailure("\(name) must override update(_:)")
+    requirementFailure("\(name) must override update(_:)")
   }
 
   // MARK: Parameter groups
@@ -451,7 +451,7 @@ final class ParamState {
   /// PyTorch's `state["step"] += 1` on the float32 step tensor; returns the new value.
   @inline(__always) @discardableResult
   static func increment(_ step: Tensor) -> Double {
-    precondition(step.dtype == .float32, "optimizer: the step must be a float32 tensor")
+    require(step.dtype == .float32, "optimizer: the step must be a float32 tensor")
     let p = step.kernelAddress().assumingMemoryBound(to: Float.self)
     p.pointee += 1
     return Double(p.pointee)

@@ -5,8 +5,8 @@ extension Tensor {
   /// (with `withExtendedLifetime`) while they use it.
   @inline(__always)
   func rawPointer<T: TensorScalar>(_: T.Type) -> UnsafeMutablePointer<T> {
-    precondition(T.dtype == dtype, "optimizer kernel: \(T.self) does not match \(dtype)")
-    precondition(isContiguous, "optimizer kernel: tensor of shape \(shape) is not contiguous")
+    require(T.dtype == dtype, "optimizer kernel: \(T.self) does not match \(dtype)")
+    require(isContiguous, "optimizer kernel: tensor of shape \(shape) is not contiguous")
     return storage.base.assumingMemoryBound(to: T.self) + offset
   }
 }
@@ -16,10 +16,11 @@ extension Tensor {
   /// until the kernel has run. Only for tensors known to be contiguous: parameters (checked
   /// when their group is added, and a tensor's layout never changes), gradients as
   /// `forEachParameterWithGrad` passes them, and state (created by `zerosLike` or `clone`).
+  /// Not checked here: a step calls it several times per tensor, and the checks above
+  /// already hold.
   @inline(__always)
   func kernelAddress() -> UnsafeMutableRawPointer {
-    assert(isContiguous, "optimizer kernel: tensor of shape \(shape) is not contiguous")
-    return storage.base + offset * dtype.byteSize
+    storage.base + offset * dtype.byteSize
   }
 }
 
