@@ -70,8 +70,17 @@ struct BenchOptimizers: ParsableCommand {
   @Option(help: "Threads for Descent, OpenBLAS and PyTorch (default: Descent's default, all cores).")
   var threads: Int?
 
-  @Option(help: "Timed rounds per case (one step of every implementation each); medians are reported.")
-  var steps: Int = 15
+  @Option(
+    help:
+      "Timed rounds per allocation (one step of every implementation each); medians over all allocations are reported."
+  )
+  var steps: Int = 7
+
+  @Option(
+    name: .customLong("allocations"),
+    help: "Times each case allocates its tensors afresh, on both sides (placement in memory moves bandwidth)."
+  )
+  var allocationsPerCase: Int = 3
 
   @Option(help: "Untimed steps per optimizer before timing (the first one allocates the state).")
   var warmup: Int = 3
@@ -116,6 +125,9 @@ struct BenchOptimizers: ParsableCommand {
       throw ValidationError("invalid --many-shape '\(manyShape)'; expected TENSORSxELEMENTS, e.g. 2000x1000")
     }
     if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    if allocationsPerCase < 1 {
+      throw ValidationError("--allocations must be at least 1, got \(allocationsPerCase)")
+    }
     if warmup < 1 {
       throw ValidationError("--warmup must be at least 1 (the first step allocates state), got \(warmup)")
     }
@@ -150,6 +162,7 @@ struct BenchOptimizers: ParsableCommand {
       machine: .current(), dtype: dtype.rawValue, threads: Threads.count,
       defaultImplementation: OptimizerImplementation.default.rawValue, steps: steps)
     report.mallocCounting = Self.mallocCountingWorks()
+    report.allocations = allocationsPerCase
 
     var torch: TorchStepServer?
     if compareTorch {
@@ -168,53 +181,58 @@ struct BenchOptimizers: ParsableCommand {
     )
 
     for layout in caseLayouts {
-      log("\(layout.label): preparing parameters")
-      let parameters = BenchParameters(layout, dtype: dtype.dtype)
-      let axpy = BenchAxpy(count: layout.total, dtype: dtype.dtype)
       var blasAxpy: [Double] = []
       var threadedAxpy: [Double] = []
       for kind in kinds {
-        let optimizers = try chosen.map { implementation -> Optimizer in
-          let optimizer = try kind.make(parameters.params, implementation)
-          for _ in 0..<warmup { try optimizer.step() }
-          return optimizer
-        }
-        var torchSetup: TorchStepServer.Setup?
-        if let torch {
-          torchSetup = try torch.setup(
-            optimizer: kind.rawValue, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
-            warmup: warmup)
-        }
         var times = [[Double]](repeating: [], count: chosen.count)
         var allocations = [[UInt64]](repeating: [], count: chosen.count)
         var torchTimes: [String: [Double]] = [:]
-        // Everything timed in a round, in an order that rotates from round to round, so
-        // that each measurement follows each other one equally often (a threaded BLAS call
-        // leaves OpenBLAS's workers spinning for a while, PyTorch's OpenMP workers too).
-        enum Item {
-          case descent(Int)
-          case blasAxpy, threadedAxpy
-          case torch(String)
-        }
-        let items: [Item] =
-          chosen.indices.map { .descent($0) } + [.blasAxpy, .threadedAxpy]
-          + (torchSetup?.available ?? []).map { .torch($0) }
-        for round in 0..<steps {
-          for k in items.indices {
-            settle()
-            switch items[(k + round) % items.count] {
-            case .descent(let i):
-              let before = descent_malloc_count()
-              let ms = try timeMilliseconds { try optimizers[i].step() }
-              let after = descent_malloc_count()
-              times[i].append(ms)
-              allocations[i].append(after - before)
-            case .blasAxpy: blasAxpy.append(axpy.blas())
-            case .threadedAxpy: threadedAxpy.append(axpy.threaded())
-            case .torch(let impl): torchTimes[impl, default: []].append(try torch!.step(impl))
+        var torchSetup: TorchStepServer.Setup?
+        // Where the kernel places a buffer in physical memory moves its bandwidth by tens
+        // of percent from one allocation to the next on a virtual machine, so every side
+        // allocates its tensors afresh several times and the medians pool all of them.
+        for allocation in 0..<allocationsPerCase {
+          log("  \(layout.label) \(kind.rawValue): allocation \(allocation + 1) of \(allocationsPerCase)")
+          let parameters = BenchParameters(layout, dtype: dtype.dtype, seed: UInt64(allocation))
+          let axpy = BenchAxpy(count: layout.total, dtype: dtype.dtype)
+          let optimizers = try chosen.map { implementation -> Optimizer in
+            let optimizer = try kind.make(parameters.params, implementation)
+            for _ in 0..<warmup { try optimizer.step() }
+            return optimizer
+          }
+          if let torch {
+            torchSetup = try torch.setup(
+              optimizer: kind.rawValue, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
+              warmup: warmup)
+          }
+          // Everything timed in a round, in an order that rotates from round to round, so
+          // that each measurement follows each other one equally often (a threaded BLAS
+          // call leaves OpenBLAS's workers spinning for a while, PyTorch's OpenMP workers
+          // too).
+          enum Item {
+            case descent(Int)
+            case blasAxpy, threadedAxpy
+            case torch(String)
+          }
+          let items: [Item] =
+            chosen.indices.map { .descent($0) } + [.blasAxpy, .threadedAxpy]
+            + (torchSetup?.available ?? []).map { .torch($0) }
+          for round in 0..<steps {
+            for k in items.indices {
+              settle()
+              switch items[(k + round) % items.count] {
+              case .descent(let i):
+                let before = descent_malloc_count()
+                let ms = try timeMilliseconds { try optimizers[i].step() }
+                let after = descent_malloc_count()
+                times[i].append(ms)
+                allocations[i].append(after - before)
+              case .blasAxpy: blasAxpy.append(axpy.blas())
+              case .threadedAxpy: threadedAxpy.append(axpy.threaded())
+              case .torch(let impl): torchTimes[impl, default: []].append(try torch!.step(impl))
+              }
             }
           }
-          if round == 0 { log("  \(kind.rawValue): timing \(steps) rounds") }
         }
         for (i, implementation) in chosen.enumerated() {
           report.results.append(
@@ -234,7 +252,8 @@ struct BenchOptimizers: ParsableCommand {
       }
       report.baselines.append(
         BenchReport.Baseline(
-          layout: layout, dtype: dtype.rawValue, bytes: axpy.bytes, blasMs: median(blasAxpy),
+          layout: layout, dtype: dtype.rawValue,
+          bytes: Double(3 * layout.total * dtype.dtype.byteSize), blasMs: median(blasAxpy),
           descentMs: median(threadedAxpy)))
       report.fillStreamFractions()
     }

@@ -60,8 +60,8 @@ struct BenchLayout: Hashable {
 struct BenchParameters {
   let params: [Tensor]
 
-  init(_ layout: BenchLayout, dtype: DType) {
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+  init(_ layout: BenchLayout, dtype: DType, seed: UInt64 = 0) {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ seed &* 0x1234_5678_9ABC
     params = (0..<layout.tensors).map { _ in
       let p = Tensor.zeros([layout.elementsPerTensor], dtype: dtype)
       let g = Tensor.zeros([layout.elementsPerTensor], dtype: dtype)

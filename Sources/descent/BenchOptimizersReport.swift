@@ -119,6 +119,7 @@ struct BenchReport: Encodable {
   var threads: Int
   var defaultImplementation: String
   var steps: Int
+  var allocations = 1
   var mallocCounting = false
   var torch: TorchInfo?
   var baselines: [Baseline] = []
@@ -229,7 +230,7 @@ struct BenchReport: Encodable {
   func table() -> String {
     var out = ""
     out += "descent bench optimizers — \(dtype), \(threads) threads, kernels \(machine.kernelISA), "
-    out += "median of \(steps) interleaved rounds\n"
+    out += "median of \(steps) interleaved rounds × \(allocations) fresh allocations\n"
     out +=
       "machine: \(machine.cpu), \(machine.cores) cores; load average \(machine.loadAverageStart) → \(machine.loadAverageEnd)\n"
     if let torch {
