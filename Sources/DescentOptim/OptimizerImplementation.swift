@@ -14,7 +14,7 @@ public enum OptimizerImplementation: String, Sendable, CaseIterable {
   case fused
 
   /// The implementation optimizers use unless told otherwise: the fused kernels, which
-  /// moved fewer bytes and ran faster in `descent bench optimizers-quick` (see the
+  /// move fewer bytes and ran faster in every case of `descent bench optimizers` (see the
   /// DescentOptim documentation for the figures).
   public static let `default`: OptimizerImplementation = .fused
 }

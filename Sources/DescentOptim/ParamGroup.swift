@@ -37,20 +37,20 @@ public struct ParamGroup {
 
   func number(_ key: String) -> Double {
     guard let value = hyperparameters[key] else {
-      preconditionFailure("param group has no hyperparameter '\(key)'")
+      requirementFailure("param group has no hyperparameter '\(key)'")
     }
     guard let number = value.number else {
-      preconditionFailure("hyperparameter '\(key)' is \(value.kindName), expected a number")
+      requirementFailure("hyperparameter '\(key)' is \(value.kindName), expected a number")
     }
     return number
   }
 
   func flag(_ key: String) -> Bool {
     guard let value = hyperparameters[key] else {
-      preconditionFailure("param group has no hyperparameter '\(key)'")
+      requirementFailure("param group has no hyperparameter '\(key)'")
     }
     guard let flag = value.bool else {
-      preconditionFailure("hyperparameter '\(key)' is \(value.kindName), expected a flag")
+      requirementFailure("hyperparameter '\(key)' is \(value.kindName), expected a flag")
     }
     return flag
   }
@@ -104,10 +104,10 @@ public struct ParamGroup {
   public var betas: (Double, Double) {
     get {
       guard let value = hyperparameters["betas"] else {
-        preconditionFailure("param group has no hyperparameter 'betas'")
+        requirementFailure("param group has no hyperparameter 'betas'")
       }
       guard let pair = value.numbers, pair.count == 2 else {
-        preconditionFailure("hyperparameter 'betas' is \(value.kindName), expected 2 numbers")
+        requirementFailure("hyperparameter 'betas' is \(value.kindName), expected 2 numbers")
       }
       return (pair[0], pair[1])
     }
