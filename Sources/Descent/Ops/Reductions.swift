@@ -134,6 +134,39 @@ extension Tensor {
     return out
   }
 
+  /// `sum` over leading dims of a contiguous tensor (a bias gradient: `[batch, n]` summed
+  /// over the batch) without `reduceRows`' transposing copy: whole rows are added into a
+  /// `Double` accumulator per output element. Each output element still sums its inputs
+  /// in index order in `Double`, so the result equals `reduceRows` bit for bit.
+  func sumOverLeadingDims(_ dims: [Int], keepDim: Bool) -> Tensor? {
+    guard isContiguous, !dims.isEmpty, dims.count < rank, dims == Array(0..<dims.count)
+    else { return nil }
+    let outer = dims.reduce(1) { $0 * shape[$1] }
+    let inner = count / Swift.max(outer, 1)
+    guard outer > 1, inner > 0 else { return nil }
+    let out = Tensor(uninitializedShape: reducedShape(dims, keepDim: keepDim), dtype: dtype)
+    func run<T: TensorScalar>(_: T.Type) {
+      let src = pointer(T.self)
+      let dst = out.pointer(T.self)
+      parallelChunks(inner, grain: Swift.max(16, Threads.grainSize / outer)) { columns in
+        let width = columns.count
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { acc in
+          let a = acc.baseAddress!
+          a.initialize(repeating: 0, count: width)
+          for i in 0..<outer {
+            let row = src + i * inner + columns.lowerBound
+            for j in 0..<width { a[j] += Double(row[j]) }
+          }
+          let o = dst + columns.lowerBound
+          for j in 0..<width { o[j] = T(a[j]) }
+        }
+      }
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    withExtendedLifetime(self) {}
+    return out
+  }
+
   /// A permuted view that records nothing.
   func permuteRaw(_ order: [Int]) -> Tensor {
     Tensor(
@@ -160,7 +193,9 @@ extension Tensor {
       return to(dtype: .float64).sum(dims: dims, keepDim: keepDim).to(dtype: .int64)
     }
     let d = reductionDims(dims, op: "sum")
-    let out = reduceRows(SumReducer(), dims: d, keepDim: keepDim, op: "sum")
+    let out =
+      sumOverLeadingDims(d, keepDim: keepDim)
+      ?? reduceRows(SumReducer(), dims: d, keepDim: keepDim, op: "sum")
     let source = detach()
     return out.recording(dims == nil ? "SumBackward0" : "SumBackward1", [self]) { g in
       [source.expandReduced(g, dims: d, keepDim: keepDim)]
