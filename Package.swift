@@ -1,8 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Library targets carry no unsafeFlags: Descent is meant to be a dependency of other
-// numerical Swift programs, and SwiftPM refuses unsafeFlags in dependencies.
+// Library targets carry no unsafe compiler flags: Descent is meant to be a dependency of other
+// numerical Swift programs, and SwiftPM refuses such flags in dependencies.
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let package = Package(
