@@ -105,8 +105,7 @@ extension Double: TensorScalar {
     cblas_daxpby(blasint(n), alpha, x, blasint(incx), beta, y, blasint(incy))
   }
   @inline(__always)
-  public static func scal(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>, _ incx: Int)
-  {
+  public static func scal(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>, _ incx: Int) {
     cblas_dscal(blasint(n), alpha, x, blasint(incx))
   }
   @inline(__always)
