@@ -6,7 +6,8 @@ typedef struct {
 
 // `_single_tensor_adam`'s order: θ = θ·(1 - lr·wd) (decoupled), d = ±g (+ wd·θ) (coupled),
 // m = lerp(m, d, 1-β₁), v = v·β₂ + ((1-β₂)·d)·d, v̂ = max(v̂, v) (AMSGrad),
-// denom = sqrt(v or v̂)/bc2_sqrt + eps, θ = θ + ((-step_size)·m)/denom.
+// denom = sqrt(v or v̂)/bc2_sqrt + eps, θ = θ + ((-step_size)·m)/denom. Where PyTorch rounds
+// a·b + c once (add_ with alpha, addcmul_, lerp_) so does this, through an fma.
 DESCENT_INLINE void FN(adam_lanes)(const FN(adam_scalars) *s, T *p, const T *g, T *m, T *v,
                                    T *vmax, int64_t len, const int amsgrad, const int coupled,
                                    const int small) {
@@ -14,12 +15,13 @@ DESCENT_INLINE void FN(adam_lanes)(const FN(adam_scalars) *s, T *p, const T *g, 
   // With no decoupled decay `shrink` is 1, and θ·1 is exact.
   theta = theta * s->shrink;
   V d = s->sign * LOAD(g, len);
-  if (coupled) d = d + s->wd * theta;
+  if (coupled) d = DESCENT_FMA(V, s->wd, theta, d);
   // torch.lerp: start + w·(end - start) when |w| < 0.5, else end - (end - start)·(1 - w).
   V start = LOAD(m, len);
-  V mean = small ? start + s->w1 * (d - start) : d - (d - start) * s->one_minus_w1;
+  V mean = small ? DESCENT_FMA(V, s->w1, d - start, start)
+                 : DESCENT_FMA(V, s->w1 - (T)1, d - start, d);
   STORE(m, mean, len);
-  V sq = LOAD(v, len) * s->b2 + s->one_minus_b2 * d * d;
+  V sq = DESCENT_FMA(V, s->one_minus_b2 * d, d, LOAD(v, len) * s->b2);
   STORE(v, sq, len);
   if (amsgrad) {
     // torch.maximum: NaN in either operand gives NaN.

@@ -7,22 +7,29 @@
 
 #include "CDescentKernels.h"
 
-// No a·b + c → fma: each lane must round like the scalar Swift expression (and PyTorch's
-// unfused tensor ops), whatever instruction set the clone targets.
+// No implicit a·b + c → fma: each lane rounds exactly where PyTorch's ops round, whatever
+// instruction set the clone targets; the single roundings PyTorch does have are explicit
+// (DESCENT_FMA below).
 #pragma clang fp contract(off)
 
 // One copy of each kernel per instruction set, chosen by an ifunc resolver when the
-// library loads; no compiler flags needed.
+// library loads; no compiler flags needed. x86-64-v3 is AVX2 with FMA, so that its fmas are
+// instructions rather than calls to libm's fma (which the baseline clone makes).
 // (Defining DESCENT_DISPATCH beforehand builds a single version, to compare the clones.)
 #ifndef DESCENT_DISPATCH
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define DESCENT_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
+#define DESCENT_DISPATCH __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define DESCENT_DISPATCH
 #endif
 #endif
 
 #define DESCENT_INLINE static inline __attribute__((always_inline))
+
+// One rounding of a·b + c, where PyTorch's own CPU kernels round once: its x86-64 builds
+// contract `add_(other, alpha=)`, `addcmul_` and `lerp_` into FMAs (the Tensor ops
+// reproduce this bit for bit). Lanes without FMA hardware call libm's exact fma.
+#define DESCENT_FMA(V, a, b, c) __builtin_elementwise_fma((V)(a), (V)(b), (V)(c))
 
 // 64-byte vectors: one AVX-512 register, two AVX2 or four SSE registers in the other clones.
 typedef float f32v __attribute__((ext_vector_type(16)));

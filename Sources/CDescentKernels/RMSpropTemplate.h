@@ -6,22 +6,23 @@ typedef struct {
 
 // `_single_tensor_rmsprop`'s order: d = ±g (+ wd·θ), v = v·α + ((1-α)·d)·d,
 // ḡ = lerp(ḡ, d, 1-α) when centered, a = sqrt(v + (-ḡ)·ḡ) or sqrt(v), a = a + eps,
-// b = b·μ + d/a, θ = θ + (-lr)·b with momentum, else θ = θ + ((-lr)·d)/a.
+// b = b·μ + d/a, θ = θ + (-lr)·b with momentum, else θ = θ + ((-lr)·d)/a. Where PyTorch
+// rounds a·b + c once (add_ with alpha, addcmul_, lerp_) so does this, through an fma.
 DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, T *p, const T *g, T *v,
                                       T *ga, T *b, int64_t len, const int decay,
                                       const int centered, const int small, const int momentum) {
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = d + s->wd * theta;
-  V sq = LOAD(v, len) * s->alpha + s->one_minus_alpha * d * d;
+  if (decay) d = DESCENT_FMA(V, s->wd, theta, d);
+  V sq = DESCENT_FMA(V, s->one_minus_alpha * d, d, LOAD(v, len) * s->alpha);
   STORE(v, sq, len);
   V avg;
   if (centered) {
     V start = LOAD(ga, len);
-    V mean = small ? start + s->one_minus_alpha * (d - start)
-                   : d - (d - start) * s->one_minus_weight;
+    V mean = small ? DESCENT_FMA(V, s->one_minus_alpha, d - start, start)
+                   : DESCENT_FMA(V, s->one_minus_alpha - (T)1, d - start, d);
     STORE(ga, mean, len);
-    avg = __builtin_elementwise_sqrt(sq + (T)-1 * mean * mean);
+    avg = __builtin_elementwise_sqrt(DESCENT_FMA(V, (T)-1 * mean, mean, sq));
   } else {
     avg = __builtin_elementwise_sqrt(sq);
   }
@@ -29,7 +30,7 @@ DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, T *p, const 
   if (momentum) {
     V buf = LOAD(b, len) * s->mu + (T)1 * d / avg;
     STORE(b, buf, len);
-    STORE(p, theta + s->neg_lr * buf, len);
+    STORE(p, DESCENT_FMA(V, s->neg_lr, buf, theta), len);
   } else {
     STORE(p, theta + s->neg_lr * d / avg, len);
   }

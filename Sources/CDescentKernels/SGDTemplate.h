@@ -5,19 +5,20 @@ typedef struct {
 } FN(sgd_scalars);
 
 // `_single_tensor_sgd`'s order: d = ±g (+ wd·θ), b = d (first step) or b = b·μ + (1-τ)·d,
-// d = d + μ·b (Nesterov) or d = b, θ = θ + (-lr)·d.
+// d = d + μ·b (Nesterov) or d = b, θ = θ + (-lr)·d; each `x + α·y` (PyTorch's add_ with
+// alpha) rounds once, as an fma.
 DESCENT_INLINE void FN(sgd_lanes)(const FN(sgd_scalars) *s, T *p, const T *g, T *b,
                                   int64_t len, const int decay, const int momentum,
                                   const int first, const int nesterov) {
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = d + s->wd * theta;
+  if (decay) d = DESCENT_FMA(V, s->wd, theta, d);
   if (momentum) {
-    V buf = first ? d : LOAD(b, len) * s->mu + s->undamped * d;
+    V buf = first ? d : DESCENT_FMA(V, s->undamped, d, LOAD(b, len) * s->mu);
     STORE(b, buf, len);
-    d = nesterov ? d + s->mu * buf : buf;
+    d = nesterov ? DESCENT_FMA(V, s->mu, buf, d) : buf;
   }
-  STORE(p, theta + s->neg_lr * d, len);
+  STORE(p, DESCENT_FMA(V, s->neg_lr, d, theta), len);
 }
 
 DESCENT_INLINE void FN(sgd_span)(const FN(sgd_scalars) *s, T *p, const T *g, T *b, int64_t n,

@@ -145,7 +145,9 @@ struct FusedKernelTests {
 }
 
 /// Scalar updates in PyTorch's operation order, computed in the element type `T` and
-/// carried as Double (exact for both dtypes).
+/// carried as Double (exact for both dtypes). Where PyTorch's x86-64 kernels round
+/// `a·b + c` once (`add_` with alpha, `addcmul_`, `lerp_`), so does the reference
+/// (`addingProduct`, an fma); `addcdiv_` and the plain ops round each step.
 enum Reference {
   typealias Update = (ParamGroup, DType, [Double], [Double], inout State, Int) -> [Double]
 
@@ -185,11 +187,11 @@ enum Reference {
       var theta = T(p[i])
       if decoupled { theta = theta * T(1 - lr * wd) }
       var d = sign * T(g[i])
-      if coupled { d = d + T(wd) * theta }
+      if coupled { d = d.addingProduct(T(wd), theta) }
       let m = T(s.a[i])
-      let mean = Swift.abs(w1) < 0.5 ? m + w1 * (d - m) : d - (d - m) * (1 - w1)
+      let mean = Swift.abs(w1) < 0.5 ? m.addingProduct(w1, d - m) : d.addingProduct(w1 - 1, d - m)
       s.a[i] = Double(mean)
-      var sq = T(s.b[i]) * T(beta2) + T(1 - beta2) * d * d
+      var sq = (T(s.b[i]) * T(beta2)).addingProduct(T(1 - beta2) * d, d)
       s.b[i] = Double(sq)
       if group.amsgrad {
         let old = T(s.c[i])
@@ -220,15 +222,15 @@ enum Reference {
     for i in p.indices {
       let theta = T(p[i])
       var d = sign * T(g[i])
-      if wd != 0 { d = d + T(wd) * theta }
-      let sq = T(s.a[i]) * alpha + w * d * d
+      if wd != 0 { d = d.addingProduct(T(wd), theta) }
+      let sq = (T(s.a[i]) * alpha).addingProduct(w * d, d)
       s.a[i] = Double(sq)
       var avg: T
       if group.centered {
         let start = T(s.b[i])
-        let mean = Swift.abs(w) < 0.5 ? start + w * (d - start) : d - (d - start) * (1 - w)
+        let mean = Swift.abs(w) < 0.5 ? start.addingProduct(w, d - start) : d.addingProduct(w - 1, d - start)
         s.b[i] = Double(mean)
-        avg = (sq + -1 * mean * mean).squareRoot()
+        avg = sq.addingProduct(-1 * mean, mean).squareRoot()
       } else {
         avg = sq.squareRoot()
       }
@@ -236,7 +238,7 @@ enum Reference {
       if group.momentum > 0 {
         let buf = T(s.c[i]) * T(group.momentum) + 1 * d / avg
         s.c[i] = Double(buf)
-        out[i] = Double(theta + T(-group.lr) * buf)
+        out[i] = Double(theta.addingProduct(T(-group.lr), buf))
       } else {
         out[i] = Double(theta + T(-group.lr) * d / avg)
       }
@@ -262,13 +264,13 @@ enum Reference {
     for i in p.indices {
       let theta = T(p[i])
       var d = sign * T(g[i])
-      if wd != 0 { d = d + T(wd) * theta }
+      if wd != 0 { d = d.addingProduct(T(wd), theta) }
       if group.momentum != 0 {
-        let buf = first ? d : T(s.a[i]) * mu + T(1 - group.dampening) * d
+        let buf = first ? d : (T(s.a[i]) * mu).addingProduct(T(1 - group.dampening), d)
         s.a[i] = Double(buf)
-        d = group.nesterov ? d + mu * buf : buf
+        d = group.nesterov ? d.addingProduct(mu, buf) : buf
       }
-      out[i] = Double(theta + T(-group.lr) * d)
+      out[i] = Double(theta.addingProduct(T(-group.lr), d))
     }
     return out
   }

@@ -135,7 +135,7 @@ void descent_parallel_run(int64_t count, descent_task task, void *context);
 void descent_axpy_f32(float a, const float *x, float *y, int64_t begin, int64_t end);
 void descent_axpy_f64(double a, const double *x, double *y, int64_t begin, int64_t end);
 
-/// The instruction set the kernels dispatched to on this CPU: "avx512f", "avx2" or
+/// The instruction set the kernels dispatched to on this CPU: "avx512f", "x86-64-v3" or
 /// "default".
 const char *descent_kernels_isa(void);
 
