@@ -34,14 +34,7 @@ struct BenchTrainingStep: ParsableCommand {
   @Option(help: "Untimed steps first.")
   var warmup: Int = 5
 
-  @Flag(help: "Run scripts/bench_torch.py in the same session and compare.")
-  var compareTorch = false
-
-  @Option(help: "Python interpreter for --compare-torch.")
-  var python: String = "python3"
-
-  @Option(help: "Path of bench_torch.py (default: scripts/bench_torch.py in the current folder or above).")
-  var torchScript: String?
+  @OptionGroup var torchOptions: TorchComparisonOptions
 
   @Option(help: "Milliseconds to sleep before each timed step.")
   var settleMs: Int = 20
@@ -77,15 +70,12 @@ struct BenchTrainingStep: ParsableCommand {
 
     var torch: TorchStepServer?
     let torchImpls = ["default", "fused"]
-    if compareTorch {
-      do {
-        let script = try torchScript ?? BenchOptimizers.findTorchScript()
-        torch = try TorchStepServer(python: python, script: script, threads: Threads.count)
-        try torch!.mlpSetup(layers: layers, batch: batch, impls: torchImpls, warmup: warmup)
-      } catch {
-        print("PyTorch comparison skipped: \(error)")
-        torch = nil
-      }
+    do {
+      torch = try torchOptions.startServer()
+      try torch?.mlpSetup(layers: layers, batch: batch, impls: torchImpls, warmup: warmup)
+    } catch {
+      print("PyTorch comparison skipped: \(error)")
+      torch = nil
     }
 
     var descentTimes: [Double] = []

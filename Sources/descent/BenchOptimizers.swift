@@ -85,14 +85,7 @@ struct BenchOptimizers: ParsableCommand {
   @Option(help: "Untimed steps per optimizer before timing (the first one allocates the state).")
   var warmup: Int = 3
 
-  @Flag(help: "Run scripts/bench_torch.py in the same session and add PyTorch's times and ratios.")
-  var compareTorch = false
-
-  @Option(help: "Python interpreter for --compare-torch.")
-  var python: String = "python3"
-
-  @Option(help: "Path of bench_torch.py (default: scripts/bench_torch.py in the current folder or above).")
-  var torchScript: String?
+  @OptionGroup var torchOptions: TorchComparisonOptions
 
   @Option(parsing: .upToNextOption, help: "PyTorch implementations to time: forloop, foreach, fused.")
   var torchImpls: [String] = ["forloop", "foreach", "fused"]
@@ -165,16 +158,15 @@ struct BenchOptimizers: ParsableCommand {
     report.allocations = allocationsPerCase
 
     var torch: TorchStepServer?
-    if compareTorch {
-      do {
-        let script = try torchScript ?? Self.findTorchScript()
-        torch = try TorchStepServer(python: python, script: script, threads: Threads.count)
+    do {
+      torch = try torchOptions.startServer()
+      if let torch {
         report.torch = .init(
-          version: torch!.torchVersion, python: torch!.pythonVersion, threads: torch!.threads)
-      } catch {
-        report.notes.append("PyTorch comparison skipped: \(error)")
-        log("PyTorch comparison skipped: \(error)")
+          version: torch.torchVersion, python: torch.pythonVersion, threads: torch.threads)
       }
+    } catch {
+      report.notes.append("PyTorch comparison skipped: \(error)")
+      log("PyTorch comparison skipped: \(error)")
     }
     log(
       "descent bench optimizers: \(dtype.rawValue), \(Threads.count) threads, kernels: \(report.machine.kernelISA), load average \(report.machine.loadAverageStart)"

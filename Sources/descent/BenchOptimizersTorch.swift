@@ -1,3 +1,5 @@
+import ArgumentParser
+import Descent
 import Foundation
 
 /// scripts/bench_torch.py in `--serve` mode: a PyTorch process that times one optimizer step
@@ -133,4 +135,23 @@ final class TorchStepServer {
 struct BenchError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
+}
+
+/// The options both `bench optimizers` and `bench mlp` take to time PyTorch in the same run.
+struct TorchComparisonOptions: ParsableArguments {
+  @Flag(help: "Run scripts/bench_torch.py in the same session and add PyTorch's times and ratios.")
+  var compareTorch = false
+
+  @Option(help: "Python interpreter for --compare-torch.")
+  var python: String = "python3"
+
+  @Option(help: "Path of bench_torch.py (default: scripts/bench_torch.py in the current folder or above).")
+  var torchScript: String?
+
+  /// Starts the PyTorch side, or returns nil when `--compare-torch` was not given.
+  func startServer() throws -> TorchStepServer? {
+    guard compareTorch else { return nil }
+    let script = try torchScript ?? BenchOptimizers.findTorchScript()
+    return try TorchStepServer(python: python, script: script, threads: Threads.count)
+  }
 }
