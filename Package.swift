@@ -43,10 +43,12 @@ let package = Package(
     // Vectorised optimizer kernels with runtime CPU dispatch (`target_clones`), no flags.
     .target(name: "CDescentKernels"),
     .target(
-      name: "DescentOptim", dependencies: ["Descent", "CBLAS", "CDescentKernels"],
+      name: "DescentOptim", dependencies: ["Descent", "CDescentKernels"],
       swiftSettings: swift5),
     // Counts heap allocations in the `descent` executable only (it defines malloc).
     .target(name: "CMallocCounter"),
+    // The benchmark's streaming yardstick, for the `descent` executable only.
+    .target(name: "CBenchKernels"),
     .target(
       name: "DescentData",
       dependencies: ["Descent", .product(name: "SwiftCSV", package: "SwiftCSV")],
@@ -57,7 +59,7 @@ let package = Package(
       name: "descent",
       dependencies: [
         "Descent", "DescentNN", "DescentOptim", "DescentData", "CBLAS", "CDescentKernels",
-        "CMallocCounter",
+        "CMallocCounter", "CBenchKernels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swift5

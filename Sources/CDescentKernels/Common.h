@@ -2,6 +2,7 @@
 #ifndef C_DESCENT_KERNELS_COMMON_H
 #define C_DESCENT_KERNELS_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -50,20 +51,44 @@ typedef double f64v __attribute__((ext_vector_type(8)));
     memcpy((p), &s_, (size_t)(len) * sizeof(s_[0]));         \
   } while (0)
 
-// The index of the tensor that holds element `begin` of the concatenation: the last one
-// whose start is ≤ begin (tensors are sorted by start; empty ones share a start).
-#define DESCENT_FIND_FIRST(tensors, count, begin, result) \
-  do {                                                    \
-    int64_t lo_ = 0, hi_ = (count);                       \
-    while (hi_ - lo_ > 1) {                               \
-      int64_t mid_ = lo_ + (hi_ - lo_) / 2;               \
-      if ((tensors)[mid_].start <= (begin)) {             \
-        lo_ = mid_;                                       \
-      } else {                                            \
-        hi_ = mid_;                                       \
-      }                                                   \
-    }                                                     \
-    (result) = lo_;                                       \
+// Visits the part of [begin, end) that each entry holds, in order: `t` points to the entry,
+// `lo` is the part's first element within its tensor and `n` its length. Entries are sorted
+// by `start` (their offset in the group's concatenation; empty ones share a start), so the
+// first is found by bisection: the last entry whose start is ≤ begin.
+#define DESCENT_FOR_EACH_PART(Entry_, entries_, count_, begin_, end_, t, lo, n)                \
+  for (int64_t k_ = descent_first_entry_((const char *)(entries_), sizeof(Entry_),                \
+                                         offsetof(Entry_, start), (count_), (begin_)),            \
+               lo, n;                                                                           \
+       k_ < (count_) && ((const Entry_ *)(entries_))[k_].start < (end_); k_++)                    \
+    for (const Entry_ *t = &((const Entry_ *)(entries_))[k_]; t; t = 0)                           \
+      if ((lo = ((begin_) > t->start ? (begin_) : t->start) - t->start),                          \
+          (n = ((end_) < t->start + t->count ? (end_) : t->start + t->count) - t->start - lo),   \
+          n > 0)
+
+static inline int64_t descent_first_entry_(const char *entries, size_t size, size_t start_offset,
+                                           int64_t count, int64_t begin) {
+  int64_t lo = 0, hi = count;
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    int64_t start;
+    memcpy(&start, entries + (size_t)mid * size + start_offset, sizeof start);
+    if (start <= begin) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+// Runs `call` over [0, n) in vectors of W lanes: `i` is the first element and `len` the
+// number of lanes in use (W, then what the tail leaves).
+#define DESCENT_SPAN(W, n, i, len, call)     \
+  do {                                       \
+    int64_t i = 0, len = (W);                \
+    for (; i + (W) <= (n); i += (W)) call;   \
+    len = (n) - i;                           \
+    if (len > 0) call;                       \
   } while (0)
 
 #endif

@@ -1,4 +1,5 @@
 import CBLAS
+import CBenchKernels
 import CDescentKernels
 import Descent
 import DescentOptim

@@ -55,7 +55,7 @@ func contractConstructors() throws {
     [p], lr: 0.01, alpha: 0.9, eps: 1e-8, weightDecay: 0, momentum: 0.1, centered: true, maximize: false)
   let adamw = try AdamW(
     [p], lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false)
-  #expect(sgd.paramGroups[0].nesterov)
-  #expect(rms.paramGroups[0].centered)
-  #expect(adamw.paramGroups[0].decoupledWeightDecay)
+  #expect(sgd.paramGroups[0].flag("nesterov"))
+  #expect(rms.paramGroups[0].flag("centered"))
+  #expect(adamw.paramGroups[0].flag("decoupled_weight_decay"))
 }

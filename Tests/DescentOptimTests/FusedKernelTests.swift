@@ -176,11 +176,11 @@ enum Reference {
     let (beta1, beta2) = group.betas
     let lr = group.lr
     let wd = group.weightDecay
-    let decoupled = group.decoupledWeightDecay && wd != 0
-    let coupled = !group.decoupledWeightDecay && wd != 0
+    let decoupled = group.flag("decoupled_weight_decay") && wd != 0
+    let coupled = !group.flag("decoupled_weight_decay") && wd != 0
     let stepSize = lr / (1 - pow(beta1, Double(step)))
     let bc2Sqrt = T(pow(1 - pow(beta2, Double(step)), 0.5))
-    let sign: T = group.maximize ? -1 : 1
+    let sign: T = group.flag("maximize") ? -1 : 1
     let w1 = T(1 - beta1)
     var out = p
     for i in p.indices {
@@ -193,12 +193,12 @@ enum Reference {
       s.a[i] = Double(mean)
       var sq = (T(s.b[i]) * T(beta2)).addingProduct(T(1 - beta2) * d, d)
       s.b[i] = Double(sq)
-      if group.amsgrad {
+      if group.flag("amsgrad") {
         let old = T(s.c[i])
         sq = (old.isNaN || old > sq) ? old : sq
         s.c[i] = Double(sq)
       }
-      let denom = sq.squareRoot() / bc2Sqrt + T(group.eps)
+      let denom = sq.squareRoot() / bc2Sqrt + T(group.number("eps"))
       out[i] = Double(theta + T(-stepSize) * mean / denom)
     }
     return out
@@ -214,10 +214,10 @@ enum Reference {
   static func rmsprop<T: BinaryFloatingPoint>(
     _: T.Type, _ group: ParamGroup, _ p: [Double], _ g: [Double], _ s: inout State
   ) -> [Double] {
-    let sign: T = group.maximize ? -1 : 1
+    let sign: T = group.flag("maximize") ? -1 : 1
     let wd = group.weightDecay
-    let alpha = T(group.alpha)
-    let w = T(1 - group.alpha)
+    let alpha = T(group.number("alpha"))
+    let w = T(1 - group.number("alpha"))
     var out = p
     for i in p.indices {
       let theta = T(p[i])
@@ -226,7 +226,7 @@ enum Reference {
       let sq = (T(s.a[i]) * alpha).addingProduct(w * d, d)
       s.a[i] = Double(sq)
       var avg: T
-      if group.centered {
+      if group.flag("centered") {
         let start = T(s.b[i])
         let mean = Swift.abs(w) < 0.5 ? start.addingProduct(w, d - start) : d.addingProduct(w - 1, d - start)
         s.b[i] = Double(mean)
@@ -234,7 +234,7 @@ enum Reference {
       } else {
         avg = sq.squareRoot()
       }
-      avg = avg + T(group.eps)
+      avg = avg + T(group.number("eps"))
       if group.momentum > 0 {
         let buf = T(s.c[i]) * T(group.momentum) + 1 * d / avg
         s.c[i] = Double(buf)
@@ -255,7 +255,7 @@ enum Reference {
   static func sgd<T: BinaryFloatingPoint>(
     _: T.Type, _ group: ParamGroup, _ p: [Double], _ g: [Double], _ s: inout State
   ) -> [Double] {
-    let sign: T = group.maximize ? -1 : 1
+    let sign: T = group.flag("maximize") ? -1 : 1
     let wd = group.weightDecay
     let mu = T(group.momentum)
     let first = !s.started
@@ -266,9 +266,9 @@ enum Reference {
       var d = sign * T(g[i])
       if wd != 0 { d = d.addingProduct(T(wd), theta) }
       if group.momentum != 0 {
-        let buf = first ? d : (T(s.a[i]) * mu).addingProduct(T(1 - group.dampening), d)
+        let buf = first ? d : (T(s.a[i]) * mu).addingProduct(T(1 - group.number("dampening")), d)
         s.a[i] = Double(buf)
-        d = group.nesterov ? d.addingProduct(mu, buf) : buf
+        d = group.flag("nesterov") ? d.addingProduct(mu, buf) : buf
       }
       out[i] = Double(theta.addingProduct(T(-group.lr), d))
     }

@@ -51,7 +51,7 @@ struct GroupTests {
     let optimizer = try RMSprop([Tensor.zeros([1], requiresGrad: true)], lr: 0.5, momentum: 0.9)
     try optimizer.addParamGroup(ParamGroup([Tensor.zeros([1], requiresGrad: true)], ["alpha": 0.5]))
     let group = optimizer.paramGroups[1]
-    #expect(group.lr == 0.5 && group.momentum == 0.9 && group.alpha == 0.5)
+    #expect(group.lr == 0.5 && group.momentum == 0.9 && group.number("alpha") == 0.5)
     #expect(Set(group.hyperparameters.keys) == Set(optimizer.defaults.keys))
   }
 }

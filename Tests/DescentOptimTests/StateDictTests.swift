@@ -91,7 +91,7 @@ struct StateDictTests {
     try target.loadStateDict(saved)
     #expect(target.paramGroups[0].lr == 0.1)
     #expect(target.paramGroups[0].momentum == 0.9)
-    #expect(target.paramGroups[0].nesterov)
+    #expect(target.paramGroups[0].flag("nesterov"))
     #expect(target.paramGroups[0].weightDecay == 0.25)
   }
 
@@ -100,7 +100,7 @@ struct StateDictTests {
     let adam = try Adam([Tensor.zeros([2], requiresGrad: true)], weightDecay: 0.1)
     let adamW = try AdamW([Tensor.zeros([2], requiresGrad: true)])
     try adamW.loadStateDict(adam.stateDict())
-    #expect(adamW.paramGroups[0].decoupledWeightDecay)
+    #expect(adamW.paramGroups[0].flag("decoupled_weight_decay"))
     #expect(adamW.paramGroups[0].weightDecay == 0.1)
   }
 

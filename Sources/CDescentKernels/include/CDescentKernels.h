@@ -5,8 +5,10 @@
 // `divss` on x86-64, and a package used as a dependency cannot pass `-march` flags. Clang's
 // vector extensions give vector `sqrt` and `div`, and `target_clones` picks the widest
 // instruction set the CPU has at load time. Every kernel performs PyTorch's operations in
-// PyTorch's order with IEEE rounding and no contraction into FMA, so a vector lane computes
-// the same bits as the scalar Swift expression it replaces.
+// PyTorch's order and rounds where PyTorch's CPU kernels round (one fma where PyTorch's
+// `add_` with alpha, `addcmul_` and `lerp_` round once, IEEE rounding everywhere else), so
+// a vector lane computes the same bits as the optimizer's reference rule in DescentOptim
+// (`OptimizerRule.reference`).
 //
 // Each kernel updates the elements [begin, end) of the concatenation of `tensor_count`
 // tensors (`start` of each entry is its offset in that concatenation), so that callers
@@ -128,12 +130,7 @@ typedef void (*descent_task)(void *context, int64_t index);
 /// task runs its tasks on the calling thread.
 void descent_parallel_run(int64_t count, descent_task task, void *context);
 
-// MARK: Streaming yardstick
-
-/// y ← y + a·x over [begin, end): the in-place streaming bandwidth baseline of
-/// `descent bench optimizers`, vectorised and dispatched like the kernels above.
-void descent_axpy_f32(float a, const float *x, float *y, int64_t begin, int64_t end);
-void descent_axpy_f64(double a, const double *x, double *y, int64_t begin, int64_t end);
+// MARK: Dispatch
 
 /// The instruction set the kernels dispatched to on this CPU: "avx512f", "x86-64-v3" or
 /// "default".

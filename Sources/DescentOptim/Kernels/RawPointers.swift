@@ -15,17 +15,11 @@ extension Tensor {
   /// Address of the first element, for the C kernels; the caller keeps the tensor alive
   /// until the kernel has run. Only for tensors known to be contiguous: parameters (checked
   /// when their group is added, and a tensor's layout never changes), gradients as
-  /// `forEachParameterWithGrad` passes them, and state (created by `zerosLike` or `clone`).
+  /// ``RuleOptimizer`` passes them, and state (created by `zerosLike` or `clone`).
   /// Not checked here: a step calls it several times per tensor, and the checks above
   /// already hold.
   @inline(__always)
   func kernelAddress() -> UnsafeMutableRawPointer {
     storage.base + offset * dtype.byteSize
   }
-}
-
-/// `torch.maximum` for one element: NaN in either operand gives NaN.
-@inline(__always)
-func nanPropagatingMax<T: TensorScalar>(_ a: T, _ b: T) -> T {
-  (a.isNaN || a > b) ? a : b
 }

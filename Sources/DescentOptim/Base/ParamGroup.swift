@@ -12,8 +12,9 @@ import Descent
 /// optimizer.paramGroups[1].lr = 0.01   // schedulers and users change it between steps
 /// ```
 ///
-/// The typed accessors (``lr``, ``weightDecay``, ``betas``, ...) read and write the same
-/// dictionary. Reading one that the group does not have stops with a message naming it:
+/// The typed accessors (``lr``, ``momentum``, ``weightDecay``, ``betas``) read and write the
+/// same dictionary; other hyperparameters are read by name (`group["amsgrad"]`,
+/// ``flag(_:)``). Reading one that the group does not have stops with a message naming it:
 /// an SGD group has no `betas`.
 public struct ParamGroup {
   /// The parameters, in order. Their positions across all groups are the indices that
@@ -35,7 +36,9 @@ public struct ParamGroup {
     set { hyperparameters[key] = newValue }
   }
 
-  func number(_ key: String) -> Double {
+  /// The number `key`, for rules that read their group. Stops with a message naming the key
+  /// when the group has no such number.
+  public func number(_ key: String) -> Double {
     guard let value = hyperparameters[key] else {
       requirementFailure("param group has no hyperparameter '\(key)'")
     }
@@ -45,7 +48,9 @@ public struct ParamGroup {
     return number
   }
 
-  func flag(_ key: String) -> Bool {
+  /// The flag `key`, for rules that read their group. Stops with a message naming the key
+  /// when the group has no such flag.
+  public func flag(_ key: String) -> Bool {
     guard let value = hyperparameters[key] else {
       requirementFailure("param group has no hyperparameter '\(key)'")
     }
@@ -55,72 +60,44 @@ public struct ParamGroup {
     return flag
   }
 
-  /// Learning rate (`lr`).
+  /// The pair of numbers `key` (`betas`, `etas`, ...). Stops with a message naming the key
+  /// when the group has no such pair.
+  public func pair(_ key: String) -> (Double, Double) {
+    guard let value = hyperparameters[key] else {
+      requirementFailure("param group has no hyperparameter '\(key)'")
+    }
+    guard let pair = value.numbers, pair.count == 2 else {
+      requirementFailure("hyperparameter '\(key)' is \(value.kindName), expected 2 numbers")
+    }
+    return (pair[0], pair[1])
+  }
+
+  /// Learning rate (`lr`), which every optimizer has and schedulers change.
   public var lr: Double {
     get { number("lr") }
     set { hyperparameters["lr"] = .number(newValue) }
   }
-  /// Momentum factor (`momentum`): SGD, RMSprop.
+  /// Momentum factor (`momentum`): SGD, RMSprop; cycled by `CyclicLR` and `OneCycleLR`.
   public var momentum: Double {
     get { number("momentum") }
     set { hyperparameters["momentum"] = .number(newValue) }
   }
-  /// Dampening for momentum (`dampening`): SGD.
-  public var dampening: Double {
-    get { number("dampening") }
-    set { hyperparameters["dampening"] = .number(newValue) }
-  }
-  /// Weight decay (`weight_decay`).
+  /// Weight decay (`weight_decay`), which almost every optimizer has.
   public var weightDecay: Double {
     get { number("weight_decay") }
     set { hyperparameters["weight_decay"] = .number(newValue) }
   }
-  /// Nesterov momentum (`nesterov`): SGD.
-  public var nesterov: Bool {
-    get { flag("nesterov") }
-    set { hyperparameters["nesterov"] = .bool(newValue) }
-  }
-  /// Maximize the objective instead of minimizing it (`maximize`).
-  public var maximize: Bool {
-    get { flag("maximize") }
-    set { hyperparameters["maximize"] = .bool(newValue) }
-  }
-  /// Smoothing constant (`alpha`): RMSprop.
-  public var alpha: Double {
-    get { number("alpha") }
-    set { hyperparameters["alpha"] = .number(newValue) }
-  }
-  /// Term added to the denominator (`eps`): RMSprop, Adam.
-  public var eps: Double {
-    get { number("eps") }
-    set { hyperparameters["eps"] = .number(newValue) }
-  }
-  /// Centered RMSprop (`centered`).
-  public var centered: Bool {
-    get { flag("centered") }
-    set { hyperparameters["centered"] = .bool(newValue) }
-  }
-  /// Coefficients of the running averages (`betas`): Adam, AdamW.
+  /// Coefficients of the running averages (`betas`): Adam and its relatives; `betas.0` is
+  /// cycled by `CyclicLR` and `OneCycleLR`.
   public var betas: (Double, Double) {
-    get {
-      guard let value = hyperparameters["betas"] else {
-        requirementFailure("param group has no hyperparameter 'betas'")
-      }
-      guard let pair = value.numbers, pair.count == 2 else {
-        requirementFailure("hyperparameter 'betas' is \(value.kindName), expected 2 numbers")
-      }
-      return (pair[0], pair[1])
-    }
+    get { pair("betas") }
     set { hyperparameters["betas"] = .numbers([newValue.0, newValue.1]) }
   }
-  /// AMSGrad variant (`amsgrad`): Adam, AdamW.
-  public var amsgrad: Bool {
-    get { flag("amsgrad") }
-    set { hyperparameters["amsgrad"] = .bool(newValue) }
-  }
-  /// Decoupled weight decay (`decoupled_weight_decay`): Adam, and always `true` in AdamW.
-  public var decoupledWeightDecay: Bool {
-    get { flag("decoupled_weight_decay") }
-    set { hyperparameters["decoupled_weight_decay"] = .bool(newValue) }
-  }
+
+  /// Keys that learning-rate schedulers and weight averaging write into groups (as
+  /// PyTorch's `lr_scheduler.py` and `swa_utils.py` do). Every optimizer accepts and keeps
+  /// them, so that a state dict saved mid-schedule loads back.
+  public static let schedulerKeys: Set<String> = [
+    "initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum", "swa_lr",
+  ]
 }

@@ -15,7 +15,7 @@ public final class AdamW: Adam {
   ///   - weightDecay: decoupled weight decay (default 1e-2). Must be ≥ 0.
   ///   - amsgrad: use the maximum of past square averages (default `false`).
   ///   - maximize: maximize the objective (default `false`).
-  ///   - implementation: BLAS or fused kernels (default ``OptimizerImplementation/default``).
+  ///   - implementation: which kernels run (default ``OptimizerImplementation/default``).
   /// - Throws: ``OptimizerError`` with PyTorch's message for an invalid value, or an invalid
   ///   parameter list.
   public init(
@@ -29,7 +29,7 @@ public final class AdamW: Adam {
   }
 
   // PyTorch's `AdamW.__setstate__`.
-  public override func adjustLoadedGroup(_ group: inout ParamGroup) {
-    group.decoupledWeightDecay = true
+  override func adjustLoadedGroup(_ group: inout ParamGroup) {
+    group["decoupled_weight_decay"] = true
   }
 }

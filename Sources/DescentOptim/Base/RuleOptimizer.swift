@@ -1,0 +1,183 @@
+import Descent
+
+/// An optimizer defined by an ``OptimizerRule``: the shared half of every optimizer.
+///
+/// It keeps each parameter's typed state, runs the rule over each group in the selected
+/// ``OptimizerImplementation`` (one fused kernel call per group and dtype, split across
+/// threads; or the BLAS form; or the scalar reference), and converts state to and from
+/// PyTorch's layout for ``Optimizer/stateDict()`` and ``Optimizer/loadStateDict(_:)``.
+/// Subclass it with a rule to add an optimizer (see ``OptimizerRule``).
+open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
+  private var slots: [ObjectIdentifier: StateSlot<Rule.State>] = [:] {
+    didSet { slotGeneration &+= 1 }
+  }
+  /// Bumped whenever `slots` changes: the group plans below are then rebuilt.
+  private var slotGeneration = 0
+  /// Each group's slots in parameter order, so that a step over thousands of tensors does
+  /// not look each one up in `slots` every time.
+  private var plans: [GroupPlan<Rule.State>] = []
+  /// The fused kernel's entries, reused from step to step.
+  private let tables = KernelTables<Rule.FusedEntry>()
+
+  /// Creates an optimizer over `params` (one group) with `defaults` as its hyperparameters
+  /// under PyTorch's names; the rule reads them from each group.
+  ///
+  /// - Throws: ``OptimizerError`` for an empty parameter list, and whatever
+  ///   ``Optimizer/addParamGroup(_:)`` or the rule's `validate()` throws.
+  public override init(
+    _ params: [Tensor], defaults: [String: HyperValue],
+    implementation: OptimizerImplementation = .default
+  ) throws {
+    try super.init(params, defaults: defaults, implementation: implementation)
+  }
+
+  override func validate(_ group: ParamGroup) throws {
+    try Rule(group).validate()
+  }
+
+  override func checkState(of group: ParamGroup, firstIndex: Int) throws {
+    let rule = Rule(group)
+    for (offset, (param, slot)) in zip(group.params, plan(for: group)).enumerated()
+    where param.grad != nil {
+      if let state = slot.state, let key = rule.missingStateKey(in: state) {
+        throw OptimizerError(
+          "state of parameter \(firstIndex + offset) has no '\(key)', which \(name) needs")
+      }
+    }
+  }
+
+  override func update(_ group: ParamGroup) throws {
+    var rule = Rule(group)
+    let kernels = implementation == .fused ? Rule.fusedKernels : nil
+    if kernels != nil { tables.reset() }
+    for (param, slot) in zip(group.params, plan(for: group)) {
+      guard let given = param.grad else { continue }
+      // Gradients from backward() are contiguous; only a hand-assigned view is copied.
+      let grad = given.isContiguous ? given : given.contiguous()
+      if slot.state == nil { slot.state = rule.makeState(for: param) }
+      let scalars = rule.beginStep(&slot.state!, for: param)
+      let state = slot.state!
+      if kernels != nil {
+        // One pass over the whole group after the loop; the tensors stay alive in the
+        // group, the gradients and the state (or the table, for a copied gradient).
+        let table = tables.table(for: param.dtype)
+        if grad !== given { table.keepAlive(grad) }
+        table.append(
+          rule.fusedEntry(
+            param: param, grad: grad, state: state, scalars: scalars, start: table.nextStart),
+          elements: param.count)
+      } else if implementation == .reference {
+        if param.dtype == .float32 {
+          rule.reference(Float.self, param: param, grad: grad, state: state, scalars: scalars)
+        } else {
+          rule.reference(Double.self, param: param, grad: grad, state: state, scalars: scalars)
+        }
+      } else {
+        if param.dtype == .float32 {
+          rule.blas(Float.self, param: param, grad: grad, state: state, scalars: scalars)
+        } else {
+          rule.blas(Double.self, param: param, grad: grad, state: state, scalars: scalars)
+        }
+      }
+    }
+    if let kernels {
+      var config = rule.fusedConfig
+      withUnsafePointer(to: &config) { c in
+        tables.float32.run(kernels.float32, config: c)
+        tables.float64.run(kernels.float64, config: c)
+      }
+      tables.reset()
+    }
+  }
+
+  // MARK: State in PyTorch's layout
+
+  override func stateEntries(of param: Tensor) -> [String: Tensor] {
+    guard let slot = slots[ObjectIdentifier(param)], let state = slot.state else { return [:] }
+    return slot.extras.merging(state.stateDict) { _, typed in typed }
+  }
+
+  override func replaceStates(_ loaded: [LoadedState]) throws {
+    var decoded: [ObjectIdentifier: StateSlot<Rule.State>] = [:]
+    for entry in loaded where !entry.values.isEmpty {
+      let index = entry.index
+      let name = self.name
+      decoded[ObjectIdentifier(entry.param)] = try decode(entry) { key in
+        "loaded state dict has no '\(key)' for parameter \(index), which \(name) needs"
+      }
+    }
+    slots = decoded
+  }
+
+  override func replaceState(of entry: LoadedState) throws {
+    let id = ObjectIdentifier(entry.param)
+    guard !entry.values.isEmpty else {
+      slots[id] = nil
+      return
+    }
+    let index = entry.index
+    let name = self.name
+    slots[id] = try decode(entry) { key in
+      "state of parameter \(index) has no '\(key)', which \(name) needs"
+    }
+  }
+
+  private func decode(_ entry: LoadedState, missingKeyMessage: @escaping (String) -> String)
+    throws -> StateSlot<Rule.State>
+  {
+    var decoder = StateDecoder(
+      entry.values, param: entry.param, index: entry.index, optimizerName: name,
+      missingKeyMessage: missingKeyMessage)
+    let slot = StateSlot<Rule.State>(param: entry.param)
+    slot.state = try Rule(entry.group).decodeState(&decoder)
+    slot.extras = try decoder.unreadEntries()
+    return slot
+  }
+
+  /// The slots of `group`'s parameters, in order, creating empty ones. Valid while `slots`
+  /// and the group's parameter list are unchanged; hyperparameter changes keep it.
+  private func plan(for group: ParamGroup) -> [StateSlot<Rule.State>] {
+    for plan in plans where plan.generation == slotGeneration && plan.isFor(group.params) {
+      return plan.slots
+    }
+    let groupSlots = group.params.map { param in
+      let id = ObjectIdentifier(param)
+      if let slot = slots[id] { return slot }
+      let slot = StateSlot<Rule.State>(param: param)
+      slots[id] = slot
+      return slot
+    }
+    plans.removeAll { plan in plan.generation != slotGeneration || plan.isFor(group.params) }
+    plans.append(GroupPlan(params: group.params, generation: slotGeneration, slots: groupSlots))
+    return groupSlots
+  }
+}
+
+/// One parameter's state. A class, so that a step updates it in place through the group's
+/// plan without copying it out of the dictionary and back.
+final class StateSlot<State> {
+  /// Holding the parameter keeps its `ObjectIdentifier` from being reused while the state
+  /// exists.
+  let param: Tensor
+  /// `nil` until the parameter's first step (or a load).
+  var state: State?
+  /// Loaded entries that the rule does not read, kept for the next state dict.
+  var extras: [String: Tensor] = [:]
+
+  init(param: Tensor) { self.param = param }
+}
+
+/// The slots of one group's parameters, for the parameter list it was made for.
+private struct GroupPlan<State> {
+  /// Held, so that its buffer, whose address identifies the list, is not reused.
+  let params: [Tensor]
+  let generation: Int
+  let slots: [StateSlot<State>]
+
+  func isFor(_ other: [Tensor]) -> Bool {
+    params.count == other.count
+      && params.withUnsafeBufferPointer { a in
+        other.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress }
+      }
+  }
+}
