@@ -74,7 +74,8 @@ enum Fixtures {
 
   static func load<T: Decodable>(_ name: String, as type: T.Type) -> T { loader.load(name, as: type) }
 
-  static let optimizerNames = ["SGD", "RMSprop", "Adam", "AdamW"]
+  /// Every optimizer in the registry: each must have a fixture file.
+  static let optimizerNames = OptimizerKind.allCases.map(\.name)
   static let optimizers: [String: OptimizerFixture] = Dictionary(
     uniqueKeysWithValues: optimizerNames.map { ($0, load($0.lowercased(), as: OptimizerFixture.self)) })
   static let misc = load("misc", as: MiscFixture.self)
@@ -84,53 +85,26 @@ enum Fixtures {
   }
 }
 
-/// Builds an optimizer from PyTorch keyword arguments, through the Swift initialiser's
-/// labels. With no keyword arguments it uses the Swift defaults, so the `defaults`
+/// Builds an optimizer from PyTorch keyword arguments through the registry. With no
+/// keyword arguments it has the Swift initialiser's defaults, so the `defaults`
 /// configurations check them against PyTorch's.
 func makeOptimizer(
   _ name: String, _ params: [Tensor], _ kwargs: [String: JSONValue],
   implementation: OptimizerImplementation = .default
 ) throws -> Optimizer {
-  func number(_ key: String, _ standard: Double) -> Double { kwargs[key]?.number ?? standard }
-  func flag(_ key: String) -> Bool { kwargs[key]?.bool ?? false }
-  func betas() -> (Double, Double) {
-    guard let b = kwargs["betas"]?.doubles else { return (0.9, 0.999) }
-    return (b[0], b[1])
-  }
-  if kwargs.isEmpty {
-    switch name {
-    case "SGD": return try SGD(params, implementation: implementation)
-    case "RMSprop": return try RMSprop(params, implementation: implementation)
-    case "Adam": return try Adam(params, implementation: implementation)
-    case "AdamW": return try AdamW(params, implementation: implementation)
-    default: fatalError("unknown optimizer \(name)")
-    }
-  }
-  switch name {
-  case "SGD":
-    return try SGD(
-      params, lr: number("lr", 1e-3), momentum: number("momentum", 0),
-      dampening: number("dampening", 0), weightDecay: number("weight_decay", 0),
-      nesterov: flag("nesterov"), maximize: flag("maximize"), implementation: implementation)
-  case "RMSprop":
-    return try RMSprop(
-      params, lr: number("lr", 1e-2), alpha: number("alpha", 0.99), eps: number("eps", 1e-8),
-      weightDecay: number("weight_decay", 0), momentum: number("momentum", 0),
-      centered: flag("centered"), maximize: flag("maximize"), implementation: implementation)
-  case "Adam":
-    return try Adam(
-      params, lr: number("lr", 1e-3), betas: betas(), eps: number("eps", 1e-8),
-      weightDecay: number("weight_decay", 0), amsgrad: flag("amsgrad"),
-      maximize: flag("maximize"), decoupledWeightDecay: flag("decoupled_weight_decay"),
-      implementation: implementation)
-  case "AdamW":
-    return try AdamW(
-      params, lr: number("lr", 1e-3), betas: betas(), eps: number("eps", 1e-8),
-      weightDecay: number("weight_decay", 1e-2), amsgrad: flag("amsgrad"),
-      maximize: flag("maximize"), implementation: implementation)
-  default:
-    fatalError("unknown optimizer \(name)")
-  }
+  guard let kind = OptimizerKind(name: name) else { fatalError("no optimizer \(name) in the registry") }
+  return try kind.make(params, kwargs.mapValues(\.hyperValue), implementation: implementation)
+}
+
+/// An optimizer of kind `name` with every state buffer switched on: the options of its
+/// recorded configuration whose state has the most keys.
+func fullyFeatured(_ name: String, _ params: [Tensor], _ implementation: OptimizerImplementation)
+  throws -> Optimizer
+{
+  let richest = Fixtures.optimizers[name]!.configs.max { a, b in
+    (a.steps.last?.state.map(\.count).max() ?? 0) < (b.steps.last?.state.map(\.count).max() ?? 0)
+  }!
+  return try makeOptimizer(name, params, richest.kwargs, implementation: implementation)
 }
 
 /// The parameters of a configuration, at their initial values, and an optimizer over them
@@ -171,10 +145,15 @@ struct Discrepancy: CustomStringConvertible {
 }
 
 func worstDiscrepancy(_ a: [Double], _ b: [Double], rtol: Double, atol: Double) -> Discrepancy {
-  precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
+  worstDiscrepancy(a, b, rtol: rtol, atol: Array(repeating: atol, count: b.count))
+}
+
+/// The same with an absolute floor per element.
+func worstDiscrepancy(_ a: [Double], _ b: [Double], rtol: Double, atol: [Double]) -> Discrepancy {
+  precondition(a.count == b.count && b.count == atol.count, "length \(a.count) vs \(b.count)")
   var worst = Discrepancy()
   for (i, (x, y)) in zip(a, b).enumerated() {
-    let ratio = Swift.abs(x - y) / Swift.max(rtol * Swift.abs(y), atol)
+    let ratio = Swift.abs(x - y) / Swift.max(rtol * Swift.abs(y), atol[i])
     if !(ratio <= worst.ratio) {  // NaN counts as worst
       worst = Discrepancy(ratio: ratio, index: i, actual: x, expected: y)
     }

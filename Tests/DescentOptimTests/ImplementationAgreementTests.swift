@@ -15,31 +15,31 @@ func expectAgreement(
   #expect(worst.passes, "\(what()): \(worst)", sourceLocation: sourceLocation)
 }
 
-@Suite("BLAS and fused paths")
+@Suite("The BLAS form against the reference rule")
 struct ImplementationAgreementTests {
   @Test("agree to a few ulps on every recorded configuration", arguments: TrajectoryCase.all)
   func agreeOnFixtures(_ test: TrajectoryCase) throws {
     let config = Fixtures.config(test.optimizer, test.config)
     let (blasParams, blas) = try makeSetup(test.optimizer, config, implementation: .blas)
-    let (fusedParams, fused) = try makeSetup(test.optimizer, config, implementation: .fused)
+    let (referenceParams, reference) = try makeSetup(test.optimizer, config, implementation: .reference)
     for (stepIndex, record) in config.steps.enumerated() {
       feedGradients(record, to: blasParams)
-      feedGradients(record, to: fusedParams)
+      feedGradients(record, to: referenceParams)
       try blas.step()
-      try fused.step()
-      for (i, (p, q)) in zip(blasParams, fusedParams).enumerated() {
+      try reference.step()
+      for (i, (p, q)) in zip(blasParams, referenceParams).enumerated() {
         expectAgreement(p, q, "step \(stepIndex + 1), parameter \(i)")
         let blasState = blas.state(for: p)
-        let fusedState = fused.state(for: q)
-        #expect(Set(blasState.keys) == Set(fusedState.keys))
-        for (key, value) in fusedState {
+        let referenceState = reference.state(for: q)
+        #expect(Set(blasState.keys) == Set(referenceState.keys))
+        for (key, value) in referenceState {
           expectAgreement(blasState[key]!, value, "step \(stepIndex + 1), parameter \(i), \(key)")
         }
       }
     }
   }
 
-  /// Large enough for `parallelChunks` to split the fused loops, with a size that is not a
+  /// Large enough for `parallelChunks` to split the loops, with a size that is not a
   /// multiple of the chunk rounding, and with every state buffer in use.
   @Test(
     "agree on large tensors split across threads",
@@ -60,9 +60,9 @@ struct ImplementationAgreementTests {
       return (p, optimizer)
     }
     let (p, blas) = try trajectory(.blas)
-    let (q, fused) = try trajectory(.fused)
+    let (q, reference) = try trajectory(.reference)
     expectAgreement(p, q, "parameter")
-    for (key, value) in fused.state(for: q) {
+    for (key, value) in reference.state(for: q) {
       expectAgreement(blas.state(for: p)[key]!, value, key)
     }
   }

@@ -2,22 +2,6 @@ import Descent
 import DescentOptim
 import Testing
 
-/// An optimizer of each kind with every state buffer switched on, over `params`.
-func fullyFeatured(_ name: String, _ params: [Tensor], _ implementation: OptimizerImplementation) throws
-  -> Optimizer
-{
-  switch name {
-  case "SGD":
-    return try SGD(params, lr: 0.1, momentum: 0.9, nesterov: true, implementation: implementation)
-  case "RMSprop":
-    return try RMSprop(params, momentum: 0.9, centered: true, implementation: implementation)
-  case "Adam":
-    return try Adam(params, lr: 0.01, amsgrad: true, implementation: implementation)
-  default:
-    return try AdamW(params, lr: 0.01, amsgrad: true, implementation: implementation)
-  }
-}
-
 @Suite("Steps")
 struct StepTests {
   @Test(

@@ -1,5 +1,6 @@
 import Descent
 import DescentOptim
+import Foundation
 import Testing
 
 /// One recorded PyTorch run: an optimizer and one of its configurations.
@@ -16,23 +17,29 @@ struct TrajectoryCase: Sendable, CustomTestStringConvertible {
 /// Relative tolerances of the issue: 1e-12 in float64, 1e-5 in float32.
 func relativeTolerance(_ dtype: DType) -> Double { dtype == .float64 ? 1e-12 : 1e-5 }
 
-/// The absolute floor under the relative tolerance: 16 ulps of the tensor's scale, where
-/// the scale `S` is the largest magnitude the tensor has held so far in PyTorch's run:
-/// `atol = 16·ε·S` (3.6e-15·S in float64, 1.9e-6·S in float32).
+/// The absolute floor under the relative tolerance, per element: 16 ulps of that element's
+/// scale, where the scale `Sᵢ` is the largest magnitude element `i` has held so far in
+/// PyTorch's run: `atolᵢ = 16·ε·Sᵢ` (3.6e-15·Sᵢ in float64, 1.9e-6·Sᵢ in float32).
 ///
 /// Why: an entry that is near zero (a parameter crossing zero, a momentum buffer or
 /// exp_avg that a change of the gradient's sign brings near zero) is a difference of terms
-/// of size up to `S`, and the state recurrences carry absolute errors forward from the
-/// steps where the tensor was large. Its rounding error is a few ulps of `S`, not of its
-/// own size. PyTorch contracts `a + α·b` into FMAs and the BLAS path reassociates, so such
-/// entries differ by that much: the largest seen are 4.7e-7 absolute on a float32 momentum
-/// buffer entry of -0.0198 that had held -3.4 two steps before (BLAS path), and 5e-17 on a
-/// float64 parameter entry of 1.7e-5. The floor only matters for entries below
-/// 16·ε·S / rtol (S/280 in float64, S/5 in float32); everything above keeps the full
-/// relative tolerance, and a formula mistake moves values by far more.
-func absoluteFloor(_ dtype: DType, scale: Double) -> Double {
+/// as large as the entry once was, and the state recurrences carry absolute errors forward
+/// from the steps where it was large. Its rounding error is a few ulps of that history, not
+/// of its own size. The largest seen (`OPTIM_DIAG=1` prints the worst per implementation
+/// and dtype) are on the BLAS path, which reassociates: 4.7e-7 absolute on a float32
+/// momentum buffer entry of -0.0198 that had held -3.4 two steps before. The floor only
+/// matters for entries below 16·ε·Sᵢ / rtol (Sᵢ/280 in float64, Sᵢ/5 in float32);
+/// everything else keeps the full relative tolerance, and a formula mistake moves values
+/// by far more.
+func absoluteFloors(_ dtype: DType, scales: [Double]) -> [Double] {
   let epsilon = dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne)
-  return 16 * epsilon * scale
+  return scales.map { 16 * epsilon * $0 }
+}
+
+/// Element-wise running maximum of magnitudes.
+func updatedScales(_ scales: [Double]?, _ values: [Double]) -> [Double] {
+  guard let scales else { return values.map(Swift.abs) }
+  return zip(scales, values).map { Swift.max($0, Swift.abs($1)) }
 }
 
 @Suite("PyTorch trajectories")
@@ -44,18 +51,20 @@ struct TrajectoryTests {
     let config = Fixtures.config(test.optimizer, test.config)
     let (params, optimizer) = try makeSetup(test.optimizer, config, implementation: implementation)
     #expect(config.steps.count == 25)
-    // The largest magnitude each parameter ("param") and state buffer has held so far.
-    var scales: [String: Double] = [:]
-    for (i, initial) in config.initial.enumerated() { scales["\(i).param"] = maxMagnitude(initial) }
+    // The largest magnitude each element of each parameter ("param") and state buffer has
+    // held so far.
+    var scales: [String: [Double]] = [:]
+    for (i, initial) in config.initial.enumerated() { scales["\(i).param"] = initial.map(Swift.abs) }
     for (stepIndex, record) in config.steps.enumerated() {
       feedGradients(record, to: params)
       try optimizer.step()
       for (i, param) in params.enumerated() {
         let rtol = relativeTolerance(param.dtype)
-        let scale = Swift.max(scales["\(i).param"]!, maxMagnitude(record.params[i]))
+        let scale = updatedScales(scales["\(i).param"], record.params[i])
         scales["\(i).param"] = scale
         let paramError = worstDiscrepancy(
-          values(param), record.params[i], rtol: rtol, atol: absoluteFloor(param.dtype, scale: scale))
+          values(param), record.params[i], rtol: rtol, atol: absoluteFloors(param.dtype, scales: scale))
+        TrajectoryDiagnostics.record(paramError, values(param), record.params[i], implementation, param.dtype)
         #expect(paramError.passes, "step \(stepIndex + 1), parameter \(i): \(paramError)")
         let state = optimizer.state(for: param)
         let expected = record.state[i]
@@ -71,10 +80,11 @@ struct TrajectoryTests {
           } else {
             #expect(tensor.dtype == param.dtype && tensor.shape == param.shape)
             let expectedValues = value.doubles!
-            let scale = Swift.max(scales["\(i).\(key)", default: 0], maxMagnitude(expectedValues))
+            let scale = updatedScales(scales["\(i).\(key)"], expectedValues)
             scales["\(i).\(key)"] = scale
             let error = worstDiscrepancy(
-              values(tensor), expectedValues, rtol: rtol, atol: absoluteFloor(param.dtype, scale: scale))
+              values(tensor), expectedValues, rtol: rtol, atol: absoluteFloors(param.dtype, scales: scale))
+            TrajectoryDiagnostics.record(error, values(tensor), expectedValues, implementation, param.dtype)
             #expect(error.passes, "step \(stepIndex + 1), parameter \(i), \(key): \(error)")
           }
         }
@@ -98,5 +108,49 @@ struct TrajectoryTests {
   func defaultsMatchPyTorch(_ name: String) throws {
     let optimizer = try makeOptimizer(name, [Tensor.zeros([1], requiresGrad: true)], [:])
     #expect(optimizer.defaults == Fixtures.optimizers[name]!.defaults.mapValues(\.hyperValue))
+  }
+}
+
+/// With `OPTIM_DIAG=1`, prints the worst per-element errors against PyTorch for each
+/// implementation and dtype when the process ends: the largest relative error among
+/// elements above the absolute floor, and the largest fraction of the tolerance used.
+enum TrajectoryDiagnostics {
+  struct Worst {
+    var relative = 0.0
+    var ratio = 0.0
+    var bitwise = 0
+    var total = 0
+  }
+  nonisolated(unsafe) static var worst: [String: Worst] = [:]
+  static let enabled = ProcessInfo.processInfo.environment["OPTIM_DIAG"] == "1"
+  static let lock = NSLock()
+  nonisolated(unsafe) static var registered = false
+
+  static func record(
+    _ discrepancy: Discrepancy, _ actual: [Double], _ expected: [Double],
+    _ implementation: OptimizerImplementation, _ dtype: DType
+  ) {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    if !registered {
+      registered = true
+      atexit {
+        for (key, w) in TrajectoryDiagnostics.worst.sorted(by: { $0.key < $1.key }) {
+          print(
+            "OPTIM_DIAG \(key): worst relative error \(w.relative), worst tolerance ratio \(w.ratio), bit-identical \(w.bitwise)/\(w.total)"
+          )
+        }
+      }
+    }
+    let key = "\(implementation.rawValue) \(dtype)"
+    var w = worst[key, default: Worst()]
+    w.ratio = Swift.max(w.ratio, discrepancy.ratio)
+    for (a, e) in zip(actual, expected) {
+      w.total += 1
+      if a.bitPattern == e.bitPattern { w.bitwise += 1 }
+      if e != 0 { w.relative = Swift.max(w.relative, Swift.abs(a - e) / Swift.abs(e)) }
+    }
+    worst[key] = w
   }
 }
