@@ -9,14 +9,18 @@ for-loop (`foreach=False`, PyTorch's CPU default), the multi-tensor `foreach=Tru
      {"optimizer": "adam", "params": 50000000, "layout": "single", "dtype": "float32",
       "impl": "fused", "median_ms": 41.2, "samples": 15}, ...]}
 
-Usage: python3 scripts/bench_torch.py --optimizers adam,sgd --sizes 1000000,10000000 \
-         --layout single --dtype float32 --threads 2 --repeats 15
+Usage: python3 scripts/bench_torch.py --optimizers Adam SGD:momentum=0.9 \
+         --sizes 1000000,10000000 --layout single --dtype float32 --threads 2 --repeats 15
+
+Optimizers are torch.optim class names with optional keyword arguments; the Swift side
+sends its registry's names (PyTorch's) and options, so this script keeps no list of them.
 
 `--serve` turns it into a step server for `descent bench optimizers --compare-torch`, which
 interleaves its own steps with PyTorch's one at a time, so that load from other processes
 hits both alike. It reads one JSON request per line on stdin and answers one JSON line:
 
-  {"op": "setup", "optimizer": "adam", "params": 50000000, "layout": "single",
+  {"op": "setup", "optimizer": "Adam", "kwargs": {"lr": 0.001}, "params": 50000000,
+   "layout": "single",
    "per_tensor": 1000, "dtype": "float32", "impls": ["forloop", "foreach", "fused"],
    "warmup": 3}            -> {"impls": {"forloop": null, "fused": "error message", ...},
                                "default_impl": "forloop"}
@@ -27,6 +31,7 @@ hits both alike. It reads one JSON request per line on stdin and answers one JSO
   {"op": "quit"}
 """
 import argparse
+import ast
 import json
 import platform
 import statistics
@@ -35,19 +40,33 @@ import time
 
 import torch
 
-# Constructor kwargs matching the Swift benchmark's configuration for each optimizer.
-CONFIGS = {
-    "sgd": (torch.optim.SGD, dict(lr=1e-3, momentum=0.9)),
-    "sgd-plain": (torch.optim.SGD, dict(lr=1e-3)),
-    "rmsprop": (torch.optim.RMSprop, dict(lr=1e-2)),
-    "adam": (torch.optim.Adam, dict(lr=1e-3)),
-    "adamw": (torch.optim.AdamW, dict(lr=1e-3)),
-    "adagrad": (torch.optim.Adagrad, dict(lr=1e-2)),
-    "adadelta": (torch.optim.Adadelta, dict(lr=1.0)),
-    "adamax": (torch.optim.Adamax, dict(lr=2e-3)),
-    "nadam": (torch.optim.NAdam, dict(lr=2e-3)),
-    "radam": (torch.optim.RAdam, dict(lr=1e-3)),
-}
+def optimizer_class(name):
+    """The torch.optim class named `name` (any case): the Swift side sends the names of its
+    registry (`OptimizerKind`), which are PyTorch's class names, so no list lives here."""
+    classes = {n.lower(): c for n, c in vars(torch.optim).items()
+               if isinstance(c, type) and issubclass(c, torch.optim.Optimizer)}
+    try:
+        return classes[name.lower()]
+    except KeyError:
+        raise ValueError(f"torch.optim has no optimizer {name!r}") from None
+
+
+def parse_spec(spec):
+    """`Adam` or `SGD:lr=0.1,momentum=0.9,betas=(0.9,0.99)` -> (name, kwargs)."""
+    name, _, rest = spec.partition(":")
+    kwargs, depth, item = {}, 0, ""
+    for c in rest + ",":
+        depth += c in "(["
+        depth -= c in ")]"
+        if c == "," and depth == 0:
+            if item:
+                key, _, value = item.partition("=")
+                kwargs[key.strip()] = ast.literal_eval(value.strip().replace("true", "True")
+                                                       .replace("false", "False"))
+            item = ""
+        else:
+            item += c
+    return name, kwargs
 
 
 def make_params(total, layout, dtype, per_tensor):
@@ -64,17 +83,9 @@ def make_params(total, layout, dtype, per_tensor):
     return params
 
 
-def time_case(name, impl, params, repeats, warmup):
-    cls, kwargs = CONFIGS[name]
-    kwargs = dict(kwargs)
-    if impl == "forloop":
-        kwargs["foreach"] = False
-    elif impl == "foreach":
-        kwargs["foreach"] = True
-    elif impl == "fused":
-        kwargs["fused"] = True
+def time_case(name, kwargs, impl, params, repeats, warmup):
     try:
-        opt = cls(params, **kwargs)
+        opt = make_optimizer(name, kwargs, impl, params)
         for _ in range(warmup):
             opt.step()
     except (RuntimeError, TypeError, ValueError) as error:  # no such implementation
@@ -94,9 +105,9 @@ def default_impl(params):
     return "fused" if fused else ("foreach" if foreach else "forloop")
 
 
-def make_optimizer(name, impl, params):
-    cls, kwargs = CONFIGS[name]
-    kwargs = dict(kwargs)
+def make_optimizer(name, kwargs, impl, params):
+    cls = optimizer_class(name)
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     if impl == "forloop":
         kwargs["foreach"] = False
     elif impl == "foreach":
@@ -125,7 +136,8 @@ def serve():
             # multiplied by three.
             for impl in request["impls"]:
                 try:
-                    opt = make_optimizer(request["optimizer"], impl, params)
+                    opt = make_optimizer(request["optimizer"], request.get("kwargs", {}),
+                                         impl, params)
                     for _ in range(request.get("warmup", 3)):
                         opt.step()
                     optimizers[impl] = opt
@@ -195,7 +207,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--serve", action="store_true",
                     help="answer JSON step requests on stdin (used by descent bench optimizers)")
-    ap.add_argument("--optimizers", default="sgd,rmsprop,adam,adamw")
+    ap.add_argument("--optimizers", nargs="+", default=["SGD:momentum=0.9", "RMSprop", "Adam", "AdamW"],
+                    help="torch.optim class names, each with optional kwargs: SGD:lr=0.1,momentum=0.9")
     ap.add_argument("--sizes", default="1000000,10000000,50000000")
     ap.add_argument("--layout", default="single", choices=["single", "many"])
     ap.add_argument("--per-tensor", type=int, default=1000)
@@ -213,13 +226,14 @@ def main():
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:
         params = make_params(size, args.layout, dtype, args.per_tensor)
-        for name in args.optimizers.split(","):
+        for spec in args.optimizers:
+            name, kwargs = parse_spec(spec)
             for impl in args.impls.split(","):
                 fresh = [p.detach().clone().requires_grad_() for p in params]
                 for f, p in zip(fresh, params):
                     f.grad = p.grad.clone()
-                samples, error = time_case(name, impl, fresh, args.repeats, args.warmup)
-                row = dict(optimizer=name, params=size, layout=args.layout, dtype=args.dtype,
+                samples, error = time_case(name, kwargs, impl, fresh, args.repeats, args.warmup)
+                row = dict(optimizer=spec, params=size, layout=args.layout, dtype=args.dtype,
                            impl=impl, threads=args.threads)
                 if samples is None:
                     row["unsupported"] = error
@@ -227,7 +241,7 @@ def main():
                     row["median_ms"] = statistics.median(samples)
                     row["samples"] = len(samples)
                 results.append(row)
-                print(f"{name:9s} {size:>10d} {args.layout:6s} {impl:8s} "
+                print(f"{spec:12s} {size:>10d} {args.layout:6s} {impl:8s} "
                       + (f"{row['median_ms']:9.3f} ms" if samples else "unsupported"),
                       file=sys.stderr)
                 del fresh

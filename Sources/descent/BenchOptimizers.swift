@@ -46,8 +46,10 @@ struct BenchOptimizers: ParsableCommand {
 
   @Option(
     parsing: .upToNextOption,
-    help: "Optimizers: \(BenchOptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var optimizers: [String] = ["sgd", "rmsprop", "adam", "adamw"]
+    help: ArgumentHelp(
+      "Optimizers, each NAME or NAME:key=value,... (PyTorch's keyword arguments): \(OptimizerKind.allCases.map { $0.name.lowercased() }.joined(separator: ", ")).",
+      valueName: "optimizer"))
+  var optimizers: [OptimizerSpec] = OptimizerSpec.benchDefaults
 
   @Option(
     parsing: .upToNextOption, help: "Parameter counts of the single-tensor layout (1M, 2.5M, 50000000).")
@@ -106,11 +108,6 @@ struct BenchOptimizers: ParsableCommand {
   var plot: String = "bench-out/optimizers.svg"
 
   func validate() throws {
-    for name in optimizers where BenchOptimizerKind(rawValue: name) == nil {
-      throw ValidationError(
-        "unknown optimizer '\(name)'; expected one of \(BenchOptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))"
-      )
-    }
     for size in sizes where parseCount(size) == nil {
       throw ValidationError("invalid parameter count '\(size)'; expected e.g. 1M, 2.5M, 50000000")
     }
@@ -140,7 +137,7 @@ struct BenchOptimizers: ParsableCommand {
 
   func run() throws {
     if let threads { Threads.set(threads) }
-    let kinds = optimizers.map { BenchOptimizerKind(rawValue: $0)! }
+    let kinds = optimizers
     var caseLayouts: [BenchLayout] = []
     if layouts.contains(.single) {
       caseLayouts += sizes.map { BenchLayout(tensors: 1, elementsPerTensor: parseCount($0)!) }
@@ -180,21 +177,23 @@ struct BenchOptimizers: ParsableCommand {
         var allocations = [[UInt64]](repeating: [], count: chosen.count)
         var torchTimes: [String: [Double]] = [:]
         var torchSetup: TorchStepServer.Setup?
+        var streams = 0
         // Where the kernel places a buffer in physical memory moves its bandwidth by tens
         // of percent from one allocation to the next on a virtual machine, so every side
         // allocates its tensors afresh several times and the medians pool all of them.
         for allocation in 0..<allocationsPerCase {
-          log("  \(layout.label) \(kind.rawValue): allocation \(allocation + 1) of \(allocationsPerCase)")
+          log("  \(layout.label) \(kind.label): allocation \(allocation + 1) of \(allocationsPerCase)")
           let parameters = BenchParameters(layout, dtype: dtype.dtype, seed: UInt64(allocation))
           let axpy = BenchAxpy(count: layout.total, dtype: dtype.dtype)
           let optimizers = try chosen.map { implementation -> Optimizer in
-            let optimizer = try kind.make(parameters.params, implementation)
+            let optimizer = try kind.make(parameters.params, implementation: implementation)
             for _ in 0..<warmup { try optimizer.step() }
             return optimizer
           }
+          if let first = optimizers.first { streams = streamsPerElement(first, parameters.params[0]) }
           if let torch {
             torchSetup = try torch.setup(
-              optimizer: kind.rawValue, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
+              optimizer: kind, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
               warmup: warmup)
           }
           // Everything timed in a round, in an order that rotates from round to round, so
@@ -229,12 +228,12 @@ struct BenchOptimizers: ParsableCommand {
         for (i, implementation) in chosen.enumerated() {
           report.results.append(
             BenchReport.Result(
-              optimizer: kind.rawValue, layout: layout, dtype: dtype.dtype, threads: Threads.count,
+              optimizer: kind.label, layout: layout, dtype: dtype.dtype, threads: Threads.count,
               implementation: implementation.rawValue,
               isDefault: implementation == .default, times: times[i],
               allocations: allocations[i],
               bytesPerStep: Double(
-                kind.streamsPerElement * layout.total * dtype.dtype.byteSize),
+                streams * layout.total * dtype.dtype.byteSize),
               torch: torchSetup.map { setup in
                 BenchReport.Torch(
                   medians: torchTimes.mapValues(median), unavailable: setup.unavailable,

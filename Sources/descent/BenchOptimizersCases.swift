@@ -6,42 +6,21 @@ import DescentOptim
 import Dispatch
 import Foundation
 
-/// The optimizers `descent bench optimizers` knows, with the hyperparameters that
-/// scripts/bench_torch.py gives PyTorch under the same name.
-enum BenchOptimizerKind: String, CaseIterable {
-  case sgd, sgdPlain = "sgd-plain", rmsprop, adam, adamw
-
-  /// What the name stands for in the table's legend.
-  var summary: String {
-    switch self {
-    case .sgd: "SGD(lr=1e-3, momentum=0.9)"
-    case .sgdPlain: "SGD(lr=1e-3)"
-    case .rmsprop: "RMSprop(lr=1e-2)"
-    case .adam: "Adam(lr=1e-3)"
-    case .adamw: "AdamW(lr=1e-3, weight_decay=1e-2)"
+extension OptimizerSpec {
+  /// What `descent bench optimizers` runs unless told otherwise: every optimizer in the
+  /// registry with PyTorch's defaults, SGD with momentum 0.9 (its usual setting, and one
+  /// with state).
+  static var benchDefaults: [OptimizerSpec] {
+    OptimizerKind.allCases.map { kind in
+      kind == .sgd ? OptimizerSpec(kind, ["momentum": 0.9]) : OptimizerSpec(kind)
     }
   }
+}
 
-  /// Elements each step must read and write per parameter element: its reads and writes
-  /// of the parameter, the gradient and the state, each once.
-  var streamsPerElement: Int {
-    switch self {
-    case .sgd: 5  // read p, g, buf; write p, buf
-    case .sgdPlain: 3  // read p, g; write p
-    case .rmsprop: 5  // read p, g, square_avg; write p, square_avg
-    case .adam, .adamw: 7  // read p, g, m, v; write p, m, v
-    }
-  }
-
-  func make(_ params: [Tensor], _ implementation: OptimizerImplementation) throws -> Optimizer {
-    switch self {
-    case .sgd: try SGD(params, lr: 1e-3, momentum: 0.9, implementation: implementation)
-    case .sgdPlain: try SGD(params, lr: 1e-3, implementation: implementation)
-    case .rmsprop: try RMSprop(params, lr: 1e-2, implementation: implementation)
-    case .adam: try Adam(params, lr: 1e-3, implementation: implementation)
-    case .adamw: try AdamW(params, lr: 1e-3, implementation: implementation)
-    }
-  }
+/// Elements a step must read and write per parameter element: its reads and writes of the
+/// parameter (2), the gradient (1) and each parameter-shaped state tensor (2), each once.
+func streamsPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Int {
+  3 + 2 * optimizer.state(for: param).values.filter { $0.shape == param.shape }.count
 }
 
 /// How the parameters are laid out: one tensor, or many equal small tensors.

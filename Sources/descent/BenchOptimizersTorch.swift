@@ -51,11 +51,14 @@ final class TorchStepServer {
     process.waitUntilExit()
   }
 
+  /// Builds `optimizer` in PyTorch: its class by name from `torch.optim`, with its options as
+  /// keyword arguments.
   func setup(
-    optimizer: String, layout: BenchLayout, dtype: String, impls: [String], warmup: Int
+    optimizer: OptimizerSpec, layout: BenchLayout, dtype: String, impls: [String], warmup: Int
   ) throws -> Setup {
     let answer = try request([
-      "op": "setup", "optimizer": optimizer, "params": layout.total, "layout": layout.name,
+      "op": "setup", "optimizer": optimizer.kind.name, "kwargs": optimizer.jsonOptions,
+      "params": layout.total, "layout": layout.name,
       "per_tensor": layout.elementsPerTensor, "dtype": dtype, "impls": impls, "warmup": warmup,
     ])
     guard let status = answer["impls"] as? [String: Any] else {

@@ -68,12 +68,9 @@ open class Optimizer {
   /// Adjusts a group loaded by ``loadStateDict(_:)`` (PyTorch's `__setstate__`).
   func adjustLoadedGroup(_ group: inout ParamGroup) {}
 
-  /// Throws when a parameter's state lacks a key that its group now needs; `firstIndex` is
-  /// the index of the group's first parameter, for messages.
-  func checkState(of group: ParamGroup, firstIndex: Int) throws {}
-
-  /// Updates the parameters of one group from their gradients, with gradient recording off.
-  func update(_ group: ParamGroup) throws {}
+  /// Checks every group's gradients and state, then updates every group, with gradient
+  /// recording off; throws before changing anything.
+  func performStep() throws {}
 
   /// The state of `param` under PyTorch's keys (live tensors); empty when it has none.
   func stateEntries(of param: Tensor) -> [String: Tensor] { [:] }
@@ -184,7 +181,7 @@ open class Optimizer {
   /// parameter's, or a parameter's state lacks a key that its group needs.
   public func step() throws {
     for hook in hooks.stepPre.hooks { hook(self) }
-    try updateAllGroups()
+    try performStep()
     for hook in hooks.stepPost.hooks { hook(self) }
   }
 
@@ -197,32 +194,27 @@ open class Optimizer {
   public func step<Loss>(closure: () throws -> Loss) throws -> Loss {
     for hook in hooks.stepPre.hooks { hook(self) }
     let loss = try withGrad { try closure() }
-    try updateAllGroups()
+    try performStep()
     for hook in hooks.stepPost.hooks { hook(self) }
     return loss
   }
 
-  private func updateAllGroups() throws {
-    var index = 0
-    for group in paramGroups {
-      for (offset, param) in group.params.enumerated() {
-        guard let grad = param.grad else { continue }
-        guard grad.shape == param.shape else {
-          throw OptimizerError(
-            "gradient of parameter \(index + offset) has shape \(grad.shape), but the parameter has shape \(param.shape)"
-          )
-        }
-        guard grad.dtype == param.dtype else {
-          throw OptimizerError(
-            "gradient of parameter \(index + offset) has dtype \(grad.dtype), but the parameter has dtype \(param.dtype)"
-          )
-        }
+  /// Throws when a gradient of `group` has another shape or dtype than its parameter;
+  /// `firstIndex` is the index of the group's first parameter, for messages.
+  func checkGradients(of group: ParamGroup, firstIndex: Int) throws {
+    for offset in group.params.indices {
+      let param = group.params[offset]
+      guard let grad = param.grad else { continue }
+      guard grad.shape == param.shape else {
+        throw OptimizerError(
+          "gradient of parameter \(firstIndex + offset) has shape \(grad.shape), but the parameter has shape \(param.shape)"
+        )
       }
-      try checkState(of: group, firstIndex: index)
-      index += group.params.count
-    }
-    try withNoGrad {
-      for group in paramGroups { try update(group) }
+      guard grad.dtype == param.dtype else {
+        throw OptimizerError(
+          "gradient of parameter \(firstIndex + offset) has dtype \(grad.dtype), but the parameter has dtype \(param.dtype)"
+        )
+      }
     }
   }
 

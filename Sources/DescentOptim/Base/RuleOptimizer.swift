@@ -35,22 +35,44 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
     try Rule(group).validate()
   }
 
-  override func checkState(of group: ParamGroup, firstIndex: Int) throws {
-    let rule = Rule(group)
-    for (offset, (param, slot)) in zip(group.params, plan(for: group)).enumerated()
-    where param.grad != nil {
-      if let state = slot.state, let key = rule.missingStateKey(in: state) {
-        throw OptimizerError(
-          "state of parameter \(firstIndex + offset) has no '\(key)', which \(name) needs")
+  override func performStep() throws {
+    try performRuleStep()
+  }
+
+  /// A whole step: every group's gradients and state are checked before any group is
+  /// updated. Each optimizer class overrides `performStep()` with a call to it, where the
+  /// rule's type is known: the compiler then specialises the whole step, down to the element
+  /// loops, instead of running the rule through generic witnesses (which also allocate).
+  @inline(__always)
+  final func performRuleStep() throws {
+    var index = 0
+    for group in paramGroups {
+      try checkGradients(of: group, firstIndex: index)
+      let rule = Rule(group)
+      let groupSlots = plan(for: group)
+      for offset in group.params.indices where group.params[offset].grad != nil {
+        if let state = groupSlots[offset].state, let key = rule.missingStateKey(in: state) {
+          throw OptimizerError(
+            "state of parameter \(index + offset) has no '\(key)', which \(name) needs")
+        }
       }
+      index += group.params.count
+    }
+    try withNoGrad {
+      for group in paramGroups { try update(group) }
     }
   }
 
-  override func update(_ group: ParamGroup) throws {
+  /// Updates the parameters of one group from their gradients.
+  @inline(__always)
+  private func update(_ group: ParamGroup) throws {
     var rule = Rule(group)
     let kernels = implementation == .fused ? Rule.fusedKernels : nil
     if kernels != nil { tables.reset() }
-    for (param, slot) in zip(group.params, plan(for: group)) {
+    let groupSlots = plan(for: group)
+    for offset in group.params.indices {
+      let param = group.params[offset]
+      let slot = groupSlots[offset]
       guard let given = param.grad else { continue }
       // Gradients from backward() are contiguous; only a hand-assigned view is copied.
       let grad = given.isContiguous ? given : given.contiguous()

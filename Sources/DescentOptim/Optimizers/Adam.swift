@@ -50,6 +50,8 @@ public class Adam: RuleOptimizer<AdamRule> {
         "maximize": .bool(maximize), "decoupled_weight_decay": .bool(decoupledWeightDecay),
       ], implementation: implementation)
   }
+
+  override func performStep() throws { try performRuleStep() }
 }
 
 /// One parameter's Adam state.

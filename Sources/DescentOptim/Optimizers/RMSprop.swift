@@ -52,6 +52,8 @@ public final class RMSprop: RuleOptimizer<RMSpropRule> {
         "maximize": .bool(maximize),
       ], implementation: implementation)
   }
+
+  override func performStep() throws { try performRuleStep() }
 }
 
 /// One parameter's RMSprop state.

@@ -43,6 +43,8 @@ public final class SGD: RuleOptimizer<SGDRule> {
         "maximize": .bool(maximize),
       ], implementation: implementation)
   }
+
+  override func performStep() throws { try performRuleStep() }
 }
 
 /// One parameter's SGD state.
