@@ -191,7 +191,7 @@ public final class CyclicLR: LRSchedulerBase {
       dict["base_momentums"] = baseMomentums.stateValue
       dict["max_momentums"] = maxMomentums.stateValue
     }
-    dict["_scale_fn_custom"] = .none
+    dict["_scale_fn_custom"] = .null
   }
 
   override func decodeState(_ reader: StateReader) throws -> () -> Void {

@@ -52,7 +52,7 @@ public final class LambdaLR: LRSchedulerBase {
 
   override func encodeState(into dict: inout SchedulerStateDict) {
     super.encodeState(into: &dict)
-    dict["lr_lambdas"] = .list(Array(repeating: .none, count: lrLambdas.count))
+    dict["lr_lambdas"] = .list(Array(repeating: .null, count: lrLambdas.count))
   }
 
   override func decodeState(_ reader: StateReader) throws -> () -> Void {

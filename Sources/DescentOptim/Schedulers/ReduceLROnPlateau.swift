@@ -187,7 +187,7 @@ public final class ReduceLROnPlateau {
   public func stateDict() -> SchedulerStateDict {
     SchedulerStateDict([
       "factor": .double(factor),
-      "default_min_lr": defaultMinLR.map { .double($0) } ?? .none,
+      "default_min_lr": defaultMinLR.map { .double($0) } ?? .null,
       "min_lrs": minLRs.stateValue,
       "patience": .int(patience),
       "cooldown": .int(cooldown),

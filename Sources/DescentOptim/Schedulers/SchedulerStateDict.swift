@@ -12,7 +12,7 @@ public enum SchedulerStateValue: Hashable, Sendable {
   case string(String)
   /// Python's `None`: `default_min_lr` when per-group minimums were given, and the entries
   /// that stand for closures, which are not saved (`lr_lambdas`, `_scale_fn_custom`).
-  case none
+  case null
   /// A Python list or tuple (`base_lrs`, `_last_lr`, `_schedulers`).
   indirect case list([SchedulerStateValue])
   /// A Python dict (a composite's sub-states; `MultiStepLR`'s milestone counts, keyed by
@@ -34,7 +34,7 @@ public enum SchedulerStateValue: Hashable, Sendable {
 /// `_step_count` and each scheduler's own (`step_size`, `gamma`, `T_cur`, ...).
 ///
 /// Like PyTorch's, it holds no closures: ``LambdaLR``'s and ``MultiplicativeLR``'s
-/// functions and ``CyclicLR``'s `scaleFn` are saved as `nil` (`.none`) and must be given
+/// functions and ``CyclicLR``'s `scaleFn` are saved as `None` (`.null`) and must be given
 /// again to the new scheduler's initialiser before loading.
 ///
 /// It is `Codable` as plain JSON: numbers, strings, booleans, `null`, arrays and objects,
@@ -59,7 +59,7 @@ extension SchedulerStateValue: Codable {
   public init(from decoder: Decoder) throws {
     let c = try decoder.singleValueContainer()
     if c.decodeNil() {
-      self = .none
+      self = .null
     } else if let b = try? c.decode(Bool.self) {
       self = .bool(b)
     } else if let i = try? c.decode(Int.self) {
@@ -92,7 +92,7 @@ extension SchedulerStateValue: Codable {
       }
     case .bool(let v): try c.encode(v)
     case .string(let v): try c.encode(v)
-    case .none: try c.encodeNil()
+    case .null: try c.encodeNil()
     case .list(let v): try c.encode(v)
     case .dict(let v): try c.encode(v)
     }
@@ -153,7 +153,7 @@ final class StateReader {
 
   func optionalDouble(_ key: String, or current: Double?) throws -> Double? {
     guard let v = value(key) else { return current }
-    if case .none = v { return nil }
+    if case .null = v { return nil }
     guard let d = v.number else { throw mismatch(key, "a number or None", v) }
     return d
   }
@@ -195,10 +195,10 @@ final class StateReader {
     let items: [SchedulerStateValue]
     switch v {
     case .list(let list): items = list
-    case .none: items = [.none]
+    case .null: items = [.null]
     default: throw mismatch(key, "None entries (closures are not saved)", v)
     }
-    for item in items where item != .none {
+    for item in items where item != .null {
       throw mismatch(key, "None entries (closures are not saved)", v)
     }
     if case .list = v, items.count != count {
