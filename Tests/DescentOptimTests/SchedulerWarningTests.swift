@@ -1,25 +1,7 @@
 import Descent
 import DescentOptim
 import DescentTestSupport
-import Foundation
 import Testing
-
-/// Collects the warnings reported while `body` runs.
-func collectingSchedulerWarnings(_ body: () throws -> Void) rethrows -> [SchedulerWarning] {
-  final class Box: @unchecked Sendable {
-    let lock = NSLock()
-    var warnings: [SchedulerWarning] = []
-  }
-  let box = Box()
-  try SchedulerDiagnostics.$handler.withValue({ warning in
-    box.lock.lock()
-    box.warnings.append(warning)
-    box.lock.unlock()
-  }) {
-    try body()
-  }
-  return box.warnings
-}
 
 /// PyTorch's warning for `scheduler.step()` before `optimizer.step()`.
 @Suite("Scheduler step-order warning")
@@ -30,7 +12,7 @@ struct SchedulerWarningTests {
 
   @Test("stepping the scheduler first warns once, with PyTorch's text")
   func warns() throws {
-    let warnings = try collectingSchedulerWarnings {
+    let warnings = try SchedulerDiagnostics.warnings {
       let opt = try Self.optimizer()
       let scheduler = try StepLR(opt, stepSize: 3)
       try scheduler.step()
@@ -44,7 +26,7 @@ struct SchedulerWarningTests {
 
   @Test("the right order, or an optimizer step since any scheduler was made, gives none")
   func silentInOrder() throws {
-    let warnings = try collectingSchedulerWarnings {
+    let warnings = try SchedulerDiagnostics.warnings {
       let opt = try Self.optimizer()
       let first = try ExponentialLR(opt, gamma: 0.9)
       try opt.step()
@@ -64,7 +46,7 @@ struct SchedulerWarningTests {
 
   @Test("composites warn through the scheduler they step")
   func composites() throws {
-    let warnings = try collectingSchedulerWarnings {
+    let warnings = try SchedulerDiagnostics.warnings {
       let opt = try Self.optimizer()
       let sequential = try SequentialLR(
         opt, schedulers: [try LinearLR(opt), try ExponentialLR(opt, gamma: 0.9)], milestones: [3])

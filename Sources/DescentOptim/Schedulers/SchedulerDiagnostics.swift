@@ -38,6 +38,18 @@ public enum SchedulerDiagnostics {
   /// (the default) prints.
   @TaskLocal public static var handler: (@Sendable (SchedulerWarning) -> Void)? = nil
 
+  /// Runs `body` and returns the warnings it caused, instead of printing them (``handler``
+  /// for the duration of `body`).
+  ///
+  /// ```swift
+  /// let warnings = try SchedulerDiagnostics.warnings { try scheduler.step() }
+  /// ```
+  public static func warnings(during body: () throws -> Void) rethrows -> [SchedulerWarning] {
+    let collected = CollectedWarnings()
+    try $handler.withValue({ collected.append($0) }) { try body() }
+    return collected.all
+  }
+
   static func report(_ warning: SchedulerWarning) {
     if let handler {
       handler(warning)
@@ -59,6 +71,24 @@ private final class PrintedWarnings: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     return messages.insert(message).inserted
+  }
+}
+
+/// The warnings of ``SchedulerDiagnostics/warnings(during:)``.
+private final class CollectedWarnings: @unchecked Sendable {
+  private let lock = NSLock()
+  private var warnings: [SchedulerWarning] = []
+
+  func append(_ warning: SchedulerWarning) {
+    lock.lock()
+    warnings.append(warning)
+    lock.unlock()
+  }
+
+  var all: [SchedulerWarning] {
+    lock.lock()
+    defer { lock.unlock() }
+    return warnings
   }
 }
 
