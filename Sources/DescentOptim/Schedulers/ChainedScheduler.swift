@@ -26,7 +26,7 @@ public final class ChainedScheduler: LRScheduler, SequencedScheduler {
     let optimizer = optimizer ?? first.optimizer
     for (index, scheduler) in schedulers.enumerated() where scheduler.optimizer !== optimizer {
       throw SchedulerError(
-        "ChainedScheduler expects all schedulers to belong to the same optimizer, but got scheduler \(schedulerName(scheduler)) at index \(index) has \(pythonRepr(scheduler.optimizer)), which is different from \(optimizer.name)."
+        "ChainedScheduler expects all schedulers to belong to the same optimizer, but got scheduler \(schedulerName(scheduler)) at index \(index) has \(pythonRepr(scheduler.optimizer)), which is different from \(optimizerName(optimizer))."
       )
     }
     self.optimizer = optimizer
@@ -66,6 +66,8 @@ public final class ChainedScheduler: LRScheduler, SequencedScheduler {
     ])
   }
 
+  /// Restores a state saved by ``stateDict()``, the schedulers' included. Nothing changes when
+  /// it throws.
   public func loadStateDict(_ stateDict: SchedulerStateDict) throws {
     let reader = StateReader(stateDict, scheduler: "ChainedScheduler")
     let lastLR = try reader.doubles("_last_lr", or: self.lastLR)

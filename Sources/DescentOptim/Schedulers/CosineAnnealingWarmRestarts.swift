@@ -73,7 +73,7 @@ public final class CosineAnnealingWarmRestarts: LRSchedulerBase {
   }
 
   /// Jumps to `epoch` (≥ 0), which may be fractional: `T_cur` and `T_i` are recomputed
-  /// from `T_0` and `T_mult`, and ``lastEpoch`` becomes `⌊epoch⌋`.
+  /// from `T_0` and `T_mult`, and ``LRSchedulerBase/lastEpoch`` becomes `⌊epoch⌋`.
   ///
   /// - Throws: `"Expected non-negative epoch, but got -1.0"` for a negative epoch.
   public func step(epoch: Double) throws {

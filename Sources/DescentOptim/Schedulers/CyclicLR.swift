@@ -19,7 +19,7 @@ import Foundation
 /// `1 / 2^(cycle−1)` for ``Mode/triangular2``, `gamma^t` for ``Mode/expRange``, or your
 /// `scaleFn`.
 ///
-/// `scaleFn` is not part of ``stateDict()`` (PyTorch does not save lambdas either): pass
+/// `scaleFn` is not part of ``LRSchedulerBase/stateDict()`` (PyTorch does not save lambdas either): pass
 /// it again to the new scheduler before loading its state.
 public final class CyclicLR: LRSchedulerBase {
   /// The built-in scaling policies (`mode`).

@@ -124,6 +124,8 @@ public class LRSchedulerBase: LRScheduler, SequencedScheduler {
 
   // MARK: Stepping
 
+  /// Advances ``lastEpoch`` by one and sets each group's `lr` from the scheduler's recursive
+  /// formula (`scheduler.step()`). Call it after `optimizer.step()`.
   public func step() throws {
     if stepCount == 1 && !tracker.optimizerStepped {
       SchedulerDiagnostics.report(
@@ -190,12 +192,18 @@ public class LRSchedulerBase: LRScheduler, SequencedScheduler {
 
   // MARK: State
 
+  /// The scheduler's state under PyTorch's keys (`state_dict()`): `base_lrs`, `last_epoch`,
+  /// `_step_count`, `_is_initial`, `_get_lr_called_within_step`, `_last_lr` and the
+  /// scheduler's own.
   public func stateDict() -> SchedulerStateDict {
     var dict = SchedulerStateDict()
     encodeState(into: &dict)
     return dict
   }
 
+  /// Restores a state saved by ``stateDict()`` (`load_state_dict`). Keys the dict lacks keep
+  /// their values, as in PyTorch; a value of the wrong kind or a key this scheduler does not
+  /// have throws, and nothing changes.
   public func loadStateDict(_ stateDict: SchedulerStateDict) throws {
     let reader = StateReader(stateDict, scheduler: name)
     let apply = try decodeState(reader)

@@ -10,7 +10,7 @@
 /// let perGroup = try LambdaLR(optimizer, lrLambda: [{ $0 < 30 ? 1 : 0.1 }, { pow(0.95, Double($0)) }])
 /// ```
 ///
-/// The closures are not part of ``stateDict()`` (PyTorch does not save lambdas either):
+/// The closures are not part of ``LRSchedulerBase/stateDict()`` (PyTorch does not save lambdas either):
 /// pass the same closures to the new scheduler before loading its state.
 public final class LambdaLR: LRSchedulerBase {
   /// One function per group (`lr_lambdas`).

@@ -1,14 +1,16 @@
 /// Which hyperparameter the cyclic schedules (``CyclicLR``, ``OneCycleLR``) move against
 /// the learning rate: `momentum` (SGD, RMSprop) or the first of `betas` (Adam, AdamW),
-/// whichever the optimizer's defaults have; `betas` wins when both exist, as in PyTorch.
+/// whichever the param groups have; `betas` wins when both exist, as in PyTorch. (PyTorch
+/// looks at `optimizer.defaults`, from which every group is completed, so the groups have
+/// the same keys.)
 enum CycledMomentum {
   /// Throws PyTorch's message when the optimizer has neither.
   static func usesBeta1(_ optimizer: Optimizer) throws -> Bool {
-    if optimizer.defaults["momentum"] == nil && optimizer.defaults["betas"] == nil {
-      throw SchedulerError(
-        "optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-    }
-    return optimizer.defaults["betas"] != nil
+    let groups = optimizer.paramGroups
+    if groups.allSatisfy({ $0["betas"]?.numbers?.isEmpty == false }) { return true }
+    if groups.allSatisfy({ $0["momentum"]?.number != nil }) { return false }
+    throw SchedulerError(
+      "optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
   }
 
   /// Sets group `index`'s momentum, or the first of its betas, to `value`.

@@ -5,7 +5,7 @@
 /// lr ← lr · lr_lambda(last_epoch)     for last_epoch > 0
 /// ```
 ///
-/// The closures are not part of ``stateDict()`` (PyTorch does not save lambdas either):
+/// The closures are not part of ``LRSchedulerBase/stateDict()`` (PyTorch does not save lambdas either):
 /// pass the same closures to the new scheduler before loading its state.
 public final class MultiplicativeLR: LRSchedulerBase {
   /// One function per group (`lr_lambdas`).

@@ -11,7 +11,7 @@ import Descent
 /// }
 /// ```
 ///
-/// Each ``step(metric:)``:
+/// Each ``step(metric:)-(Double)``:
 ///
 /// ```
 /// if metric is better than best (by threshold): best ← metric, bad ← 0   else bad ← bad + 1
@@ -151,7 +151,7 @@ public final class ReduceLROnPlateau {
     lastLR = optimizer.paramGroups.map(\.lr)
   }
 
-  /// ``step(metric:)`` with a one-element tensor's value (a loss), as PyTorch's
+  /// ``step(metric:)-(Double)`` with a one-element tensor's value (a loss), as PyTorch's
   /// `float(metrics)`.
   public func step(metric: Tensor) throws {
     try step(metric: metric.item())

@@ -16,6 +16,7 @@ public struct SchedulerWarning: Equatable, Sendable, CustomStringConvertible {
   /// PyTorch's text of the warning.
   public let message: String
 
+  /// The message.
   public var description: String { message }
 }
 

@@ -9,7 +9,9 @@ public struct SchedulerError: Error, Equatable, Sendable, CustomStringConvertibl
   /// The message, naming the offending value.
   public let message: String
 
+  /// An error with `message`.
   public init(_ message: String) { self.message = message }
 
+  /// The message.
   public var description: String { message }
 }

@@ -43,6 +43,7 @@ public struct SchedulerStateDict: Hashable, Sendable {
   /// The entries, keyed by PyTorch's attribute names.
   public var values: [String: SchedulerStateValue]
 
+  /// A state dict with `values` (empty by default).
   public init(_ values: [String: SchedulerStateValue] = [:]) { self.values = values }
 
   /// The entry named `key`, or `nil`.

@@ -40,7 +40,7 @@ public final class SequentialLR: LRScheduler, SequencedScheduler {
     }
     for (index, scheduler) in schedulers.enumerated() where scheduler.optimizer !== optimizer {
       throw SchedulerError(
-        "SequentialLR expects all schedulers to belong to the same optimizer, but got scheduler \(schedulerName(scheduler)) at index \(index) has \(pythonRepr(scheduler.optimizer)), which is different from \(optimizer.name)."
+        "SequentialLR expects all schedulers to belong to the same optimizer, but got scheduler \(schedulerName(scheduler)) at index \(index) has \(pythonRepr(scheduler.optimizer)), which is different from \(optimizerName(optimizer))."
       )
     }
     if milestones.count != schedulers.count - 1 {
@@ -73,6 +73,8 @@ public final class SequentialLR: LRScheduler, SequencedScheduler {
     lastLR = first.lastLR
   }
 
+  /// Advances one epoch: the scheduler whose interval holds it steps, or, at a milestone,
+  /// the next one restarts at its epoch 0.
   public func step() throws {
     lastEpoch += 1
     let index = Py.bisectRight(milestones, lastEpoch)
@@ -122,6 +124,8 @@ public final class SequentialLR: LRScheduler, SequencedScheduler {
     ])
   }
 
+  /// Restores a state saved by ``stateDict()``, the schedulers' included; the milestones must
+  /// be this scheduler's. Nothing changes when it throws.
   public func loadStateDict(_ stateDict: SchedulerStateDict) throws {
     let reader = StateReader(stateDict, scheduler: "SequentialLR")
     let milestones = try reader.ints("_milestones", or: self.milestones)
@@ -161,7 +165,7 @@ func schedulerName(_ scheduler: any LRScheduler) -> String {
 
 /// PyTorch's `repr(optimizer)`: its name and each group's hyperparameters, sorted.
 func pythonRepr(_ optimizer: Optimizer) -> String {
-  var text = optimizer.name + " ("
+  var text = optimizerName(optimizer) + " ("
   for (i, group) in optimizer.paramGroups.enumerated() {
     text += "\nParameter Group \(i)\n"
     for key in group.hyperparameters.keys.sorted() {
@@ -169,4 +173,9 @@ func pythonRepr(_ optimizer: Optimizer) -> String {
     }
   }
   return text + ")"
+}
+
+/// The optimizer's class name (`"SGD"`), as PyTorch's messages print it.
+func optimizerName(_ optimizer: Optimizer) -> String {
+  String(describing: type(of: optimizer))
 }
