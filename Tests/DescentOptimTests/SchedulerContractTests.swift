@@ -73,7 +73,8 @@ struct SchedulerContractTests {
     try opt.addParamGroup(ParamGroup([b], ["lr": 0.03]))
     func expectLine(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
       let expected = Self.record[name]!
-      #expect(opt.paramGroups.map(\.lr) == expected["lr"]!.doubles!, "\(name)", sourceLocation: sourceLocation)
+      #expect(
+        opt.paramGroups.map(\.lr) == expected["lr"]!.doubles!, "\(name)", sourceLocation: sourceLocation)
       #expect(
         opt.paramGroups.map(\.momentum) == expected["momentum"]!.doubles!, "\(name)",
         sourceLocation: sourceLocation)
@@ -94,20 +95,27 @@ struct SchedulerContractTests {
     expectLine("s7")
     _ = try CosineAnnealingWarmRestarts(opt, t0: 10, tMult: 2, etaMin: 1e-4)
     expectLine("s8")
-    _ = try CyclicLR(opt, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 10, stepSizeDown: nil, mode: .triangular2, gamma: 0.98)
+    _ = try CyclicLR(
+      opt, baseLR: 0.001, maxLR: 0.1, stepSizeUp: 10, stepSizeDown: nil, mode: .triangular2, gamma: 0.98)
     expectLine("s9")
     _ = try OneCycleLR(
       opt, maxLR: 0.5, totalSteps: 125, pctStart: 0.3, annealStrategy: .cos, threePhase: false, divFactor: 25,
       finalDivFactor: 1e4)
     expectLine("s10")
     let s11 = try ReduceLROnPlateau(
-      opt, mode: .min, factor: 0.5, patience: 3, threshold: 1e-4, thresholdMode: .rel, cooldown: 1, minLR: 0.001)
+      opt, mode: .min, factor: 0.5, patience: 3, threshold: 1e-4, thresholdMode: .rel, cooldown: 1,
+      minLR: 0.001)
     expectLine("s11")
     _ = try SequentialLR(
-      opt, schedulers: [try LinearLR(opt, startFactor: 0.1, totalIters: 10), try CosineAnnealingLR(opt, tMax: 90)],
+      opt,
+      schedulers: [
+        try LinearLR(opt, startFactor: 0.1, totalIters: 10), try CosineAnnealingLR(opt, tMax: 90),
+      ],
       milestones: [10])
     expectLine("s12")
-    _ = try ChainedScheduler([try ConstantLR(opt, factor: 0.5, totalIters: 15), try ExponentialLR(opt, gamma: 0.97)])
+    _ = try ChainedScheduler([
+      try ConstantLR(opt, factor: 0.5, totalIters: 15), try ExponentialLR(opt, gamma: 0.97),
+    ])
     expectLine("s13")
     try opt.step()
     try s1.step()
@@ -123,7 +131,8 @@ struct SchedulerContractTests {
     #expect(!(plateau is any LRScheduler))
     let schedulers: [Any] = [
       try LambdaLR(opt) { _ in 1 }, try MultiplicativeLR(opt) { _ in 1 }, try StepLR(opt, stepSize: 1),
-      try MultiStepLR(opt, milestones: [1]), try ConstantLR(opt), try LinearLR(opt), try ExponentialLR(opt, gamma: 1),
+      try MultiStepLR(opt, milestones: [1]), try ConstantLR(opt), try LinearLR(opt),
+      try ExponentialLR(opt, gamma: 1),
       try PolynomialLR(opt), try CosineAnnealingLR(opt, tMax: 3), try CosineAnnealingWarmRestarts(opt, t0: 3),
       try CyclicLR(opt, baseLR: 0.01, maxLR: 0.1), try OneCycleLR(opt, maxLR: 0.1, totalSteps: 10),
       try SequentialLR(opt, schedulers: [try ConstantLR(opt)], milestones: []),

@@ -192,7 +192,8 @@ func makeSchedule(_ spec: JSON, _ opt: Optimizer) throws -> AnySchedule {
         try MultiplicativeLR(opt, lrLambda: list, lastEpoch: lastEpoch)
       }
   case "StepLR":
-    scheduler = try StepLR(opt, stepSize: int("step_size", 0), gamma: double("gamma", 0.1), lastEpoch: lastEpoch)
+    scheduler = try StepLR(
+      opt, stepSize: int("step_size", 0), gamma: double("gamma", 0.1), lastEpoch: lastEpoch)
   case "MultiStepLR":
     scheduler = try MultiStepLR(
       opt, milestones: k["milestones"]!.ints, gamma: double("gamma", 0.1), lastEpoch: lastEpoch)

@@ -30,9 +30,12 @@ struct SchedulerInvalidArgumentTests {
     "LambdaLR/count": { o in
       { _ = try LambdaLR(o, lrLambda: Array(repeating: NamedClosures.epoch["pow095"]!, count: 3)) }
     },
-    "MultiplicativeLR/count": { o in { _ = try MultiplicativeLR(o, lrLambda: [NamedClosures.epoch["const095"]!]) } },
+    "MultiplicativeLR/count": { o in
+      { _ = try MultiplicativeLR(o, lrLambda: [NamedClosures.epoch["const095"]!]) }
+    },
     "CosineAnnealingWarmRestarts/T_0": { o in { _ = try CosineAnnealingWarmRestarts(o, t0: 0) } },
-    "CosineAnnealingWarmRestarts/T_mult": { o in { _ = try CosineAnnealingWarmRestarts(o, t0: 5, tMult: 0) } },
+    "CosineAnnealingWarmRestarts/T_mult": { o in { _ = try CosineAnnealingWarmRestarts(o, t0: 5, tMult: 0) }
+    },
     "CosineAnnealingWarmRestarts/negative-epoch": { o in
       let s = try CosineAnnealingWarmRestarts(o, t0: 5)
       return { try s.step(epoch: -1.5) }
@@ -43,7 +46,9 @@ struct SchedulerInvalidArgumentTests {
       let plain = try PlainDescent([Tensor.zeros([2], requiresGrad: true)], lr: 0.1)
       return { _ = try CyclicLR(plain, baseLR: 0.01, maxLR: 0.1) }
     },
-    "CyclicLR/base_momentum-count": { o in { _ = try CyclicLR(o, baseLR: 0.01, maxLR: 0.1, baseMomentum: [0.8]) } },
+    "CyclicLR/base_momentum-count": { o in
+      { _ = try CyclicLR(o, baseLR: 0.01, maxLR: 0.1, baseMomentum: [0.8]) }
+    },
     "CyclicLR/max_momentum-count": { o in
       { _ = try CyclicLR(o, baseLR: 0.01, maxLR: 0.1, maxMomentum: [0.9, 0.9, 0.9]) }
     },
@@ -52,7 +57,8 @@ struct SchedulerInvalidArgumentTests {
     },
     "OneCycleLR/total_steps": { o in { _ = try OneCycleLR(o, maxLR: 0.1, totalSteps: 0) } },
     "OneCycleLR/epochs": { o in { _ = try OneCycleLR(o, maxLR: 0.1, epochs: 0, stepsPerEpoch: 10) } },
-    "OneCycleLR/steps_per_epoch": { o in { _ = try OneCycleLR(o, maxLR: 0.1, epochs: 3, stepsPerEpoch: -1) } },
+    "OneCycleLR/steps_per_epoch": { o in { _ = try OneCycleLR(o, maxLR: 0.1, epochs: 3, stepsPerEpoch: -1) }
+    },
     "OneCycleLR/no-total": { o in { _ = try OneCycleLR(o, maxLR: 0.1) } },
     "OneCycleLR/pct_start": { o in { _ = try OneCycleLR(o, maxLR: 0.1, totalSteps: 10, pctStart: 1.5) } },
     "OneCycleLR/max_lr-count": { o in { _ = try OneCycleLR(o, maxLR: [0.1, 0.2, 0.3], totalSteps: 10) } },

@@ -46,7 +46,9 @@ struct SchedulerTrajectoryTests {
     let lrs = opt.paramGroups.map(\.lr)
     let worst = relativeMismatch(lrs, expected.lr)
     #expect(worst.passes, "step \(step) lr: \(worst)", sourceLocation: sourceLocation)
-    #expect(schedule.lastLR == lrs, "step \(step): lastLR \(schedule.lastLR), groups \(lrs)", sourceLocation: sourceLocation)
+    #expect(
+      schedule.lastLR == lrs, "step \(step): lastLR \(schedule.lastLR), groups \(lrs)",
+      sourceLocation: sourceLocation)
     if momentum {
       let expectedMomenta = try #require(expected.momentum, sourceLocation: sourceLocation)
       let worst = relativeMismatch(momenta(opt), expectedMomenta)

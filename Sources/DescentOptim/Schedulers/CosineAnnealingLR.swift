@@ -53,7 +53,8 @@ public final class CosineAnnealingLR: LRSchedulerBase {
   }
 
   override func closedFormLRs() throws -> [Double]? {
-    let cosine = cos(try Py.divide(Double.pi * Double(lastEpoch), Double(tMax), "CosineAnnealingLR's T_max is 0"))
+    let cosine = cos(
+      try Py.divide(Double.pi * Double(lastEpoch), Double(tMax), "CosineAnnealingLR's T_max is 0"))
     return baseLRs.map { etaMin + ($0 - etaMin) * (1 + cosine) / 2 }
   }
 

@@ -200,12 +200,14 @@ public final class CyclicLR: LRSchedulerBase {
     let stepRatio = try reader.double("step_ratio", or: self.stepRatio)
     let modeName = try reader.string("mode", or: self.mode.rawValue)
     guard let mode = Mode(rawValue: modeName) else {
-      throw SchedulerError("CyclicLR state dict: mode '\(modeName)' is not one of triangular, triangular2, exp_range")
+      throw SchedulerError(
+        "CyclicLR state dict: mode '\(modeName)' is not one of triangular, triangular2, exp_range")
     }
     let gamma = try reader.double("gamma", or: self.gamma)
     let scaleModeName = try reader.string("scale_mode", or: self.scaleMode.rawValue)
     guard var scaleMode = ScaleMode(rawValue: scaleModeName) else {
-      throw SchedulerError("CyclicLR state dict: scale_mode '\(scaleModeName)' is not one of cycle, iterations")
+      throw SchedulerError(
+        "CyclicLR state dict: scale_mode '\(scaleModeName)' is not one of cycle, iterations")
     }
     if scaleFn == nil { scaleMode = Self.scaleMode(of: mode) }
     let cycleMomentum = try reader.bool("cycle_momentum", or: self.cycleMomentum)
