@@ -26,8 +26,7 @@ public final class LambdaLR: LRSchedulerBase {
     _ optimizer: Optimizer, lrLambda: @escaping (Int) -> Double, lastEpoch: Int = -1
   ) throws {
     try self.init(
-      optimizer, lrLambda: Array(repeating: lrLambda, count: optimizer.paramGroups.count),
-      lastEpoch: lastEpoch)
+      optimizer, lrLambda: EpochFunctions.repeated(lrLambda, for: optimizer), lastEpoch: lastEpoch)
   }
 
   /// One function per group.
@@ -35,11 +34,7 @@ public final class LambdaLR: LRSchedulerBase {
   /// - Throws: `"Expected 2 lr_lambdas, but got 3"` when the count differs from the
   ///   number of groups.
   public init(_ optimizer: Optimizer, lrLambda: [(Int) -> Double], lastEpoch: Int = -1) throws {
-    guard lrLambda.count == optimizer.paramGroups.count else {
-      throw SchedulerError(
-        "Expected \(optimizer.paramGroups.count) lr_lambdas, but got \(lrLambda.count)")
-    }
-    self.lrLambdas = lrLambda
+    self.lrLambdas = try EpochFunctions.checked(lrLambda, for: optimizer)
     try super.init(optimizer, lastEpoch: lastEpoch)
   }
 
@@ -52,7 +47,7 @@ public final class LambdaLR: LRSchedulerBase {
 
   override func encodeState(into dict: inout SchedulerStateDict) {
     super.encodeState(into: &dict)
-    dict["lr_lambdas"] = .list(Array(repeating: .null, count: lrLambdas.count))
+    dict["lr_lambdas"] = EpochFunctions.stateValue(count: lrLambdas.count)
   }
 
   override func decodeState(_ reader: StateReader) throws -> () -> Void {
