@@ -5,10 +5,11 @@ import DescentOptim
 import Testing
 
 /// The tutorial's loop end to end: bundled data → DataLoader → Linear → BCEWithLogitsLoss
-/// (sum) → backward → optimizer step. Returns the summed loss of each epoch.
+/// (sum) → backward → optimizer step, then `epochEnd` (a scheduler's step). Returns the summed
+/// loss of each epoch.
 func seedLoop(
   epochs: Int, batchSize: Int, numWorkers: Int, shuffle: Bool,
-  makeOptimizer: ([Tensor]) throws -> Optimizer
+  makeOptimizer: ([Tensor]) throws -> Optimizer, epochEnd: () throws -> Void = {}
 ) throws -> [Double] {
   let data = try loadBreastCancer()
   let (train, _) = try data.trainTestSplit(testFraction: 0.25, generator: Generator(seed: 1))
@@ -37,6 +38,7 @@ func seedLoop(
       total += loss.item()
     }
     losses.append(total)
+    try epochEnd()
   }
   return losses
 }

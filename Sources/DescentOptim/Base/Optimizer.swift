@@ -129,7 +129,7 @@ open class Optimizer {
   func complete(_ group: inout ParamGroup) throws {
     for (key, value) in group.hyperparameters.sorted(by: { $0.key < $1.key }) {
       guard let standard = defaults[key] else {
-        if ParamGroup.schedulerKeys.contains(key) { continue }
+        if try ParamGroup.isSchedulerKey(key, value) { continue }
         let known = defaults.keys.sorted().joined(separator: ", ")
         throw OptimizerError("\(name) has no hyperparameter '\(key)' (it has: \(known))")
       }

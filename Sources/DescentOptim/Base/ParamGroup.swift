@@ -93,11 +93,4 @@ public struct ParamGroup {
     get { pair("betas") }
     set { hyperparameters["betas"] = .numbers([newValue.0, newValue.1]) }
   }
-
-  /// Keys that learning-rate schedulers and weight averaging write into groups (as
-  /// PyTorch's `lr_scheduler.py` and `swa_utils.py` do). Every optimizer accepts and keeps
-  /// them, so that a state dict saved mid-schedule loads back.
-  public static let schedulerKeys: Set<String> = [
-    "initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum", "swa_lr",
-  ]
 }
