@@ -47,7 +47,8 @@ public struct TensorDataset: Dataset {
 /// Named samples taken from tensors along their first dimension: sample `i` is
 /// `["x": x[i], "y": y[i]]`.
 ///
-/// This is the dataset the seed's loop reads with `batch["x"]` and `batch["y"]`. PyTorch
+/// This is the dataset that the `torch.optim` tutorial's loop reads with `batch["x"]` and
+/// `batch["y"]`. PyTorch
 /// has no class of this name (a Python user writes a small `Dataset` whose `__getitem__`
 /// returns a dict); it is the dictionary form of ``TensorDataset``.
 public struct TensorDictDataset: Dataset {

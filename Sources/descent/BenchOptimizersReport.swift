@@ -106,7 +106,7 @@ struct BenchReport: Encodable {
     }
   }
 
-  /// One of the targets, checked on this run's numbers.
+  /// One of the throughput targets, checked on this run's numbers.
   struct Target: Encodable {
     var target: String
     var subject: String
@@ -145,7 +145,7 @@ struct BenchReport: Encodable {
     }
   }
 
-  /// The targets, on the rows of the default implementation.
+  /// The throughput targets, on the rows of the default implementation.
   mutating func evaluateTargets() {
     targets = []
     let defaults = results.filter(\.isDefault)

@@ -5,7 +5,8 @@ import DescentNN
 import DescentOptim
 import Foundation
 
-/// `descent train`: the tutorial's training loop on the bundled breast-cancer data.
+/// `descent train`: the torch.optim tutorial's training loop (the project's user story) on
+/// the bundled breast-cancer data.
 ///
 /// `DataLoader` → `zeroGrad()` → forward → `BCEWithLogitsLoss(reduction: .sum)` →
 /// `backward()` → `step()`, with the optimizer of your choice, printing the summed loss
@@ -15,18 +16,17 @@ struct Train: ParsableCommand {
     abstract: "Run the torch.optim tutorial's training loop on the bundled breast-cancer set."
   )
 
-  enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
-    case sgd, rmsprop, adam, adamw
-  }
-
-  @Option(help: "Optimizer: \(OptimizerChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var optimizer: OptimizerChoice = .sgd
+  @Option(
+    help: ArgumentHelp(
+      "Optimizer, NAME or NAME:key=value,... with PyTorch's keyword arguments: \(OptimizerKind.allCases.map { $0.name.lowercased() }.joined(separator: ", ")).",
+      valueName: "optimizer"))
+  var optimizer = OptimizerSpec(.sgd)
 
   @Option(help: "Learning rate.")
   var lr: Double = 0.01
 
-  @Option(help: "Momentum (SGD and RMSprop).")
-  var momentum: Double = 0
+  @Option(help: "Momentum, for optimizers that have one (SGD, RMSprop).")
+  var momentum: Double?
 
   @Option(name: .customLong("batch-size"), help: "Batch size (the tutorial uses 1).")
   var batchSize: Int = 1
@@ -65,7 +65,7 @@ struct Train: ParsableCommand {
     let optimizer = try makeOptimizer(model.parameters())
 
     print(
-      "optimizer: \(self.optimizer.rawValue), lr \(lr), batch size \(batchSize), \(train.count) training rows"
+      "optimizer: \(self.optimizer.label), lr \(lr), batch size \(batchSize), \(train.count) training rows"
     )
     for epoch in 1...epochs {
       var total = 0.0
@@ -99,11 +99,9 @@ struct Train: ParsableCommand {
   }
 
   private func makeOptimizer(_ params: [Tensor]) throws -> Optimizer {
-    switch optimizer {
-    case .sgd: try SGD(params, lr: lr, momentum: momentum)
-    case .rmsprop: try RMSprop(params, lr: lr, momentum: momentum)
-    case .adam: try Adam(params, lr: lr)
-    case .adamw: try AdamW(params, lr: lr)
-    }
+    var options = optimizer.options
+    options["lr"] = .number(lr)
+    if let momentum { options["momentum"] = .number(momentum) }
+    return try optimizer.kind.make(params, options)
   }
 }

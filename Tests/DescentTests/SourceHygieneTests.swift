@@ -22,7 +22,7 @@ struct SourceHygieneTests {
 
   @Test(
     "library checks use require, whose message survives -O",
-    arguments: ["Descent", "DescentNN", "DescentData"])
+    arguments: ["Descent", "DescentNN", "DescentOptim", "DescentData"])
   func noMessageDroppingChecks(_ module: String) throws {
     let files = Self.swiftFiles(in: module)
     #expect(!files.isEmpty, "no sources found for \(module) under \(Self.packageRoot.path)")
@@ -44,5 +44,32 @@ struct SourceHygieneTests {
     }
     #expect(
       offenders.isEmpty, "use require/requirementFailure instead:\n\(offenders.joined(separator: "\n"))")
+  }
+
+  /// Library sources and their documentation speak to users, who have never seen the
+  /// project's issue tracker or its seed document: "the issue" and "the seed's loop" mean
+  /// nothing to them (a random seed is fine).
+  @Test(
+    "library sources and docs do not refer to the project's issues or seed",
+    arguments: ["Descent", "DescentNN", "DescentOptim", "DescentData"])
+  func noInternalReferences(_ module: String) throws {
+    let dir = Self.packageRoot.appendingPathComponent("Sources/\(module)")
+    let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)
+    let files = (walker?.compactMap { $0 as? URL } ?? []).filter {
+      ["swift", "md"].contains($0.pathExtension)
+    }
+    #expect(!files.isEmpty)
+    var offenders: [String] = []
+    for file in files {
+      let text = try String(contentsOf: file, encoding: .utf8)
+      for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+      where line.range(
+        of: #"\bthe issues?('s)?\b|\bthe seed('s)? (loop|document|file)"#,
+        options: [.regularExpression, .caseInsensitive]) != nil
+      {
+        offenders.append("\(file.lastPathComponent):\(i + 1): \(line)")
+      }
+    }
+    #expect(offenders.isEmpty, "say what is meant instead:\n\(offenders.joined(separator: "\n"))")
   }
 }
