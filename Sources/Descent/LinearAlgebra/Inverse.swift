@@ -55,6 +55,15 @@ extension Linalg {
           _ = T.getri(n32, base + i * n * n, n32, piv.baseAddress! + i * n, work.buffer, Int32(work.count))
         }
       }
+      // A singular matrix gets what PyTorch's inv_ex (a solve against the identity) gives:
+      // the triangular solves run through the zero pivot into inf and NaN.
+      for i in 0..<factors.count where factors.infos[i] != 0 {
+        let single = LUFactorization<T>(copying: factors)
+        let target = base + i * n * n
+        target.update(repeating: 0, count: n * n)
+        for j in 0..<n { target[j * n + j] = 1 }
+        single.solve(i, target, nrhs: n, transposed: factors.ofTranspose)
+      }
     }
     // The inverse of Aᵀ, column-major, is A⁻¹ row-major; otherwise the buffer is A⁻¹
     // column-major and is returned as its transposed view.

@@ -61,10 +61,9 @@ extension Linalg {
       a.dtype == .float32
       ? try lstsqForward(Float.self, a, b2, rcond: rcond, driver: driver)
       : try lstsqForward(Double.self, a, b2, rcond: rcond, driver: driver)
-    if vector {
-      result.solution = result.solution.squeeze(-1)
-      if result.residuals.count > 0 { result.residuals = result.residuals.squeeze(-1) }
-    }
+    // A vector right-hand side gives a vector solution; the residuals keep their trailing
+    // dimension of 1, as in PyTorch.
+    if vector { result.solution = result.solution.squeeze(-1) }
     guard GradMode.isEnabled, a.requiresGrad || b.requiresGrad else { return result }
     let sa = a.detach()
     let sb = b2.detach()
@@ -84,7 +83,7 @@ extension Linalg {
     if result.residuals.count > 0 {
       result.residuals.recording("LinalgLstsqBackward0", [a, b]) { g in
         let r = sa.matmul(x) - sb
-        let gL = (vector ? g.unsqueeze(-1) : g).unsqueeze(-2)
+        let gL = g.unsqueeze(-2)
         let gA = needA ? ((gL * r).matmul(x.mT) * 2).sumToShape(shapeA) : nil
         let gB = needB ? reshapeB(gL * r * -2) : nil
         return [gA, gB]
