@@ -22,14 +22,15 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
   /// Whether arithmetic and autograd are defined for this type.
   public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
-  public var description: String {
-    switch self {
-    case .float32: "torch.float32"
-    case .float64: "torch.float64"
-    case .int64: "torch.int64"
-    case .bool: "torch.bool"
-    }
-  }
+  /// The case name, as Swift prints an enum: `float32`, `float64`, `int64`, `bool`.
+  ///
+  /// PyTorch prints `torch.float32`; that spelling is ``torchName``, which the messages
+  /// copied from PyTorch and a tensor's `description` (PyTorch's `repr`) use.
+  public var description: String { rawValue }
+
+  /// PyTorch's name of the dtype: `torch.float32`, `torch.float64`, `torch.int64`,
+  /// `torch.bool`.
+  public var torchName: String { "torch." + rawValue }
 
   /// PyTorch's type promotion for two floating operands: the wider one wins.
   static func promoted(_ a: DType, _ b: DType) -> DType {
