@@ -15,7 +15,9 @@ extension Tensor {
       !requiresGrad || target.isFloatingPoint,
       "only Tensors of floating point dtype can require gradients (converting a tensor that requires grad to \(target))"
     )
-    require(isLeaf, "convertInPlace(to:): only leaf tensors can be converted in place, got a result of \(gradFn!.name)")
+    require(
+      isLeaf,
+      "convertInPlace(to:): only leaf tensors can be converted in place, got a result of \(gradFn!.name)")
     let old = Tensor(storage: storage, shape: [storage.count], strides: [1])
     let converted = Tensor(uninitializedShape: [storage.count], dtype: target)
     converted.copyElements(from: old)

@@ -12,17 +12,23 @@ public protocol TensorLiteralValue {
 
 extension Double: TensorLiteralValue {
   public static var literalDType: DType { .float32 }
-  public func appendElements(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(self) }
+  public func appendElements(to values: inout [Double], shape: inout [Int], depth: Int) {
+    values.append(self)
+  }
 }
 
 extension Float: TensorLiteralValue {
   public static var literalDType: DType { .float32 }
-  public func appendElements(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(Double(self)) }
+  public func appendElements(to values: inout [Double], shape: inout [Int], depth: Int) {
+    values.append(Double(self))
+  }
 }
 
 extension Int: TensorLiteralValue {
   public static var literalDType: DType { .int64 }
-  public func appendElements(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(Double(self)) }
+  public func appendElements(to values: inout [Double], shape: inout [Int], depth: Int) {
+    values.append(Double(self))
+  }
 }
 
 extension Bool: TensorLiteralValue {
@@ -43,7 +49,8 @@ extension Array: TensorLiteralValue where Element: TensorLiteralValue {
     } else {
       require(
         shape.count > depth && shape[depth] == count,
-        "Tensor: expected sequence of length \(shape.count > depth ? shape[depth] : 0) at dim \(depth) (got \(count))")
+        "Tensor: expected sequence of length \(shape.count > depth ? shape[depth] : 0) at dim \(depth) (got \(count))"
+      )
     }
     for element in self { element.appendElements(to: &values, shape: &shape, depth: depth + 1) }
   }
@@ -64,7 +71,9 @@ extension Tensor {
   ///
   /// One-dimensional arrays use the initialisers taking `[Double]`, `[Float]`, `[Int]` and
   /// `[Bool]`, which accept a `shape:`.
-  public convenience init<E: TensorLiteralValue>(_ values: [[E]], dtype: DType? = nil, requiresGrad: Bool = false) {
+  public convenience init<E: TensorLiteralValue>(
+    _ values: [[E]], dtype: DType? = nil, requiresGrad: Bool = false
+  ) {
     var flat: [Double] = []
     var shape: [Int] = []
     values.appendElements(to: &flat, shape: &shape, depth: 0)

@@ -48,7 +48,9 @@ public struct TensorDict: Collatable, Sequence, ExpressibleByDictionaryLiteral, 
 
   public func makeIterator() -> Dictionary<String, Tensor>.Iterator { tensors.makeIterator() }
 
-  public var description: String { "TensorDict(\(keys.map { "\($0): \(tensors[$0]!.shape)" }.joined(separator: ", ")))" }
+  public var description: String {
+    "TensorDict(\(keys.map { "\($0): \(tensors[$0]!.shape)" }.joined(separator: ", ")))"
+  }
 
   /// Stacks each key of the first sample across the batch (`default_collate` of dicts).
   /// Throws PyTorch's `KeyError` when a later sample lacks one.

@@ -60,7 +60,9 @@ struct BenchLinalg: ParsableCommand {
     }
     let machine = Machine.current()
     print("CPU: \(machine.cpu), \(machine.cores) cores; \(Threads.count) threads; \(dtype)")
-    if let torch { print("PyTorch \(torch.torchVersion) (threads \(torch.threads)), Python \(torch.pythonVersion)") }
+    if let torch {
+      print("PyTorch \(torch.torchVersion) (threads \(torch.threads)), Python \(torch.pythonVersion)")
+    }
     print("load average: \(Machine.loadAverage())")
     print(
       "function".padding(10) + "n".padding(7) + "Descent ms".padding(13) + "PyTorch ms".padding(13)

@@ -14,12 +14,14 @@ struct TypedBatchTests {
     var sizes: [Int] = []
     for (xb, yb) in loader {
       #expect(xb.shape[1] == 2 && yb.shape[1] == 1)
-      #expect(xb.select(dim: 1, index: 0).asArray(Double.self).map { $0 * 5 } == yb.squeeze(1).asArray(Double.self))
+      #expect(
+        xb.select(dim: 1, index: 0).asArray(Double.self).map { $0 * 5 } == yb.squeeze(1).asArray(Double.self))
       sizes.append(xb.shape[0])
     }
     #expect(sizes == [4, 4, 2])
     // Shuffled, seeded, with the other options: still pairs.
-    let shuffled = try DataLoader(ds, batchSize: 3, shuffle: true, dropLast: true, generator: Generator(seed: 0))
+    let shuffled = try DataLoader(
+      ds, batchSize: 3, shuffle: true, dropLast: true, generator: Generator(seed: 0))
     var seen: [Double] = []
     try shuffled.forEachBatch { (xb, yb) in
       #expect(xb.shape == [3, 2] && yb.shape == [3, 1])

@@ -7,7 +7,9 @@ import Testing
 @Suite("Module.to(dtype:)")
 struct ModuleDTypeTests {
   @Test func doubleConvertsParametersInPlace() {
-    let model = Sequential([Linear(3, 4, generator: Generator(seed: 1)), ReLU(), Linear(4, 1, generator: Generator(seed: 2))])
+    let model = Sequential([
+      Linear(3, 4, generator: Generator(seed: 1)), ReLU(), Linear(4, 1, generator: Generator(seed: 2)),
+    ])
     let parameters = model.parameters()
     let values = parameters.map { $0.asArray(Double.self) }
     model.double()

@@ -126,7 +126,8 @@ struct FirstHourTests {
     #expect(DType.int64.description == "int64")
     #expect(DType.float64.torchName == "torch.float64")
     // A tensor's description is PyTorch's repr, with PyTorch's spelling.
-    #expect(Tensor([1, 2] as [Double], dtype: .float64).description == "tensor([1., 2.], dtype=torch.float64)")
+    #expect(
+      Tensor([1, 2] as [Double], dtype: .float64).description == "tensor([1., 2.], dtype=torch.float64)")
   }
 
   @Test func convertInPlaceKeepsIdentityAndConvertsGrad() {

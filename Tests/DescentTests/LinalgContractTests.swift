@@ -22,17 +22,17 @@ struct LinalgContractTests {
     let y = try Linalg.solveTriangular(a, b, upper: true, left: true, unitriangular: false)
     let l = try Linalg.cholesky(a, upper: false)
     let ai = try Linalg.inv(a)
-    let d = Linalg.det(a);  let (sign, logabsdet) = Linalg.slogdet(a)
-    let eig = try Linalg.eigh(a, uplo: .lower)        // eig.eigenvalues, eig.eigenvectors
+    let d = Linalg.det(a); let (sign, logabsdet) = Linalg.slogdet(a)
+    let eig = try Linalg.eigh(a, uplo: .lower)  // eig.eigenvalues, eig.eigenvectors
     let w = try Linalg.eigvalsh(a)
-    let s = try Linalg.svd(a, fullMatrices: false)    // s.u, s.s, s.vh (Swift case; PyTorch: U, S, Vh)
+    let s = try Linalg.svd(a, fullMatrices: false)  // s.u, s.s, s.vh (Swift case; PyTorch: U, S, Vh)
     let sv = try Linalg.svdvals(a)
-    let ls = try Linalg.lstsq(a, b)                   // ls.solution (residuals, rank, singularValues where the driver gives them)
+    let ls = try Linalg.lstsq(a, b)  // ls.solution (residuals, rank, singularValues where the driver gives them)
     let p = try Linalg.pinv(a)
-    let n = Linalg.matrixNorm(a, ord: .fro)           // .fro, .nuc, .one, .minusOne, .two, .minusTwo, .inf, .minusInf
+    let n = Linalg.matrixNorm(a, ord: .fro)  // .fro, .nuc, .one, .minusOne, .two, .minusTwo, .inf, .minusInf
     let v = Linalg.vectorNorm(x, ord: 2)
-    let r = try Linalg.matrixRank(a);  let c = try Linalg.cond(a)
-    let qr = try Linalg.qr(a, mode: .reduced)         // qr.q, qr.r as today; modes .reduced, .complete, .r
+    let r = try Linalg.matrixRank(a); let c = try Linalg.cond(a)
+    let qr = try Linalg.qr(a, mode: .reduced)  // qr.q, qr.r as today; modes .reduced, .complete, .r
 
     let eye = Tensor.eye(4, dtype: .float64)
     #expect(a.matmul(x).allClose(b, rtol: 1e-10, atol: 1e-10))
@@ -41,7 +41,9 @@ struct LinalgContractTests {
     #expect(a.matmul(ai).allClose(eye, rtol: 1e-10, atol: 1e-10))
     #expect(Swift.abs(d.item() - Foundation.exp(logabsdet.item())) <= 1e-8 * Swift.abs(d.item()))
     #expect(sign.item() == 1)
-    #expect(eig.eigenvectors.matmul(eig.eigenvalues.diagEmbed()).matmul(eig.eigenvectors.mT).allClose(a, rtol: 1e-10, atol: 1e-10))
+    #expect(
+      eig.eigenvectors.matmul(eig.eigenvalues.diagEmbed()).matmul(eig.eigenvectors.mT).allClose(
+        a, rtol: 1e-10, atol: 1e-10))
     #expect(w.allClose(eig.eigenvalues, rtol: 1e-12, atol: 1e-12))
     #expect((s.u * s.s.unsqueeze(-2)).matmul(s.vh).allClose(a, rtol: 1e-10, atol: 1e-10))
     #expect(sv.allClose(s.s, rtol: 1e-12, atol: 1e-12))
@@ -58,9 +60,14 @@ struct LinalgContractTests {
   /// int64.
   @Test(arguments: [DType.float32, .float64])
   func resultsHaveTheBatchShapeAndDtype(_ dtype: DType) throws {
-    let a = Tensor.randn([2, 3, 3, 3], dtype: dtype, generator: Generator(seed: 1)) + Tensor.eye(3, dtype: dtype) * 3
+    let a =
+      Tensor.randn([2, 3, 3, 3], dtype: dtype, generator: Generator(seed: 1)) + Tensor.eye(3, dtype: dtype)
+      * 3
     let batch = [2, 3]
-    for t in [Linalg.det(a), Linalg.slogdet(a).sign, Linalg.slogdet(a).logabsdet, Linalg.matrixNorm(a), try Linalg.cond(a)] {
+    for t in [
+      Linalg.det(a), Linalg.slogdet(a).sign, Linalg.slogdet(a).logabsdet, Linalg.matrixNorm(a),
+      try Linalg.cond(a),
+    ] {
       #expect(t.shape == batch && t.dtype == dtype)
     }
     #expect(Linalg.matrixNorm(a, ord: .nuc).shape == batch)
@@ -80,7 +87,8 @@ struct LinalgContractTests {
     #expect(throws: LinalgError.self) { try Linalg.cholesky(a) }
     // solveTriangular does not look at its diagonal: a zero gives inf and NaN.
     let u = Tensor([1, 2, 0, 0] as [Double], shape: [2, 2], dtype: .float64)
-    let x = try Linalg.solveTriangular(u, Tensor.ones([2, 1], dtype: .float64), upper: true).asArray(Double.self)
+    let x = try Linalg.solveTriangular(u, Tensor.ones([2, 1], dtype: .float64), upper: true).asArray(
+      Double.self)
     #expect(x.contains { $0.isNaN || $0.isInfinite })
   }
 
@@ -136,7 +144,10 @@ struct LinalgContractTests {
     // cholesky and eigh: symmetric gradients.
     for f in [
       { (a: Tensor) in try Linalg.cholesky(a).sum() },
-      { (a: Tensor) in try (Linalg.eigh(a).eigenvectors.pow(2) * Tensor.arange(0, 16, dtype: .float64).reshape([4, 4])).sum() + Linalg.eigvalsh(a).sum() },
+      { (a: Tensor) in
+        try (Linalg.eigh(a).eigenvectors.pow(2) * Tensor.arange(0, 16, dtype: .float64).reshape([4, 4])).sum()
+          + Linalg.eigvalsh(a).sum()
+      },
     ] {
       let a = a0.clone().detach().requiresGrad(true)
       try f(a).backward()
@@ -202,7 +213,8 @@ struct LinalgContractTests {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = try? Linalg.cholesky(Tensor.zeros([2, 3]))
     }
-    expectStopMessage(result, "linalg.cholesky: A must be batches of square matrices, but they are 2 by 3 matrices")
+    expectStopMessage(
+      result, "linalg.cholesky: A must be batches of square matrices, but they are 2 by 3 matrices")
     let vector = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Linalg.det(Tensor.zeros([3]))
     }
@@ -218,6 +230,7 @@ struct LinalgContractTests {
       let a = Tensor.randn([4, 3], dtype: .float64).requiresGrad(true)
       try? Linalg.qr(a, mode: .r).r.sum().backward()
     }
-    expectStopMessage(result, "The derivative of linalg.qr depends on Q, which is not computed when mode='r'.")
+    expectStopMessage(
+      result, "The derivative of linalg.qr depends on Q, which is not computed when mode='r'.")
   }
 }

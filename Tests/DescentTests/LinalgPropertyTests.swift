@@ -12,7 +12,9 @@ import Testing
 /// the singular values): backward-stable factorisations reproduce `A` to `c·n·ε·‖A‖`.
 @Suite("Linalg identities")
 struct LinalgPropertyTests {
-  static var dtypes: PropertyBased.Generator<DType, some Sequence> { Gen.bool.map { $0 ? DType.float32 : DType.float64 } }
+  static var dtypes: PropertyBased.Generator<DType, some Sequence> {
+    Gen.bool.map { $0 ? DType.float32 : DType.float64 }
+  }
 
   static func eps(_ dtype: DType) -> Double { dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne }
 
@@ -37,13 +39,15 @@ struct LinalgPropertyTests {
       let k = Swift.min(m, n)
       #expect(Self.near(f.q.matmul(f.r), a, 50 * Double(Swift.max(m, n)) * Self.eps(dtype)), "Q·R = A")
       #expect(
-        Self.near(f.q.mT.matmul(f.q), Tensor.eye(k, dtype: dtype), 50 * Double(m) * Self.eps(dtype)), "QᵀQ = I")
+        Self.near(f.q.mT.matmul(f.q), Tensor.eye(k, dtype: dtype), 50 * Double(m) * Self.eps(dtype)),
+        "QᵀQ = I")
       #expect(f.r.tril(-1).asArray(Double.self).allSatisfy { $0 == 0 }, "R is upper triangular")
     }
   }
 
   @Test func choleskyReproducesA() async {
-    await propertyCheck(input: Gen.int(in: 1...8), Gen.int(in: 1...3), Self.dtypes, Gen.int(in: 0...100_000)) {
+    await propertyCheck(input: Gen.int(in: 1...8), Gen.int(in: 1...3), Self.dtypes, Gen.int(in: 0...100_000))
+    {
       n, batch, dtype, seed in
       let x = Self.random([batch, n, n], dtype, seed)
       let a = x.matmul(x.mT) + Tensor.eye(n, dtype: dtype) * Double(n)
@@ -56,7 +60,8 @@ struct LinalgPropertyTests {
   }
 
   @Test func inverseTimesAIsIdentity() async {
-    await propertyCheck(input: Gen.int(in: 1...8), Gen.int(in: 1...3), Self.dtypes, Gen.int(in: 0...100_000)) {
+    await propertyCheck(input: Gen.int(in: 1...8), Gen.int(in: 1...3), Self.dtypes, Gen.int(in: 0...100_000))
+    {
       n, batch, dtype, seed in
       let a = Self.random([batch, n, n], dtype, seed) + Tensor.eye(n, dtype: dtype) * 2
       let s = try! Linalg.svdvals(a.to(dtype: .float64)).asArray(Double.self)
@@ -79,12 +84,15 @@ struct LinalgPropertyTests {
       let square = Self.random([n, n], dtype, seed + 1)
       let sym = square + square.mT
       let e = try! Linalg.eigh(sym)
-      #expect(Self.near((e.eigenvectors * e.eigenvalues.unsqueeze(-2)).matmul(e.eigenvectors.mT), sym, tol), "V·Λ·Vᵀ = A")
+      #expect(
+        Self.near((e.eigenvectors * e.eigenvalues.unsqueeze(-2)).matmul(e.eigenvectors.mT), sym, tol),
+        "V·Λ·Vᵀ = A")
     }
   }
 
   @Test func solveAndDeterminantAgree() async {
-    await propertyCheck(input: Gen.int(in: 1...8), Gen.int(in: 1...4), Self.dtypes, Gen.int(in: 0...100_000)) {
+    await propertyCheck(input: Gen.int(in: 1...8), Gen.int(in: 1...4), Self.dtypes, Gen.int(in: 0...100_000))
+    {
       n, k, dtype, seed in
       let a = Self.random([n, n], dtype, seed) + Tensor.eye(n, dtype: dtype) * 3
       let b = Self.random([n, k], dtype, seed + 1)

@@ -13,45 +13,57 @@ import CLAPACKE
 
 /// The floating types Linalg factorises, with the LAPACK and BLAS routines it needs.
 protocol LAPACKScalar: TensorScalar {
-  static func getrf(_ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32, _ ipiv: UnsafeMutablePointer<Int32>) -> Int32
+  static func getrf(
+    _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32, _ ipiv: UnsafeMutablePointer<Int32>
+  ) -> Int32
   static func getrs(
     _ trans: CChar, _ n: Int32, _ nrhs: Int32, _ a: UnsafePointer<Self>, _ lda: Int32,
-    _ ipiv: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Self>, _ ldb: Int32) -> Int32
+    _ ipiv: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Self>, _ ldb: Int32
+  ) -> Int32
   static func getri(
     _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32, _ ipiv: UnsafePointer<Int32>,
-    _ work: UnsafeMutablePointer<Self>, _ lwork: Int32) -> Int32
+    _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+  ) -> Int32
   static func potrf(_ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32) -> Int32
   static func syevd(
     _ jobz: CChar, _ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
     _ w: UnsafeMutablePointer<Self>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32,
-    _ iwork: UnsafeMutablePointer<Int32>, _ liwork: Int32) -> Int32
+    _ iwork: UnsafeMutablePointer<Int32>, _ liwork: Int32
+  ) -> Int32
   static func gesdd(
     _ jobz: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
     _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>?, _ ldu: Int32,
     _ vt: UnsafeMutablePointer<Self>?, _ ldvt: Int32, _ work: UnsafeMutablePointer<Self>,
-    _ lwork: Int32, _ iwork: UnsafeMutablePointer<Int32>) -> Int32
+    _ lwork: Int32, _ iwork: UnsafeMutablePointer<Int32>
+  ) -> Int32
   static func geqrf(
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32, _ tau: UnsafeMutablePointer<Self>,
-    _ work: UnsafeMutablePointer<Self>, _ lwork: Int32) -> Int32
+    _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+  ) -> Int32
   static func orgqr(
     _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
-    _ tau: UnsafePointer<Self>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32) -> Int32
+    _ tau: UnsafePointer<Self>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+  ) -> Int32
   static func gels(
     _ trans: CChar, _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
-    _ b: UnsafeMutablePointer<Self>, _ ldb: Int32, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32) -> Int32
+    _ b: UnsafeMutablePointer<Self>, _ ldb: Int32, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+  ) -> Int32
   static func gelsy(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Self>, _ ldb: Int32, _ jpvt: UnsafeMutablePointer<Int32>, _ rcond: Self,
-    _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32) -> Int32
+    _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+  ) -> Int32
   static func gelsd(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Self>, _ ldb: Int32, _ s: UnsafeMutablePointer<Self>, _ rcond: Self,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32,
-    _ iwork: UnsafeMutablePointer<Int32>) -> Int32
+    _ iwork: UnsafeMutablePointer<Int32>
+  ) -> Int32
   static func gelss(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Self>, _ ldb: Int32, _ s: UnsafeMutablePointer<Self>, _ rcond: Self,
-    _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32) -> Int32
+    _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+  ) -> Int32
   /// Row-major `cblas_?trsm`.
   static func trsm(
     left: Bool, upper: Bool, transposed: Bool, unit: Bool, _ m: Int, _ n: Int,
@@ -70,7 +82,10 @@ private let colMajor = Int32(LAPACK_COL_MAJOR)
 }
 
 extension Float: LAPACKScalar {
-  static func getrf(_ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32, _ ipiv: UnsafeMutablePointer<Int32>) -> Int32 {
+  static func getrf(
+    _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
+    _ ipiv: UnsafeMutablePointer<Int32>
+  ) -> Int32 {
     LAPACKE_sgetrf_work(colMajor, m, n, a, lda, ipiv)
   }
   static func getrs(
@@ -104,7 +119,8 @@ extension Float: LAPACKScalar {
     LAPACKE_sgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
   }
   static func geqrf(
-    _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32, _ tau: UnsafeMutablePointer<Float>,
+    _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
+    _ tau: UnsafeMutablePointer<Float>,
     _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
     LAPACKE_sgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
@@ -148,12 +164,16 @@ extension Float: LAPACKScalar {
     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafeMutablePointer<Float>, _ ldb: Int
   ) {
     let (side, uplo, trans, diag) = cblasFlags(left: left, upper: upper, transposed: transposed, unit: unit)
-    cblas_strsm(CblasRowMajor, side, uplo, trans, diag, blasint(m), blasint(n), 1, a, blasint(lda), b, blasint(ldb))
+    cblas_strsm(
+      CblasRowMajor, side, uplo, trans, diag, blasint(m), blasint(n), 1, a, blasint(lda), b, blasint(ldb))
   }
 }
 
 extension Double: LAPACKScalar {
-  static func getrf(_ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32, _ ipiv: UnsafeMutablePointer<Int32>) -> Int32 {
+  static func getrf(
+    _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
+    _ ipiv: UnsafeMutablePointer<Int32>
+  ) -> Int32 {
     LAPACKE_dgetrf_work(colMajor, m, n, a, lda, ipiv)
   }
   static func getrs(
@@ -187,7 +207,8 @@ extension Double: LAPACKScalar {
     LAPACKE_dgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
   }
   static func geqrf(
-    _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32, _ tau: UnsafeMutablePointer<Double>,
+    _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
+    _ tau: UnsafeMutablePointer<Double>,
     _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
     LAPACKE_dgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
@@ -231,7 +252,8 @@ extension Double: LAPACKScalar {
     _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafeMutablePointer<Double>, _ ldb: Int
   ) {
     let (side, uplo, trans, diag) = cblasFlags(left: left, upper: upper, transposed: transposed, unit: unit)
-    cblas_dtrsm(CblasRowMajor, side, uplo, trans, diag, blasint(m), blasint(n), 1, a, blasint(lda), b, blasint(ldb))
+    cblas_dtrsm(
+      CblasRowMajor, side, uplo, trans, diag, blasint(m), blasint(n), 1, a, blasint(lda), b, blasint(ldb))
   }
 }
 

@@ -67,7 +67,8 @@ struct LUFactorization<T: LAPACKScalar> {
     let n32 = Int32(n)
     let trans = lapackChar(ofTranspose != transposed ? "T" : "N")
     pivots.withUnsafeBufferPointer { piv in
-      _ = T.getrs(trans, n32, Int32(nrhs), lu.pointer(T.self) + i * n * n, n32, piv.baseAddress! + i * n, b, n32)
+      _ = T.getrs(
+        trans, n32, Int32(nrhs), lu.pointer(T.self) + i * n * n, n32, piv.baseAddress! + i * n, b, n32)
     }
   }
 }

@@ -149,9 +149,11 @@ extension Linalg {
           infos[i] = T.gels(lapackChar("N"), m32, n32, k32, ai, m32, bi, ldb32, work.buffer, lwork)
         case .gelsy:
           jpvt.buffer.update(repeating: 0, count: jpvt.count)
-          infos[i] = T.gelsy(m32, n32, k32, ai, m32, bi, ldb32, jpvt.buffer, cutoff, &rank, work.buffer, lwork)
+          infos[i] = T.gelsy(
+            m32, n32, k32, ai, m32, bi, ldb32, jpvt.buffer, cutoff, &rank, work.buffer, lwork)
         case .gelsd:
-          infos[i] = T.gelsd(m32, n32, k32, ai, m32, bi, ldb32, si, cutoff, &rank, work.buffer, lwork, iwork.buffer)
+          infos[i] = T.gelsd(
+            m32, n32, k32, ai, m32, bi, ldb32, si, cutoff, &rank, work.buffer, lwork, iwork.buffer)
         case .gelss:
           infos[i] = T.gelss(m32, n32, k32, ai, m32, bi, ldb32, si, cutoff, &rank, work.buffer, lwork)
         }
@@ -159,7 +161,8 @@ extension Linalg {
       }
     }
     try LinalgError.check(infos, function: "torch.linalg.lstsq", batchShape: batch)
-    let solution = bBuffer.slicedRaw(dim: batch.count + 1, start: 0, length: n).transpose(-2, -1).contiguousCopy()
+    let solution = bBuffer.slicedRaw(dim: batch.count + 1, start: 0, length: n).transpose(-2, -1)
+      .contiguousCopy()
     var residuals = Tensor.zeros([0], dtype: a.dtype)
     let fullRank = !withValues || ranks.allSatisfy { $0 == n }
     if m > n && driver != .gelsy && fullRank {

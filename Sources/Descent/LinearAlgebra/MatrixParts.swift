@@ -4,7 +4,8 @@
 extension Tensor {
   /// The transpose of the last two dimensions, as a view (`mT`); batch dimensions stay.
   public var mT: Tensor {
-    require(rank >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got \(rank)-D tensor.")
+    require(
+      rank >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got \(rank)-D tensor.")
     return transpose(-2, -1)
   }
 
@@ -90,7 +91,8 @@ extension Tensor {
   /// A stride-0 broadcast view of this tensor as `target`, recording nothing.
   func broadcastRaw(to target: [Int], op: String) -> Tensor {
     if target == shape { return detach() }
-    return Tensor(storage: storage, shape: target, strides: broadcastStrides(to: target, op: op), offset: offset)
+    return Tensor(
+      storage: storage, shape: target, strides: broadcastStrides(to: target, op: op), offset: offset)
   }
 
   /// A contiguous copy laid out column-major in the last two dimensions: the buffer LAPACK

@@ -52,7 +52,8 @@ extension Linalg {
   {
     require(
       x.dtype.isFloatingPoint,
-      "linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(x.dtype.scalarTypeName)")
+      "linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(x.dtype.scalarTypeName)"
+    )
     let d = x.reductionDims(dim, op: "linalg.vector_norm")
     let out = x.reduceRows(NormReducer(p: ord), dims: d, keepDim: keepDim, op: "linalg.vector_norm")
     let source = x.detach()

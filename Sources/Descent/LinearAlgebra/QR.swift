@@ -86,7 +86,8 @@ extension Linalg {
     guard count > 0, m > 0, n > 0 else {
       if mode == .r { return (Tensor.zeros([0], dtype: a.dtype), r) }
       if mode == .complete {
-        qt.copyElements(from: Tensor.eye(m, dtype: a.dtype).broadcastRaw(to: batch + [m, m], op: "linalg.qr"))
+        qt.copyElements(
+          from: Tensor.eye(m, dtype: a.dtype).broadcastRaw(to: batch + [m, m], op: "linalg.qr"))
       }
       return (qt.transpose(-2, -1), r)
     }

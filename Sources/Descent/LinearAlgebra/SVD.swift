@@ -19,7 +19,8 @@ extension Linalg {
   /// rows of `Vh` get no gradient. PyTorch's gauge check (the loss must not depend on the
   /// phases of the singular vectors) concerns complex input only: for real matrices
   /// `skew(UᵀgU)` has a zero diagonal, so the sign choice cancels by construction.
-  public static func svd(_ a: Tensor, fullMatrices: Bool = true) throws -> (u: Tensor, s: Tensor, vh: Tensor) {
+  public static func svd(_ a: Tensor, fullMatrices: Bool = true) throws -> (u: Tensor, s: Tensor, vh: Tensor)
+  {
     a.checkMatrixInput("linalg.svd")
     let (u, s, vh) = try svdForward(a, job: fullMatrices ? .full : .reduced, op: "linalg.svd")
     guard GradMode.isEnabled, a.requiresGrad else { return (u!, s, vh!) }

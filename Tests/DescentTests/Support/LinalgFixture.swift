@@ -108,25 +108,37 @@ struct LinalgCase: Decodable, Sendable, CustomTestStringConvertible {
     case "svdvals": return [try Linalg.svdvals(t[0])]
     case "qr":
       let mode: Linalg.QRMode =
-        switch args["mode"]?.string { case "complete": .complete; case "r": .r; default: .reduced }
+        switch args["mode"]?.string {
+        case "complete": .complete;
+        case "r": .r;
+        default: .reduced
+        }
       let r = try Linalg.qr(t[0], mode: mode)
       return [r.q, r.r]
     case "lstsq":
       let r = try Linalg.lstsq(
-        t[0], t[1], rcond: double("rcond"), driver: args["driver"].map { Linalg.LstsqDriver(rawValue: $0.string)! })
+        t[0], t[1], rcond: double("rcond"),
+        driver: args["driver"].map { Linalg.LstsqDriver(rawValue: $0.string)! })
       return [r.solution, r.residuals, r.rank, r.singularValues]
     case "pinv":
-      return [try Linalg.pinv(t[0], atol: double("atol"), rtol: double("rtol"), hermitian: bool("hermitian", false))]
+      return [
+        try Linalg.pinv(t[0], atol: double("atol"), rtol: double("rtol"), hermitian: bool("hermitian", false))
+      ]
     case "matrix_norm":
       let dims = args["dim"]?.ints ?? [-2, -1]
-      return [Linalg.matrixNorm(t[0], ord: ord ?? .fro, dim: (dims[0], dims[1]), keepDim: bool("keepdim", false))]
+      return [
+        Linalg.matrixNorm(t[0], ord: ord ?? .fro, dim: (dims[0], dims[1]), keepDim: bool("keepdim", false))
+      ]
     case "vector_norm":
       return [
         Linalg.vectorNorm(
           t[0], ord: double("ord") ?? 2, dim: args["dim"].map { [$0.int] }, keepDim: bool("keepdim", false))
       ]
     case "matrix_rank":
-      return [try Linalg.matrixRank(t[0], atol: double("atol"), rtol: double("rtol"), hermitian: bool("hermitian", false))]
+      return [
+        try Linalg.matrixRank(
+          t[0], atol: double("atol"), rtol: double("rtol"), hermitian: bool("hermitian", false))
+      ]
     case "cond": return [try Linalg.cond(t[0], ord: ord)]
     default: fatalError("unknown function \(fn)")
     }
@@ -146,7 +158,9 @@ func signNormalized(_ values: [Double], shape: [Int], gauge: LinalgCase.Gauge) -
       let length = columns ? rows : cols
       let index = { (i: Int) in b * rows * cols + (columns ? i * cols + v : v * cols + i) }
       var best = 0
-      for i in 0..<length where Swift.abs(values[index(i)]) > Swift.abs(values[index(best)]) + 1e-6 { best = i }
+      for i in 0..<length where Swift.abs(values[index(i)]) > Swift.abs(values[index(best)]) + 1e-6 {
+        best = i
+      }
       if values[index(best)] < 0 { for i in 0..<length { out[index(i)] = -values[index(i)] } }
     }
   }
@@ -180,12 +194,15 @@ func expectLinalgMatch(
     let size = expected.shape.suffix(2).reduce(1, *)
     for i in want.indices where ignoredBatches.contains(i / Swift.max(size, 1)) { compared[i] = false }
   }
-  let scale = Swift.max(want.indices.filter { compared[$0] && want[$0].isFinite }.map { Swift.abs(want[$0]) }.max() ?? 0, 1e-300)
+  let scale = Swift.max(
+    want.indices.filter { compared[$0] && want[$0].isFinite }.map { Swift.abs(want[$0]) }.max() ?? 0, 1e-300)
   let bound = actual.dtype.isFloatingPoint ? tol * scale : 0
   var bad: [String] = []
   for i in want.indices where compared[i] {
     let ok =
-      want[i].isNaN ? got[i].isNaN : (want[i].isInfinite || got[i].isInfinite ? got[i] == want[i] : Swift.abs(got[i] - want[i]) <= bound)
+      want[i].isNaN
+      ? got[i].isNaN
+      : (want[i].isInfinite || got[i].isInfinite ? got[i] == want[i] : Swift.abs(got[i] - want[i]) <= bound)
     if !ok { bad.append("[\(i)] got \(got[i]) want \(want[i])") }
   }
   #expect(
