@@ -15,24 +15,30 @@ struct LinalgContractTests {
     return (a, Tensor.randn([4, 2], dtype: dtype, generator: g))
   }
 
-  @Test func theBlockCompilesAndRuns() throws {
-    let (a, b) = Self.operands()
-    // The block, verbatim:
+  /// The block, verbatim (its spacing too: the formatter is told to leave it).
+  // swift-format-ignore
+  static func contractBlock(_ a: Tensor, _ b: Tensor) throws -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, (eigenvalues: Tensor, eigenvectors: Tensor), Tensor, (u: Tensor, s: Tensor, vh: Tensor), Tensor, (solution: Tensor, residuals: Tensor, rank: Tensor, singularValues: Tensor), Tensor, Tensor, Tensor, Tensor, Tensor, (q: Tensor, r: Tensor)) {
     let x = try Linalg.solve(a, b)
     let y = try Linalg.solveTriangular(a, b, upper: true, left: true, unitriangular: false)
     let l = try Linalg.cholesky(a, upper: false)
     let ai = try Linalg.inv(a)
-    let d = Linalg.det(a); let (sign, logabsdet) = Linalg.slogdet(a)
-    let eig = try Linalg.eigh(a, uplo: .lower)  // eig.eigenvalues, eig.eigenvectors
+    let d = Linalg.det(a);  let (sign, logabsdet) = Linalg.slogdet(a)
+    let eig = try Linalg.eigh(a, uplo: .lower)        // eig.eigenvalues, eig.eigenvectors
     let w = try Linalg.eigvalsh(a)
-    let s = try Linalg.svd(a, fullMatrices: false)  // s.u, s.s, s.vh (Swift case; PyTorch: U, S, Vh)
+    let s = try Linalg.svd(a, fullMatrices: false)    // s.u, s.s, s.vh (Swift case; PyTorch: U, S, Vh)
     let sv = try Linalg.svdvals(a)
-    let ls = try Linalg.lstsq(a, b)  // ls.solution (residuals, rank, singularValues where the driver gives them)
+    let ls = try Linalg.lstsq(a, b)                   // ls.solution (residuals, rank, singularValues where the driver gives them)
     let p = try Linalg.pinv(a)
-    let n = Linalg.matrixNorm(a, ord: .fro)  // .fro, .nuc, .one, .minusOne, .two, .minusTwo, .inf, .minusInf
+    let n = Linalg.matrixNorm(a, ord: .fro)           // .fro, .nuc, .one, .minusOne, .two, .minusTwo, .inf, .minusInf
     let v = Linalg.vectorNorm(x, ord: 2)
-    let r = try Linalg.matrixRank(a); let c = try Linalg.cond(a)
-    let qr = try Linalg.qr(a, mode: .reduced)  // qr.q, qr.r as today; modes .reduced, .complete, .r
+    let r = try Linalg.matrixRank(a);  let c = try Linalg.cond(a)
+    let qr = try Linalg.qr(a, mode: .reduced)         // qr.q, qr.r as today; modes .reduced, .complete, .r
+    return (x, y, l, ai, d, sign, logabsdet, eig, w, s, sv, ls, p, n, v, r, c, qr)
+  }
+
+  @Test func theBlockCompilesAndRuns() throws {
+    let (a, b) = Self.operands()
+    let (x, y, l, ai, d, sign, logabsdet, eig, w, s, sv, ls, p, n, v, r, c, qr) = try Self.contractBlock(a, b)
 
     let eye = Tensor.eye(4, dtype: .float64)
     #expect(a.matmul(x).allClose(b, rtol: 1e-10, atol: 1e-10))
