@@ -22,15 +22,14 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
   /// Whether arithmetic and autograd are defined for this type.
   public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
-  /// The case name, as Swift prints an enum: `float32`, `float64`, `int64`, `bool`.
+  /// PyTorch's spelling, `torch.float32` (what `print(t.dtype)` shows in PyTorch); the
+  /// Swift case name, `float32`, is `rawValue`.
   ///
-  /// PyTorch prints `torch.float32`; that spelling is ``torchName``, which the messages
-  /// copied from PyTorch and a tensor's `description` (PyTorch's `repr`) use.
-  public var description: String { rawValue }
-
-  /// PyTorch's name of the dtype: `torch.float32`, `torch.float64`, `torch.int64`,
-  /// `torch.bool`.
-  public var torchName: String { "torch." + rawValue }
+  /// Kept on purpose: a tensor's `description` (PyTorch's `repr`, `dtype=torch.float64`) and
+  /// the messages copied from PyTorch interpolate the dtype, and code that compares
+  /// `"\(t.dtype)"` with PyTorch's `str(t.dtype)` (as the collate tests do with PyTorch's
+  /// fixtures) keeps working.
+  public var description: String { "torch." + rawValue }
 
   /// PyTorch's type promotion for two floating operands: the wider one wins.
   static func promoted(_ a: DType, _ b: DType) -> DType {

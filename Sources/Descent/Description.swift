@@ -19,10 +19,10 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         let sizes = shape.map(String.init).joined(separator: ", ")
         suffixes.append("size=(\(sizes)\(rank == 1 ? "," : ""))")
       }
-      if dtype != .float32 { suffixes.append("dtype=\(dtype.torchName)") }
+      if dtype != .float32 { suffixes.append("dtype=\(dtype)") }
       body = "[]"
     } else {
-      if dtype == .float64 { suffixes.append("dtype=\(dtype.torchName)") }
+      if dtype == .float64 { suffixes.append("dtype=\(dtype)") }
       body = ReprPrinter(self).render(indent: indent)
     }
     if let gradFn {

@@ -17,7 +17,7 @@ extension Module {
   public func to(dtype: DType) -> Self {
     require(
       dtype.isFloatingPoint,
-      "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=\(dtype.torchName)")
+      "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=\(dtype)")
     withNoGrad {
       for tensor in parameters() + buffers() where tensor.dtype.isFloatingPoint {
         tensor.convertInPlace(to: dtype)

@@ -104,7 +104,7 @@ open class Optimizer {
     for param in group.params {
       guard param.dtype.isFloatingPoint else {
         throw OptimizerError(
-          "optimizer can only optimize Tensors of floating point dtype, but one of the params is \(param.dtype.torchName)"
+          "optimizer can only optimize Tensors of floating point dtype, but one of the params is \(param.dtype)"
         )
       }
       guard param.isLeaf || param.retainsGrad else {

@@ -121,10 +121,9 @@ struct FirstHourTests {
     #expect(x.asArray(Float.self) == y.asArray(Float.self))
   }
 
-  @Test func dtypePrintsAsSwiftDoes() {
-    #expect("\(DType.float32)" == "float32")
-    #expect(DType.int64.description == "int64")
-    #expect(DType.float64.torchName == "torch.float64")
+  @Test func dtypePrintsAsPyTorchDoes() {
+    #expect("\(DType.float32)" == "torch.float32")
+    #expect(DType.int64.rawValue == "int64")
     // A tensor's description is PyTorch's repr, with PyTorch's spelling.
     #expect(
       Tensor([1, 2] as [Double], dtype: .float64).description == "tensor([1., 2.], dtype=torch.float64)")
