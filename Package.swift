@@ -18,6 +18,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+    // `swift package generate-documentation` renders the DocC catalog of every library target.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    // Property tests of the linear-algebra identities (test targets only).
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
     .systemLibrary(
@@ -70,7 +74,9 @@ let package = Package(
       swiftSettings: swift5),
     .testTarget(
       name: "DescentTests",
-      dependencies: ["Descent", "DescentTestSupport"],
+      dependencies: [
+        "Descent", "DescentTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
       resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),

@@ -28,6 +28,9 @@ hits both alike. It reads one JSON request per line on stdin and answers one JSO
   {"op": "mlp_setup", "layers": [784, 512, 256, 10], "batch": 128,
    "impls": ["default", "fused"]}               -> {"impls": {"default": null, ...}}
   {"op": "call", "impl": "default", "steps": 1} -> {"ms": [3.1]}   (one MLP training step)
+  {"op": "linalg_setup", "fn": "cholesky", "n": 1024, "dtype": "float32", "warmup": 1}
+                                                -> {"impls": {"cholesky": null}}
+  {"op": "call", "impl": "cholesky", "steps": 1} -> {"ms": [20.4]}  (one torch.linalg call)
   {"op": "quit"}
 """
 import argparse
@@ -186,6 +189,31 @@ def serve():
                 mlp[impl] = step
             optimizers = mlp
             answer = dict(impls={k: None for k in mlp})
+        elif op == "linalg_setup":
+            # One torch.linalg call on an n x n input of the kind descent bench linalg times:
+            # a well-conditioned A with one right-hand side for solve, a symmetric positive-
+            # definite matrix for cholesky and eigh, a Gaussian matrix for svd (reduced).
+            fn, n = request["fn"], request["n"]
+            dtype = getattr(torch, request["dtype"])
+            gen = torch.Generator().manual_seed(0)
+            x = torch.randn(n, n, generator=gen, dtype=dtype)
+            if fn == "solve":
+                a, b = x + n * torch.eye(n, dtype=dtype), torch.randn(n, 1, generator=gen, dtype=dtype)
+                call = lambda: torch.linalg.solve(a, b)  # noqa: E731
+            elif fn == "cholesky":
+                a = x @ x.mT + n * torch.eye(n, dtype=dtype)
+                call = lambda: torch.linalg.cholesky(a)  # noqa: E731
+            elif fn == "eigh":
+                a = x + x.mT
+                call = lambda: torch.linalg.eigh(a)  # noqa: E731
+            elif fn == "svd":
+                call = lambda: torch.linalg.svd(x, full_matrices=False)  # noqa: E731
+            else:
+                raise ValueError(f"unknown linalg function {fn}")
+            for _ in range(request.get("warmup", 1)):
+                call()
+            optimizers = {fn: call}
+            answer = dict(impls={fn: None})
         elif op == "call":
             fn = optimizers[request["impl"]]
             samples = []

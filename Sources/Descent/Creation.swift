@@ -155,11 +155,12 @@ extension Tensor {
 
   // MARK: Random
 
-  /// Uniform samples in `[0, 1)` (`torch.rand`).
-  public static func rand(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil)
-    -> Tensor
-  {
-    uniform(shape, low: 0, high: 1, dtype: dtype, generator: generator)
+  /// Uniform samples in `[0, 1)` (`torch.rand`); `requiresGrad` makes the result a leaf
+  /// that requires grad, as `requires_grad=True` does.
+  public static func rand(
+    _ shape: [Int], dtype: DType = .float32, generator: Generator? = nil, requiresGrad: Bool = false
+  ) -> Tensor {
+    uniform(shape, low: 0, high: 1, dtype: dtype, generator: generator).requiresGrad(requiresGrad)
   }
 
   /// Uniform samples in `[low, high)` (`torch.empty(...).uniform_(low, high)`).
@@ -172,11 +173,12 @@ extension Tensor {
     return t
   }
 
-  /// Standard-normal samples (`torch.randn`).
-  public static func randn(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil)
-    -> Tensor
-  {
-    normal(shape, mean: 0, std: 1, dtype: dtype, generator: generator)
+  /// Standard-normal samples (`torch.randn`); `requiresGrad` makes the result a leaf that
+  /// requires grad, as `requires_grad=True` does.
+  public static func randn(
+    _ shape: [Int], dtype: DType = .float32, generator: Generator? = nil, requiresGrad: Bool = false
+  ) -> Tensor {
+    normal(shape, mean: 0, std: 1, dtype: dtype, generator: generator).requiresGrad(requiresGrad)
   }
 
   /// Normal samples with the given mean and standard deviation (`torch.normal`).

@@ -22,14 +22,14 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
   /// Whether arithmetic and autograd are defined for this type.
   public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
-  public var description: String {
-    switch self {
-    case .float32: "torch.float32"
-    case .float64: "torch.float64"
-    case .int64: "torch.int64"
-    case .bool: "torch.bool"
-    }
-  }
+  /// PyTorch's spelling, `torch.float32` (what `print(t.dtype)` shows in PyTorch); the
+  /// Swift case name, `float32`, is `rawValue`.
+  ///
+  /// Kept on purpose: a tensor's `description` (PyTorch's `repr`, `dtype=torch.float64`) and
+  /// the messages copied from PyTorch interpolate the dtype, and code that compares
+  /// `"\(t.dtype)"` with PyTorch's `str(t.dtype)` (as the collate tests do with PyTorch's
+  /// fixtures) keeps working.
+  public var description: String { "torch." + rawValue }
 
   /// PyTorch's type promotion for two floating operands: the wider one wins.
   static func promoted(_ a: DType, _ b: DType) -> DType {

@@ -10,8 +10,8 @@
 /// let y = (x * 2 + 1).sum()
 /// ```
 public final class Tensor {
-  /// The memory this tensor views.
-  public let storage: TensorStorage
+  /// The memory this tensor views. Replaced only by ``convertInPlace(to:)``.
+  public internal(set) var storage: TensorStorage
   /// Size of each dimension.
   public let shape: [Int]
   /// Element stride of each dimension (may be 0 for expanded dimensions).

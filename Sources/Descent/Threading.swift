@@ -9,8 +9,13 @@ import Foundation
 public enum Threads {
   nonisolated(unsafe) private static var current = Swift.max(1, Int(openblas_get_num_threads()))
 
-  /// The number of threads used by OpenBLAS and by Descent's own kernels
-  /// (`torch.get_num_threads()`).
+  /// The number of threads used by OpenBLAS (matrix products and LAPACK's factorisations in
+  /// ``Linalg``) and by Descent's own kernels (large elementwise work, reductions, the fused
+  /// optimizer steps) (`torch.get_num_threads()`).
+  ///
+  /// It starts at OpenBLAS's default: the number of cores, or `OPENBLAS_NUM_THREADS` /
+  /// `OMP_NUM_THREADS` when set. Change it with ``set(_:)``, before starting work; a data
+  /// loader's worker threads are separate (its `numWorkers`).
   public static var count: Int { current }
 
   /// The thread count OpenBLAS reports (`openblas_get_num_threads`); equal to ``count``.

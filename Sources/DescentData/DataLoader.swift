@@ -3,13 +3,19 @@ import Descent
 /// Batches of samples from a dataset, in a `for` loop (`torch.utils.data.DataLoader`).
 ///
 /// ```swift
-/// let loader = try DataLoader(
-///   dataset, batchSize: 1, shuffle: false, sampler: nil, batchSampler: nil, numWorkers: 0,
-///   collate: nil, pinMemory: false, dropLast: false, timeout: 0, workerInit: nil)
+/// let loader = try DataLoader(dataset, batchSize: 32, shuffle: true, generator: Generator(seed: 0))
 /// for (batchIndex, batch) in loader.enumerated() {
-///   let x = batch["x"]!, y = batch["y"]!
+///   let x = batch["x"], y = batch["y"]        // a TensorDictDataset's batch
 ///   // zeroGrad, forward, loss, backward, step
 /// }
+/// ```
+///
+/// Only the arguments that differ from PyTorch's defaults need writing. A two-tensor
+/// ``TensorDataset`` yields `(x, y)` pairs:
+///
+/// ```swift
+/// let pairs = try DataLoader(try TensorDataset(features, targets), batchSize: 32, shuffle: true)
+/// for (x, y) in pairs { /* ... */ }
 /// ```
 ///
 /// Options (PyTorch's name in brackets; every default is PyTorch's):

@@ -119,3 +119,26 @@ extension DataLoader where Batch == Element {
       prefetchFactor: prefetchFactor)
   }
 }
+
+extension DataLoader where Element == [Tensor], Batch == (Tensor, Tensor) {
+  /// A loader over a two-tensor ``TensorDataset`` whose batches are `(x, y)` pairs, so that
+  /// `for (x, y) in loader` destructures them. The options are those of the other
+  /// initialisers (see ``DataLoader``); the collate is the default one, stacking each of
+  /// the two tensors.
+  public init(
+    _ dataset: TensorDataset<(Tensor, Tensor)>, batchSize: Int = 1, shuffle: Bool = false,
+    sampler: (any Sampler<Int>)? = nil, batchSampler: (any Sampler<[Int]>)? = nil,
+    numWorkers: Int = 0, pinMemory: Bool = false, dropLast: Bool = false, timeout: Double = 0,
+    workerInit: ((Int) throws -> Void)? = nil, generator: Descent.Generator? = nil,
+    prefetchFactor: Int? = nil
+  ) throws {
+    try self.init(
+      dataset, batchSize: batchSize, shuffle: shuffle, sampler: sampler,
+      batchSampler: batchSampler, numWorkers: numWorkers,
+      collate: { samples in
+        let stacked = try [Tensor].collate(samples)
+        return (stacked[0], stacked[1])
+      }, pinMemory: pinMemory, dropLast: dropLast, timeout: timeout, workerInit: workerInit,
+      generator: generator, prefetchFactor: prefetchFactor)
+  }
+}

@@ -89,15 +89,34 @@ public struct TabularData {
   }
 
   /// A seeded random split into training and test rows
-  /// (`sklearn.model_selection.train_test_split(X, y, test_size=testFraction)`).
+  /// (`sklearn.model_selection.train_test_split(X, y, test_size=testFraction)`): the rows at
+  /// ``trainTestIndices(testFraction:generator:)``, which returns the row indices themselves.
+  ///
+  /// ```swift
+  /// let (train, test) = try data.trainTestSplit(testFraction: 0.25, generator: Generator(seed: 0))
+  /// // the same rows, as indices into `data`:
+  /// let (trainRows, testRows) = try data.trainTestIndices(testFraction: 0.25, generator: Generator(seed: 0))
+  /// ```
+  public func trainTestSplit(testFraction: Double = 0.25, generator: Generator? = nil) throws
+    -> (train: TabularData, test: TabularData)
+  {
+    let (train, test) = try trainTestIndices(testFraction: testFraction, generator: generator)
+    return (train: rows(train), test: rows(test))
+  }
+
+  /// The row indices of a seeded random split into training and test rows, in the order
+  /// ``trainTestSplit(testFraction:generator:)`` takes them.
   ///
   /// The test part has `ceil(testFraction * count)` rows and the training part the rest,
   /// scikit-learn's rule. One permutation is drawn from `generator` (the default generator
   /// when `nil`); its first rows are the test set, as in scikit-learn's `ShuffleSplit`. The
   /// permutation comes from Descent's `Generator`, so a seed does not select the rows
   /// that scikit-learn's `random_state` would.
-  public func trainTestSplit(testFraction: Double = 0.25, generator: Generator? = nil) throws
-    -> (train: TabularData, test: TabularData)
+  ///
+  /// - Throws: ``DataError/invalidArgument(_:)`` with scikit-learn's message for a
+  ///   fraction outside `(0, 1)` or an empty training part.
+  public func trainTestIndices(testFraction: Double = 0.25, generator: Generator? = nil) throws
+    -> (train: [Int], test: [Int])
   {
     guard testFraction > 0 && testFraction < 1 else {
       throw DataError.invalidArgument(
@@ -112,9 +131,7 @@ public struct TabularData {
       )
     }
     let permutation = Tensor.randperm(count, generator: generator).asArray(Int.self)
-    return (
-      train: rows(Array(permutation[testCount...])), test: rows(Array(permutation[..<testCount]))
-    )
+    return (train: Array(permutation[testCount...]), test: Array(permutation[..<testCount]))
   }
 
   /// The same table with features standardised by `scaler`.

@@ -2,21 +2,32 @@ import Descent
 
 /// Samples taken from tensors along their first dimension (`torch.utils.data.TensorDataset`).
 ///
-/// Sample `i` is `[t0[i], t1[i], ...]`, views into the given tensors; the default collate
-/// stacks each position, so a batch is `[x, y]` with a leading batch dimension. Negative
-/// indices count from the end, as in PyTorch.
+/// Sample `i` is `[t0[i], t1[i], ...]`, views into the given tensors; negative indices count
+/// from the end, as in PyTorch. A ``DataLoader`` stacks each position into a batch with a
+/// leading batch dimension.
+///
+/// `Batch` is the type of those batches. A dataset of two tensors, the usual features and
+/// targets, is a `TensorDataset<(Tensor, Tensor)>`, and its loader yields pairs that
+/// destructure, with no force unwraps:
 ///
 /// ```swift
 /// let ds = try TensorDataset(Tensor.randn([100, 3]), Tensor.randn([100, 1]))
+/// let loader = try DataLoader(ds, batchSize: 32, shuffle: true)
+/// for (x, y) in loader {   // x: [32, 3], y: [32, 1]
+///   // zeroGrad, forward, loss, backward, step
+/// }
 /// let sample = try ds[0]   // [x (shape [3]), y (shape [1])]
 /// ```
-public struct TensorDataset: Dataset {
+///
+/// Any other number of tensors (or an array of them) gives a `TensorDataset<[Tensor]>`,
+/// whose batches are arrays `[x, y, z, ...]`.
+public struct TensorDataset<Batch>: Dataset {
   /// The tensors, all of the same size along dimension 0.
   public let tensors: [Tensor]
 
-  /// Wraps `tensors`, which must share their first dimension. Throws PyTorch's
-  /// "Size mismatch between tensors" otherwise.
-  public init(_ tensors: [Tensor]) throws {
+  /// Throws PyTorch's "Size mismatch between tensors" unless the tensors share their first
+  /// dimension.
+  init(checking tensors: [Tensor]) throws {
     guard let first = tensors.first else {
       throw DataError.invalidArgument("TensorDataset needs at least one tensor")
     }
@@ -29,11 +40,6 @@ public struct TensorDataset: Dataset {
     self.tensors = tensors
   }
 
-  /// Wraps the given tensors (`TensorDataset(*tensors)`).
-  public init(_ tensors: Tensor...) throws {
-    try self.init(tensors)
-  }
-
   public var count: Int { tensors[0].shape[0] }
 
   public subscript(index: Int) -> [Tensor] {
@@ -44,8 +50,35 @@ public struct TensorDataset: Dataset {
   }
 }
 
-/// Named samples taken from tensors along their first dimension: sample `i` is
-/// `["x": x[i], "y": y[i]]`.
+extension TensorDataset where Batch == (Tensor, Tensor) {
+  /// Wraps two tensors (`TensorDataset(x, y)`); batches are `(x, y)` pairs. Throws PyTorch's
+  /// "Size mismatch between tensors" unless they share their first dimension.
+  public init(_ first: Tensor, _ second: Tensor) throws {
+    try self.init(checking: [first, second])
+  }
+}
+
+extension TensorDataset where Batch == [Tensor] {
+  /// Wraps `tensors`, which must share their first dimension; batches are arrays.
+  public init(_ tensors: [Tensor]) throws {
+    try self.init(checking: tensors)
+  }
+
+  /// Wraps one tensor (`TensorDataset(x)`); batches are one-element arrays.
+  public init(_ tensor: Tensor) throws {
+    try self.init(checking: [tensor])
+  }
+
+  /// Wraps three or more tensors (`TensorDataset(*tensors)`); batches are arrays.
+  public init(_ first: Tensor, _ second: Tensor, _ third: Tensor, _ rest: Tensor...) throws {
+    try self.init(checking: [first, second, third] + rest)
+  }
+}
+
+/// Named samples taken from tensors along their first dimension: sample `i` is the
+/// ``TensorDict`` `["x": x[i], "y": y[i]]`, and a ``DataLoader`` batch is a ``TensorDict``
+/// of stacked tensors, whose `batch["x"]` stops with the list of valid keys when `"x"` is
+/// not one of them.
 ///
 /// This is the dataset that the `torch.optim` tutorial's loop reads with `batch["x"]` and
 /// `batch["y"]`. PyTorch
@@ -76,10 +109,10 @@ public struct TensorDictDataset: Dataset {
 
   public var count: Int { length }
 
-  public subscript(index: Int) -> [String: Tensor] {
+  public subscript(index: Int) -> TensorDict {
     get throws {
       let i = try resolveIndex(index, count: length)
-      return tensors.mapValues { $0[i] }
+      return TensorDict(tensors.mapValues { $0[i] })
     }
   }
 }

@@ -161,8 +161,11 @@ open class Module {
   /// Parameters and persistent buffers by dotted name, in PyTorch's `state_dict()` order:
   /// for each module (depth first), its parameters then its buffers.
   ///
-  /// The tensors are detached views of the live ones, so later training changes them;
-  /// `clone()` them for a snapshot.
+  /// The tensors are detached views of the live ones (as in PyTorch, whose `state_dict()`
+  /// holds the parameters' own storage): later training changes them, and writing into one
+  /// writes into the model. `clone()` them for a snapshot. `Optimizer.stateDict()` is the
+  /// other way round: it returns copies, so a saved optimizer state does not move on with
+  /// training.
   public func stateDict() -> [(name: String, tensor: Tensor)] {
     var out: [(name: String, tensor: Tensor)] = []
     for (prefix, module) in namedModules() {

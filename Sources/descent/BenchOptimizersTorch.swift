@@ -103,7 +103,7 @@ final class TorchStepServer {
     return ms
   }
 
-  private func request(_ body: [String: Any]) throws -> [String: Any] {
+  func request(_ body: [String: Any]) throws -> [String: Any] {
     try Self.request(body, input, output, &buffer)
   }
 

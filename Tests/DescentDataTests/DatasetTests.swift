@@ -75,7 +75,7 @@ import Testing
       try ds[-6]
     }
     #expect(throws: DataError.invalidArgument(DataFixtures.message("concat_empty"))) {
-      try ConcatDataset([TensorDataset]())
+      try ConcatDataset([TensorDataset<[Tensor]>]())
     }
   }
 

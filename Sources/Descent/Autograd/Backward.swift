@@ -147,6 +147,9 @@ enum AutogradEngine {
         )
       }
       let inputGrads = function(grad)
+      if AnomalyMode.isEnabled {
+        for (i, g) in inputGrads.enumerated() { if let g { AnomalyMode.check(g, node: node.name, index: i) } }
+      }
       require(
         inputGrads.count == node.inputs.count,
         "function \(node.name) returned an incorrect number of gradients (expected \(node.inputs.count), got \(inputGrads.count))"

@@ -33,6 +33,9 @@ extension Tensor {
     require(
       rank >= 1 && other.rank >= 1,
       "matmul: both arguments to matmul need to be at least 1D, but they are \(rank)D and \(other.rank)D")
+    if !dtype.isFloatingPoint || !other.dtype.isFloatingPoint {
+      requirementFailure(integerProductMessage(other))
+    }
     let k = shape[rank - 1]
     let k2 = other.shape[Swift.max(other.rank - 2, 0)]
     require(

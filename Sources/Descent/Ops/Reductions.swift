@@ -374,24 +374,8 @@ extension Tensor {
   }
 
   /// The `p`-norm over all elements or `dims` (`torch.linalg.vector_norm`; `p` may be
-  /// `.infinity`). The gradient at a zero norm is zero, as in PyTorch.
+  /// `.infinity`, `-.infinity` or 0): ``Linalg/vectorNorm(_:ord:dim:keepDim:)``.
   public func norm(p: Double = 2, dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
-    let d = reductionDims(dims, op: "norm")
-    let out = reduceRows(NormReducer(p: p), dims: d, keepDim: keepDim, op: "norm")
-    let source = detach()
-    let result = out.detach()
-    return out.recording("LinalgVectorNormBackward0", [self]) { g in
-      let ge = source.expandReduced(g, dims: d, keepDim: keepDim)
-      let ne = source.expandReduced(result, dims: d, keepDim: keepDim)
-      let safe = Tensor.where(ne .== 0, 1.0, ne)
-      let zeroed = { (t: Tensor) in Tensor.where(ne .== 0, 0.0, t) }
-      if p == 2 { return [zeroed(ge * source / safe)] }
-      if p == 1 { return [ge * source.sign()] }
-      if p == .infinity {
-        let hit = (source.abs() .== ne).to(dtype: g.dtype)
-        return [zeroed(ge * source.sign() * hit / hit.sum(dims: d, keepDim: true))]
-      }
-      return [zeroed(ge * source.sign() * source.abs().pow(p - 1) / safe.pow(p - 1))]
-    }
+    Linalg.vectorNorm(self, ord: p, dim: dims, keepDim: keepDim)
   }
 }

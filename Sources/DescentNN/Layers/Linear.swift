@@ -66,6 +66,7 @@ public final class Linear: Module {
 
   /// `input.matmul(weight.t()) + bias`.
   public override func forward(_ input: Tensor) -> Tensor {
+    require(input.dtype.isFloatingPoint || bias == nil, linearDTypeMessage(input, weight))
     require(
       input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
       "Linear: mat1 and mat2 shapes cannot be multiplied (input shape \(input.shape), weight shape \(weight.shape))"

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Descent
+import Foundation
+
+/// `descent bench linalg`: milliseconds of `solve`, `cholesky`, `svd` and `eigh` on n × n
+/// matrices, Descent (OpenBLAS + its LAPACK) against PyTorch (MKL) in the same run.
+struct BenchLinalg: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "linalg",
+    abstract: "Milliseconds of Linalg.solve, cholesky, svd and eigh against torch.linalg, in one run.",
+    discussion: """
+      Inputs: solve takes a well-conditioned A (Gaussian + n·I) and one right-hand side; \
+      cholesky a symmetric positive-definite matrix (X·Xᵀ + n·I); eigh a symmetric one \
+      (X + Xᵀ); svd a Gaussian matrix, reduced (full_matrices=False). Each round times one \
+      Descent call and, with --compare-torch, one PyTorch call, alternating which goes first, \
+      with a pause before each; medians are reported. The ratio is Descent's time over \
+      PyTorch's (below 1: Descent is faster).
+      """
+  )
+
+  @Option(parsing: .upToNextOption, help: "Functions to time: solve, cholesky, svd, eigh.")
+  var functions: [String] = ["solve", "cholesky", "svd", "eigh"]
+
+  @Option(parsing: .upToNextOption, help: "Matrix sizes n (n × n).")
+  var sizes: [Int] = [256, 1024, 2048]
+
+  @Option(help: "float32 or float64.")
+  var dtype: String = "float32"
+
+  @Option(help: "Timed rounds per case (default: 15 below n = 1024, 5 from there, 3 from 2048).")
+  var repeats: Int?
+
+  @Option(help: "Threads for Descent, OpenBLAS and PyTorch (default: all cores).")
+  var threads: Int?
+
+  @Option(help: "Milliseconds to sleep before each timed call.")
+  var settleMs: Int = 20
+
+  @OptionGroup var torchOptions: TorchComparisonOptions
+
+  func validate() throws {
+    let known = Set(["solve", "cholesky", "svd", "eigh"])
+    if let bad = functions.first(where: { !known.contains($0) }) {
+      throw ValidationError("unknown function \(bad); choose from solve, cholesky, svd, eigh")
+    }
+    if DType(rawValue: dtype).map({ !$0.isFloatingPoint }) ?? true {
+      throw ValidationError("--dtype must be float32 or float64, got \(dtype)")
+    }
+    if sizes.contains(where: { $0 < 1 }) { throw ValidationError("--sizes must be positive") }
+  }
+
+  func run() throws {
+    if let threads { Threads.set(threads) }
+    let dtype = DType(rawValue: self.dtype)!
+    var torch: TorchStepServer?
+    do {
+      torch = try torchOptions.startServer()
+    } catch {
+      print("PyTorch comparison skipped: \(error)")
+    }
+    let machine = Machine.current()
+    print("CPU: \(machine.cpu), \(machine.cores) cores; \(Threads.count) threads; \(dtype)")
+    if let torch {
+      print("PyTorch \(torch.torchVersion) (threads \(torch.threads)), Python \(torch.pythonVersion)")
+    }
+    print("load average: \(Machine.loadAverage())")
+    print(
+      "function".padding(10) + "n".padding(7) + "Descent ms".padding(13) + "PyTorch ms".padding(13)
+        + "Descent ÷ PyTorch")
+    for function in functions {
+      for n in sizes {
+        let call = try makeCall(function, n: n, dtype: dtype)
+        try call()
+        let rounds = repeats ?? (n >= 2048 ? 3 : (n >= 1024 ? 5 : 15))
+        var hasTorch = false
+        if let torch {
+          let answer = try torch.request([
+            "op": "linalg_setup", "fn": function, "n": n, "dtype": self.dtype, "warmup": 1,
+          ])
+          hasTorch = answer["impls"] != nil
+          if !hasTorch { print("PyTorch setup failed: \(answer)") }
+        }
+        var ours: [Double] = []
+        var theirs: [Double] = []
+        for round in 0..<rounds {
+          for k in 0..<(hasTorch ? 2 : 1) {
+            if settleMs > 0 { usleep(UInt32(settleMs) * 1000) }
+            if (k + round) % 2 == 0 || !hasTorch {
+              ours.append(try timeMilliseconds { try call() })
+            } else {
+              let answer = try torch!.request(["op": "call", "impl": function, "steps": 1])
+              guard let ms = (answer["ms"] as? [Double])?.first else {
+                throw BenchError("bench_torch.py call failed: \(answer)")
+              }
+              theirs.append(ms)
+            }
+          }
+        }
+        let ms = median(ours)
+        let line = function.padding(10) + "\(n)".padding(7) + String(format: "%.2f", ms).padding(13)
+        if hasTorch {
+          let t = median(theirs)
+          print(line + String(format: "%.2f", t).padding(13) + String(format: "%.2f×", ms / t))
+        } else {
+          print(line)
+        }
+      }
+    }
+    print("load average at the end: \(Machine.loadAverage())")
+  }
+
+  /// One Descent call of `function` on fresh n × n inputs.
+  private func makeCall(_ function: String, n: Int, dtype: DType) throws -> () throws -> Void {
+    let g = Generator(seed: 0)
+    let x = Tensor.randn([n, n], dtype: dtype, generator: g)
+    switch function {
+    case "solve":
+      let a = x + Tensor.eye(n, dtype: dtype) * Double(n)
+      let b = Tensor.randn([n, 1], dtype: dtype, generator: g)
+      return { _ = try Linalg.solve(a, b) }
+    case "cholesky":
+      let a = x.matmul(x.mT) + Tensor.eye(n, dtype: dtype) * Double(n)
+      return { _ = try Linalg.cholesky(a) }
+    case "eigh":
+      let a = x + x.mT
+      return { _ = try Linalg.eigh(a) }
+    default:
+      return { _ = try Linalg.svd(x, fullMatrices: false) }
+    }
+  }
+}
