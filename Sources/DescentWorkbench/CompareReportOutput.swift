@@ -101,7 +101,12 @@ extension CompareReport {
     chart.series = results.map { r in
       LinePlot.Series(name: r.optimizer, points: r.curve.map { (Double($0.epoch), value($0)) })
     }
-    if yScale == .linear { chart.yLimits = (nil, 1) }
+    if yScale == .linear {
+      // From the lowest value after epoch 0: the initial model's guesses would squash the
+      // differences that matter.
+      let later = results.flatMap { $0.curve.dropFirst().map(value) }.filter(\.isFinite)
+      chart.yLimits = (later.min().map { max(0, $0 - 0.02) }, 1)
+    }
     return chart.svg()
   }
 

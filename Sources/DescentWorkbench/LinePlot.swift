@@ -42,19 +42,26 @@ struct LinePlot {
     "#bcbd22", "#17becf",
   ]
 
-  // Layout, in pixels.
-  private let width = 900.0
+  // Layout, in pixels; the legend's column is as wide as its longest entry.
+  private let plotWidthTarget = 620.0
   private let height = 520.0
   private let left = 80.0
-  private let right = 260.0
   private let top = 64.0
   private let bottom = 64.0
-  private var plotWidth: Double { width - left - right }
+  private var right: Double {
+    let longest = (series.map(\.name.count) + markers.map(\.label.count)).max() ?? 0
+    return 56 + 7 * Double(longest)
+  }
+  private var width: Double { left + plotWidthTarget + right }
+  private var plotWidth: Double { plotWidthTarget }
   private var plotHeight: Double { height - top - bottom }
 
   func svg() -> String {
     let xs = series.flatMap { $0.points.map(\.x) }.filter { usable($0, xScale) }
-    let ys = series.flatMap { $0.points.map(\.y) }.filter { usable($0, yScale) }
+    // The y range covers the points inside the limits; lines beyond them are clipped.
+    let ys = series.flatMap { $0.points.map(\.y) }.filter {
+      usable($0, yScale) && $0 >= (yLimits.lower ?? -.infinity) && $0 <= (yLimits.upper ?? .infinity)
+    }
     let xRange = Axis(values: xs, scale: xScale, pad: false)
     var yAxis = Axis(values: ys, scale: yScale, pad: true)
     if let lower = yLimits.lower, usable(lower, yScale) { yAxis.lo = max(yAxis.lo, yAxis.map(lower)) }
@@ -108,14 +115,16 @@ struct LinePlot {
         pen = "L"
       }
       s +=
-        "<path d=\"\(d.trimmingCharacters(in: .whitespaces))\" fill=\"none\" stroke=\"\(color(k, line))\" stroke-width=\"\(line.width)\" stroke-opacity=\"\(line.opacity)\" stroke-linejoin=\"round\" clip-path=\"url(#plot-area)\"><title>\(escape(line.name))</title></path>\n"
+        "<path d=\"\(d.trimmingCharacters(in: .whitespaces))\" fill=\"none\" stroke=\"\(color(k, line))\" stroke-width=\"\(line.width)\" stroke-opacity=\"\(line.opacity)\"\(dash(k)) stroke-linejoin=\"round\" clip-path=\"url(#plot-area)\"><title>\(escape(line.name))</title></path>\n"
     }
     for marker in markers where usable(marker.x, xScale) && usable(marker.y, yScale) {
       let x = px(marker.x)
       let y = py(marker.y)
       s += "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"5\" fill=\"\(marker.color)\" stroke=\"white\"/>\n"
+      // Labels of markers in the right half go to their left, inside the plot.
+      let onRight = x > left + plotWidth / 2
       s +=
-        "<text x=\"\(f(x + 8))\" y=\"\(f(y - 8))\" fill=\"\(marker.color)\">\(escape(marker.label))</text>\n"
+        "<text x=\"\(f(onRight ? x - 8 : x + 8))\" y=\"\(f(y - 8))\" text-anchor=\"\(onRight ? "end" : "start")\" fill=\"\(marker.color)\">\(escape(marker.label))</text>\n"
     }
 
     // Legend: a swatch and the name of every series, then the markers.
@@ -123,7 +132,7 @@ struct LinePlot {
     let lx = left + plotWidth + 16
     for (k, line) in series.enumerated() {
       s +=
-        "<line x1=\"\(f(lx))\" y1=\"\(f(ly))\" x2=\"\(f(lx + 22))\" y2=\"\(f(ly))\" stroke=\"\(color(k, line))\" stroke-width=\"3\" stroke-opacity=\"\(line.opacity)\"/>\n"
+        "<line x1=\"\(f(lx))\" y1=\"\(f(ly))\" x2=\"\(f(lx + 22))\" y2=\"\(f(ly))\" stroke=\"\(color(k, line))\" stroke-width=\"3\" stroke-opacity=\"\(line.opacity)\"\(dash(k))/>\n"
       s += "<text x=\"\(f(lx + 28))\" y=\"\(f(ly + 4))\">\(escape(line.name))</text>\n"
       ly += 20
     }
@@ -134,6 +143,13 @@ struct LinePlot {
     }
     s += "</svg>\n"
     return s
+  }
+
+  /// Series after the first take turns with dashes, so that lines lying on top of each
+  /// other (Adam and AdamW early on) both show.
+  private func dash(_ k: Int) -> String {
+    guard series.count > 2 else { return "" }
+    return ["", " stroke-dasharray=\"8 4\"", " stroke-dasharray=\"2 3\""][k % 3]
   }
 
   private func color(_ k: Int, _ line: Series) -> String {

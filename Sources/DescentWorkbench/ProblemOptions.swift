@@ -22,7 +22,10 @@ public struct ProblemOptions: ParsableArguments {
   @Option(help: "Seed of the split, the initial weights and the batch order.")
   public var seed: UInt64 = 0
 
-  @Option(help: "Threads for OpenBLAS and Descent's kernels (default: all cores). Results do not depend on it.")
+  @Option(
+    help:
+      "Threads of compare's speed section (default: all cores) and of lr-find (default 1). Compare trains on one thread, so its losses and accuracies do not depend on it."
+  )
   public var threads: Int?
 
   public init() {}

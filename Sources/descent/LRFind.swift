@@ -27,9 +27,12 @@ struct LRFind: ParsableCommand {
   @OptionGroup var options: LRFindOptions
 
   func run() throws {
-    if let threads = options.problem.threads { Threads.set(threads) }
+    // One thread, as in `descent compare`: OpenBLAS's threaded products round differently
+    // with each thread count, and these models are too small to gain from threads.
+    Threads.set(options.problem.threads ?? 1)
     let report = try LRFindRunner(options: options).run()
     print(report.summary(), terminator: "")
+    fflush(stdout)
     if !options.out.isEmpty {
       let files = try report.write(to: options.out)
       FileHandle.standardError.write(Data("wrote \(files.joined(separator: ", "))\n".utf8))
