@@ -64,5 +64,6 @@ public struct CompareOptions: ParsableArguments {
     for spec in runs where !seen.insert(spec.label).inserted {
       throw ValidationError("--opt \(spec.label) is given twice")
     }
+    for spec in runs { try spec.validate() }
   }
 }

@@ -45,5 +45,6 @@ public struct LRFindOptions: ParsableArguments {
 
   public func validate() throws {
     _ = try makeFinder()
+    try optimizer.validate()
   }
 }

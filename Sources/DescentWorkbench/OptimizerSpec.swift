@@ -76,6 +76,17 @@ public struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Has
     }
   }
 
+  /// Throws a ValidationError with the registry's message when ``options`` name a
+  /// hyperparameter the optimizer does not have, or a value it refuses: what building it
+  /// would throw, found before any work starts.
+  public func validate() throws {
+    do {
+      _ = try make([Tensor.zeros([1], requiresGrad: true)])
+    } catch let error as OptimizerError {
+      throw ValidationError("--opt \(label): \(error.message)")
+    }
+  }
+
   /// Builds the optimizer over `params` with ``options``.
   public func make(_ params: [Tensor], implementation: OptimizerImplementation = .default) throws
     -> Optimizer
