@@ -19,11 +19,15 @@ public struct CompareReport: Codable, Equatable, Sendable {
     public var loss: String
     /// Training and test rows.
     public var trainRows: Int
+    /// Test rows.
     public var testRows: Int
+    /// Rows per batch.
     public var batchSize: Int
+    /// Epochs per optimizer.
     public var epochs: Int
     /// Optimizer steps per epoch (batches, the last one possibly short).
     public var stepsPerEpoch: Int
+    /// The seed of the split, the initial weights and the batch order.
     public var seed: UInt64
     /// `none`, `step:20,0.5`, ...
     public var schedule: String
@@ -31,6 +35,7 @@ public struct CompareReport: Codable, Equatable, Sendable {
 
   /// One epoch of one optimizer's run; epoch 0 is the initial model.
   public struct EpochPoint: Codable, Equatable, Sendable {
+    /// The epoch; 0 is the model before training.
     public var epoch: Int
     /// The learning rate of the epoch's steps (group 0), before the scheduler's step.
     public var lr: Double
@@ -80,6 +85,7 @@ public struct CompareReport: Codable, Equatable, Sendable {
 
   /// One optimizer's step on the large parameter vector.
   public struct SpeedRow: Codable, Equatable, Sendable {
+    /// `adam:lr=0.001`, the `--opt` spelling.
     public var optimizer: String
     /// Median milliseconds per `step()`.
     public var medianMs: Double
@@ -89,6 +95,7 @@ public struct CompareReport: Codable, Equatable, Sendable {
     /// ``gbps`` as a fraction of the streaming yardstick.
     public var fractionOfStream: Double
 
+    /// A row of the speed section.
     public init(optimizer: String, medianMs: Double, gbps: Double, fractionOfStream: Double) {
       self.optimizer = optimizer
       self.medianMs = medianMs
@@ -100,18 +107,23 @@ public struct CompareReport: Codable, Equatable, Sendable {
   /// The step time of every optimizer at `params` elements, as `descent bench optimizers`
   /// measures it.
   public struct Speed: Codable, Equatable, Sendable {
+    /// Elements of the parameter tensor.
     public var params: Int
+    /// `float32`.
     public var dtype: String
     /// The kernels that ran (`fused`, `blas`).
     public var implementation: String
+    /// Threads of the kernels and the yardstick.
     public var threads: Int
     /// Timed steps per optimizer (after untimed warm-up steps).
     public var steps: Int
     /// GB/s of the in-place axpy `y ← y + a·x` over the same element count (the faster of
     /// BLAS and Descent's threaded kernel): what a step's bytes are measured against.
     public var streamGBps: Double
+    /// One row per optimizer, in `--opt` order.
     public var rows: [SpeedRow]
 
+    /// A speed section; see each property.
     public init(
       params: Int, dtype: String, implementation: String, threads: Int, steps: Int,
       streamGBps: Double, rows: [SpeedRow]
@@ -128,13 +140,17 @@ public struct CompareReport: Codable, Equatable, Sendable {
 
   /// Where it ran.
   public struct Machine: Codable, Equatable, Sendable {
+    /// `/proc/cpuinfo`'s model name.
     public var cpu: String
+    /// Cores available to the process.
     public var cores: Int
+    /// `--threads`: the speed section's threads (training runs on one).
     public var threads: Int
     /// `/proc/loadavg`'s three averages before and after the run.
     public var loadAverageStart: String
     public var loadAverageEnd: String
 
+    /// The machine; see each property.
     public init(cpu: String, cores: Int, threads: Int, loadAverageStart: String, loadAverageEnd: String) {
       self.cpu = cpu
       self.cores = cores
@@ -144,7 +160,9 @@ public struct CompareReport: Codable, Equatable, Sendable {
     }
   }
 
+  /// What was trained, how.
   public var configuration: Configuration
+  /// One result per optimizer, in `--opt` order.
   public var results: [OptimizerResult]
   /// `nil` with `--params 0`.
   public var speed: Speed?

@@ -11,7 +11,9 @@ public typealias SpeedProbe = (_ optimizers: [OptimizerSpec], _ params: Int) thr
 /// Runs `descent compare`: trains the problem's model once per optimizer, from the same
 /// initial weights and in the same batch order, and collects a ``CompareReport``.
 public struct CompareRunner {
+  /// The parsed command line.
   public let options: CompareOptions
+  /// Where progress goes.
   public let progress: ProgressStyle
 
   /// - Parameters:

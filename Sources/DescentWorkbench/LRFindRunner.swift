@@ -18,20 +18,27 @@ public struct LRFindReport: Codable, Equatable, Sendable {
   public var seed: UInt64
   /// The sweep's settings.
   public var startLR: Double
+  /// The rate the sweep heads for.
   public var endLR: Double
+  /// Steps the sweep would run without diverging.
   public var plannedSteps: Int
+  /// β of the smoothed loss.
   public var smoothing: Double
+  /// The stopping factor.
   public var divergenceFactor: Double
   /// Whether it stopped early on a diverging loss.
   public var diverged: Bool
   /// Per step: learning rate, loss, smoothed loss.
   public var learningRates: [Double]
+  /// Each step's loss.
   public var losses: [Double]
+  /// Each step's smoothed loss.
   public var smoothedLosses: [Double]
   /// The rate of the steepest descent of the smoothed loss (fastai's `steep`), the suggestion.
   public var steepestLR: Double?
   /// The rate of the lowest smoothed loss, and that rate ÷ 10 (fastai's `minimum`).
   public var minimumLossLR: Double?
+  /// ``minimumLossLR`` ÷ 10.
   public var minimumOverTen: Double?
   /// The lowest smoothed loss.
   public var minimumLoss: Double?
@@ -44,6 +51,7 @@ public struct LRFindReport: Codable, Equatable, Sendable {
 /// Runs `descent lr-find`: a learning-rate range test (``LRFinder``) of the problem's model
 /// with the chosen optimizer, cycling through a shuffling loader.
 public struct LRFindRunner {
+  /// The parsed command line.
   public let options: LRFindOptions
 
   /// - Parameter options: the parsed command line.

@@ -124,7 +124,7 @@ struct LinePlot {
       // Labels of markers in the right half go to their left, inside the plot.
       let onRight = x > left + plotWidth / 2
       s +=
-        "<text x=\"\(f(onRight ? x - 8 : x + 8))\" y=\"\(f(y - 8))\" text-anchor=\"\(onRight ? "end" : "start")\" fill=\"\(marker.color)\">\(escape(marker.label))</text>\n"
+        "<text x=\"\(f(onRight ? x - 8 : x + 8))\" y=\"\(f(y - 8))\" text-anchor=\"\(onRight ? "end" : "start")\" fill=\"\(marker.color)\" stroke=\"white\" stroke-width=\"4\" paint-order=\"stroke\">\(escape(marker.label))</text>\n"
     }
 
     // Legend: a swatch and the name of every series, then the markers.

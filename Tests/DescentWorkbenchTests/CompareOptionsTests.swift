@@ -16,7 +16,7 @@ struct CompareOptionsTests {
     #expect(
       options.runs.map(\.label) == [
         "sgd:lr=0.1", "sgd:lr=0.01,momentum=0.9", "sgd:lr=0.01,momentum=0.9,nesterov=True",
-        "rmsprop:lr=0.001", "adam:lr=0.001", "adamw:lr=0.001",
+        "rmsprop:lr=0.01", "adam:lr=0.001", "adamw:lr=0.001",
       ])
   }
 

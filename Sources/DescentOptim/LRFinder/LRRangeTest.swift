@@ -74,6 +74,8 @@ public struct LRRangeTest: Sendable, Equatable {
       index: i, lr: learningRates[i], smoothedLoss: smoothedLosses[i], suggestedLR: learningRates[i] / 10)
   }
 
+  /// A record of a sweep, as ``LRFinder/run(_:preserving:loss:)`` makes it: one learning
+  /// rate, loss and smoothed loss per step that ran.
   public init(
     learningRates: [Double], losses: [Double], smoothedLosses: [Double], plannedSteps: Int,
     diverged: Bool
