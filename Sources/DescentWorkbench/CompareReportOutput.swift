@@ -21,9 +21,12 @@ extension CompareReport {
     for r in results {
       out += row(Self.tableCells(r), widths)
     }
-    out += "train loss: mean \(c.loss) over the training rows after the last epoch; test acc: after the last epoch\n"
+    out +=
+      "train loss: mean \(c.loss) over the training rows after the last epoch; test acc: after the last epoch\n"
     out += Self.epochsTo95Definition + "\n"
-    if results.contains(where: \.diverged) { out += "(diverged: the loss became infinite or NaN; the run stopped)\n" }
+    if results.contains(where: \.diverged) {
+      out += "(diverged: the loss became infinite or NaN; the run stopped)\n"
+    }
     if let speed {
       out +=
         "\nSpeed on a large parameter vector: \(formatCount(speed.params)) \(speed.dtype) parameters in one tensor, \(speed.implementation) kernels, \(speed.threads) threads, median of \(speed.steps) steps\n"
@@ -31,8 +34,10 @@ extension CompareReport {
       out += row(["optimizer", "ms/step", "GB/s", "of stream"], speedWidths)
       for r in speed.rows {
         out += row(
-          [r.optimizer, String(format: "%.3f", r.medianMs), String(format: "%.1f", r.gbps),
-           String(format: "%.0f%%", r.fractionOfStream * 100)], speedWidths)
+          [
+            r.optimizer, String(format: "%.3f", r.medianMs), String(format: "%.1f", r.gbps),
+            String(format: "%.0f%%", r.fractionOfStream * 100),
+          ], speedWidths)
       }
       out +=
         "GB/s: the bytes a step must move (parameter, gradient and state, each read and written once) per second; of stream: against an in-place axpy over the same elements (\(String(format: "%.1f", speed.streamGBps)) GB/s)\n"
@@ -78,7 +83,8 @@ extension CompareReport {
   /// `loss.svg`: the training loss of every optimizer against the epoch, log scale.
   public func lossSVG() -> String {
     plot(
-      title: "Training loss", yLabel: "mean \(configuration.loss) on the training rows (log scale)", yScale: .log
+      title: "Training loss", yLabel: "mean \(configuration.loss) on the training rows (log scale)",
+      yScale: .log
     ) { $0.trainLoss }
   }
 
@@ -125,7 +131,10 @@ extension CompareReport {
     var line = ""
     for (k, cell) in cells.enumerated() {
       let width = k < widths.count ? widths[k] : cell.count + 2
-      line += k == 0 ? cell.padding(toLength: max(width, cell.count + 1), withPad: " ", startingAt: 0) : leftPad(cell, width)
+      line +=
+        k == 0
+        ? cell.padding(toLength: max(width, cell.count + 1), withPad: " ", startingAt: 0)
+        : leftPad(cell, width)
     }
     return line + "\n"
   }

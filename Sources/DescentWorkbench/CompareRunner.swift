@@ -33,7 +33,8 @@ public struct CompareRunner {
       configuration: .init(
         data: problem.data.rawValue, model: problem.model.rawValue, modelTitle: problem.modelTitle,
         loss: problem.lossName, trainRows: problem.train.count, testRows: problem.test.count,
-        batchSize: batchSize, epochs: options.epochs, stepsPerEpoch: (problem.train.count + batchSize - 1) / batchSize,
+        batchSize: batchSize, epochs: options.epochs,
+        stepsPerEpoch: (problem.train.count + batchSize - 1) / batchSize,
         seed: options.problem.seed, schedule: options.schedule.description),
       results: [], speed: nil, machine: nil)
     let reporter = ProgressReporter(style: progress)
@@ -93,7 +94,8 @@ public struct CompareRunner {
         stepsPerSecond: Double(steps) / max(seconds, 1e-9))
       if !evaluation.trainLoss.isFinite {
         diverged = true
-        reporter.note("\(spec.label): the training loss is \(evaluation.trainLoss) after epoch \(epoch); stopping")
+        reporter.note(
+          "\(spec.label): the training loss is \(evaluation.trainLoss) after epoch \(epoch); stopping")
         break
       }
     }

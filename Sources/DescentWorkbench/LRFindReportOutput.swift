@@ -53,7 +53,8 @@ extension LRFindReport {
       title: "Learning-rate range test: \(optimizer)",
       subtitle:
         "\(modelTitle) on \(data), batch \(batchSize), seed \(seed); lr grows ×\(String(format: "%.3g", pow(endLR / startLR, 1 / Double(plannedSteps)))) per step",
-      xLabel: "learning rate (log scale)", yLabel: "training loss of the batch", xScale: .log, yScale: .linear)
+      xLabel: "learning rate (log scale)", yLabel: "training loss of the batch", xScale: .log, yScale: .linear
+    )
     chart.series = [
       LinePlot.Series(
         name: "loss", points: zip(learningRates, losses).map { ($0, $1) }, color: "#1f77b4", width: 1,
@@ -69,7 +70,8 @@ extension LRFindReport {
     if let minimumLossLR, let minimumLoss, let minimumOverTen {
       chart.markers.append(
         .init(
-          label: "minimum \(sci(minimumLossLR)) ÷ 10 = \(sci(minimumOverTen))", x: minimumLossLR, y: minimumLoss,
+          label: "minimum \(sci(minimumLossLR)) ÷ 10 = \(sci(minimumOverTen))", x: minimumLossLR,
+          y: minimumLoss,
           color: "#2ca02c"))
     }
     // Past the start's loss the curve only shows the divergence, which would squash the
@@ -82,6 +84,7 @@ extension LRFindReport {
   /// missing) and returns their paths.
   @discardableResult
   public func write(to folder: String) throws -> [String] {
-    try writeFiles([("lr-find.svg", svg()), ("lr-find.csv", csv()), ("lr-find.json", try json())], to: folder)
+    try writeFiles(
+      [("lr-find.svg", svg()), ("lr-find.csv", csv()), ("lr-find.json", try json())], to: folder)
   }
 }

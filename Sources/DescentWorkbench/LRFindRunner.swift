@@ -66,7 +66,8 @@ public struct LRFindRunner {
       problem.trainSet, batchSize: options.problem.batchSize, shuffle: true,
       generator: Generator(seed: options.problem.shuffleSeed))
     let finder = try options.makeFinder()
-    let test = try Self.rangeTest(finder, model: model, optimizer: optimizer, loader: loader, criterion: problem.criterion)
+    let test = try Self.rangeTest(
+      finder, model: model, optimizer: optimizer, loader: loader, criterion: problem.criterion)
     return LRFindReport(
       optimizer: options.optimizer.label, modelTitle: problem.modelTitle, data: problem.data.rawValue,
       batchSize: options.problem.batchSize, seed: options.problem.seed, startLR: finder.startLR,

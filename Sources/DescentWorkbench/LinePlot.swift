@@ -68,8 +68,12 @@ struct LinePlot {
     if let upper = yLimits.upper, usable(upper, yScale) { yAxis.hi = min(yAxis.hi, yAxis.map(upper)) }
     if yAxis.hi <= yAxis.lo { yAxis.hi = yAxis.lo + 1 }
 
-    func px(_ x: Double) -> Double { left + plotWidth * (xRange.map(x) - xRange.lo) / (xRange.hi - xRange.lo) }
-    func py(_ y: Double) -> Double { top + plotHeight * (1 - (yAxis.map(y) - yAxis.lo) / (yAxis.hi - yAxis.lo)) }
+    func px(_ x: Double) -> Double {
+      left + plotWidth * (xRange.map(x) - xRange.lo) / (xRange.hi - xRange.lo)
+    }
+    func py(_ y: Double) -> Double {
+      top + plotHeight * (1 - (yAxis.map(y) - yAxis.lo) / (yAxis.hi - yAxis.lo))
+    }
 
     var s = """
       <?xml version="1.0" encoding="UTF-8"?>
@@ -85,14 +89,17 @@ struct LinePlot {
     // Grid and tick labels.
     for tick in xRange.ticks() {
       let x = px(tick)
-      s += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + plotHeight))\" stroke=\"#e5e5e5\"/>\n"
+      s +=
+        "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(top + plotHeight))\" stroke=\"#e5e5e5\"/>\n"
       s +=
         "<text x=\"\(f(x))\" y=\"\(f(top + plotHeight + 18))\" text-anchor=\"middle\">\(escape(xRange.label(tick)))</text>\n"
     }
     for tick in yAxis.ticks() {
       let y = py(tick)
-      s += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>\n"
-      s += "<text x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(escape(yAxis.label(tick)))</text>\n"
+      s +=
+        "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>\n"
+      s +=
+        "<text x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(escape(yAxis.label(tick)))</text>\n"
     }
     s +=
       "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#333\"/>\n"

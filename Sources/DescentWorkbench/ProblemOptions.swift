@@ -5,7 +5,8 @@ import DescentOptim
 public struct ProblemOptions: ParsableArguments {
   /// `--data`: the bundled data set (default breast cancer).
   @Option(
-    help: "Bundled data set: breast-cancer (binary, BCEWithLogitsLoss) or digits (10 classes, CrossEntropyLoss).")
+    help:
+      "Bundled data set: breast-cancer (binary, BCEWithLogitsLoss) or digits (10 classes, CrossEntropyLoss).")
   public var data: DataSetChoice = .breastCancer
 
   /// `--model`: the model (default the MLP).
@@ -21,7 +22,8 @@ public struct ProblemOptions: ParsableArguments {
   public var batchSize: Int = 32
 
   /// `--test-fraction`: the share of rows held out (default 0.25).
-  @Option(name: .customLong("test-fraction"), help: "Share of the rows held out for the test loss and accuracy.")
+  @Option(
+    name: .customLong("test-fraction"), help: "Share of the rows held out for the test loss and accuracy.")
   public var testFraction: Double = 0.25
 
   /// `--seed`: seeds the split, the initial weights and the batch order (default 0).

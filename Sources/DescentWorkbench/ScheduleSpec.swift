@@ -24,7 +24,8 @@ public enum ScheduleSpec: Equatable, Sendable, CustomStringConvertible {
     let (name, rest) =
       lower.firstIndex(of: ":").map { (String(lower[..<$0]), String(lower[lower.index(after: $0)...])) }
       ?? (lower, "")
-    let values = rest.isEmpty ? [] : rest.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    let values =
+      rest.isEmpty ? [] : rest.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     func number(_ index: Int, _ what: String) throws -> Double {
       guard let value = Double(values[index].trimmingCharacters(in: .whitespaces)), value.isFinite else {
         throw ValidationError("schedule '\(text)': \(what) '\(values[index])' is not a number")

@@ -7,7 +7,8 @@ import Foundation
 struct LRFind: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "lr-find",
-    abstract: "Sweep the learning rate exponentially and suggest one (Leslie Smith's range test, fastai's lr_find).",
+    abstract:
+      "Sweep the learning rate exponentially and suggest one (Leslie Smith's range test, fastai's lr_find).",
     discussion: """
       Trains the model with the optimizer while the learning rate grows from --start-lr \
       towards --end-lr, lr_i = start * (end / start)^(i / steps), records every batch's loss \

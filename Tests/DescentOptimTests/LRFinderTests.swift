@@ -44,7 +44,8 @@ struct LRFinderTests {
     let criterion = BCEWithLogitsLoss()
     let loss = { criterion(model(x), y) }
     // SGD with momentum, so that every optimizer has state to restore.
-    let optimizer = try kind.make(model.parameters(), kind == .sgd ? ["lr": 0.01, "momentum": 0.9] : ["lr": 0.01])
+    let optimizer = try kind.make(
+      model.parameters(), kind == .sgd ? ["lr": 0.01, "momentum": 0.9] : ["lr": 0.01])
     for _ in 0..<3 {
       optimizer.zeroGrad()
       loss().backward()
@@ -61,7 +62,8 @@ struct LRFinderTests {
     let (model, optimizer, loss) = try Self.setup(kind)
     let before = Picture(model, optimizer)
     #expect(!before.state.isEmpty)
-    let test = try LRFinder(startLR: 1e-5, endLR: 100, steps: 60).run(optimizer, preserving: model.buffers(), loss: loss)
+    let test = try LRFinder(startLR: 1e-5, endLR: 100, steps: 60).run(
+      optimizer, preserving: model.buffers(), loss: loss)
     #expect(test.learningRates.count > 10)
     #expect(Picture(model, optimizer) == before)
 
@@ -126,7 +128,8 @@ struct LRFinderTests {
     #expect(!test.diverged)
     var average = 0.0
     for i in 0..<30 {
-      #expect(abs(test.learningRates[i] - 1e-6 * pow(1e6, Double(i) / 30)) <= 1e-18 + 1e-15 * test.learningRates[i])
+      #expect(
+        abs(test.learningRates[i] - 1e-6 * pow(1e6, Double(i) / 30)) <= 1e-18 + 1e-15 * test.learningRates[i])
       #expect(Float(test.losses[i]) == Float(values[i]))
       average = 0.9 * average + 0.1 * test.losses[i]
       #expect(abs(test.smoothedLosses[i] - average / (1 - pow(0.9, Double(i + 1)))) <= 1e-14)

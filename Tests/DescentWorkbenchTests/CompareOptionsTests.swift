@@ -35,7 +35,10 @@ struct CompareOptionsTests {
     #expect(options.problem.seed == 3)
     #expect(options.problem.threads == 1)
     #expect(options.epochs == 2)
-    #expect(options.runs == [OptimizerSpec(.adam, ["lr": 3e-3]), OptimizerSpec(.sgd, ["lr": 0.1, "momentum": 0.9])])
+    #expect(
+      options.runs == [
+        OptimizerSpec(.adam, ["lr": 3e-3]), OptimizerSpec(.sgd, ["lr": 0.1, "momentum": 0.9]),
+      ])
     #expect(options.schedule == .step(stepSize: 20, gamma: 0.5))
     #expect(options.speedParameters == 500_000)
     #expect(options.out == "somewhere")

@@ -43,7 +43,8 @@ struct CompareOutputTests {
       guard f.count == 6, let epoch = Int(f[1]), let lr = Double(f[2]), let train = Double(f[3]),
         let test = Double(f[4]), let accuracy = Double(f[5])
       else { throw TestFailure("bad CSV row: \(line)") }
-      return CurveRow(optimizer: f[0], epoch: epoch, lr: lr, trainLoss: train, testLoss: test, testAccuracy: accuracy)
+      return CurveRow(
+        optimizer: f[0], epoch: epoch, lr: lr, trainLoss: train, testLoss: test, testAccuracy: accuracy)
     }
   }
 
@@ -114,7 +115,8 @@ struct CompareOutputTests {
   /// `--json` prints what results.json holds.
   @Test func jsonFlagPrintsTheReport() throws {
     let run = try runProduct(
-      "descent", ["compare", "--epochs", "1", "--hidden", "4", "--opt", "adam", "--params", "0", "--json", "--out", ""])
+      "descent",
+      ["compare", "--epochs", "1", "--hidden", "4", "--opt", "adam", "--params", "0", "--json", "--out", ""])
     #expect(run.status == 0, "\(run.stderr)")
     let report = try CompareReport.decode(json: Data(run.stdout.utf8))
     #expect(report.results.map(\.optimizer) == ["adam"])

@@ -31,7 +31,9 @@ struct CompareRunTests {
   /// Any optimizer in the registry can be named.
   @Test(arguments: OptimizerKind.allCases)
   func everyRegistryOptimizerRuns(kind: OptimizerKind) throws {
-    let report = try Self.run(["--opt", kind.name.lowercased(), "--epochs", "1", "--hidden", "4", "--params", "0"])
+    let report = try Self.run([
+      "--opt", kind.name.lowercased(), "--epochs", "1", "--hidden", "4", "--params", "0",
+    ])
     #expect(report.results.map(\.optimizer) == [kind.name.lowercased()])
     #expect(report.results[0].finalTrainLoss.isFinite)
   }
@@ -50,9 +52,13 @@ struct CompareRunTests {
   /// `--schedule` sets each epoch's learning rate: StepLR halves it every 2 epochs, cosine
   /// follows its closed form over the run's epochs.
   @Test func schedulesSetTheLearningRate() throws {
-    let step = try Self.run(["--opt", "sgd:lr=0.1", "--epochs", "5", "--schedule", "step:2,0.5", "--params", "0", "--hidden", "4"])
+    let step = try Self.run([
+      "--opt", "sgd:lr=0.1", "--epochs", "5", "--schedule", "step:2,0.5", "--params", "0", "--hidden", "4",
+    ])
     #expect(step.results[0].curve.dropFirst().map(\.lr) == [0.1, 0.1, 0.05, 0.05, 0.025])
-    let cosine = try Self.run(["--opt", "sgd:lr=0.1", "--epochs", "4", "--schedule", "cosine", "--params", "0", "--hidden", "4"])
+    let cosine = try Self.run([
+      "--opt", "sgd:lr=0.1", "--epochs", "4", "--schedule", "cosine", "--params", "0", "--hidden", "4",
+    ])
     let expected = (0..<4).map { 0.1 * (1 + cos(Double.pi * Double($0) / 4)) / 2 }
     for (lr, want) in zip(cosine.results[0].curve.dropFirst().map(\.lr), expected) {
       #expect(abs(lr - want) <= 1e-15)

@@ -24,7 +24,8 @@ struct LRFindTests {
     let out = try temporaryFolder("lr-find")
     defer { try? FileManager.default.removeItem(at: out) }
     let run = try runProduct(
-      "descent", ["lr-find", "--data", "digits", "--opt", "sgd:momentum=0.9", "--steps", "150", "--out", out.path])
+      "descent",
+      ["lr-find", "--data", "digits", "--opt", "sgd:momentum=0.9", "--steps", "150", "--out", out.path])
     #expect(run.status == 0, "\(run.stderr)")
     let report = try LRFindReport.decode(json: Data(contentsOf: out.appendingPathComponent("lr-find.json")))
     let steepest = try #require(report.steepestLR)

@@ -32,7 +32,8 @@ struct ReproducibilityTests {
       ["--data", "digits", "--epochs", "2", "--hidden", "64", "--batch-size", "128"],
     ])
   func sameCommandSameResultsWithOneOrTwoThreads(arguments: [String]) throws {
-    let common = arguments + ["--opt", "sgd:lr=0.05,momentum=0.9", "--opt", "adam:lr=0.01", "--params", "20k"]
+    let common =
+      arguments + ["--opt", "sgd:lr=0.05,momentum=0.9", "--opt", "adam:lr=0.01", "--params", "20k"]
     let one = try Self.compare(common + ["--threads", "1"])
     let two = try Self.compare(common + ["--threads", "2"])
     #expect(one.json == two.json)

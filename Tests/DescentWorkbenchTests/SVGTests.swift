@@ -18,7 +18,8 @@ final class SVGSummary: NSObject, XMLParserDelegate {
     let parser = XMLParser(data: Data(svg.utf8))
     parser.delegate = summary
     guard parser.parse() else {
-      throw TestFailure("not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "?") at line \(parser.lineNumber)")
+      throw TestFailure(
+        "not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "?") at line \(parser.lineNumber)")
     }
     return summary
   }
@@ -33,7 +34,8 @@ final class SVGSummary: NSObject, XMLParserDelegate {
 
   func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
 
-  func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+  func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?)
+  {
     if name == "text" || name == "title" { texts.append(text) }
     text = ""
   }
@@ -84,7 +86,8 @@ struct SVGTests {
       "descent", ["compare", "--epochs", "2", "--hidden", "4", "--params", "0", "--out", out.path])
     #expect(run.status == 0, "\(run.stderr)")
     for name in ["loss.svg", "accuracy.svg"] {
-      let summary = try SVGSummary.parse(String(contentsOf: out.appendingPathComponent(name), encoding: .utf8))
+      let summary = try SVGSummary.parse(
+        String(contentsOf: out.appendingPathComponent(name), encoding: .utf8))
       #expect(summary.count("path") == CompareOptions.defaultOptimizers.count)
     }
   }

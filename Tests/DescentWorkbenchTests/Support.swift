@@ -9,7 +9,9 @@ let productsFolder: URL = {
   var folder = runner.deletingLastPathComponent()
   // On Linux the runner is `<products>/DescentPackageTests.xctest`; on macOS it is a
   // bundle inside the products folder.
-  while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("descent").path) {
+  while folder.path != "/"
+    && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("descent").path)
+  {
     folder = folder.deletingLastPathComponent()
   }
   return folder
@@ -26,7 +28,8 @@ struct ProcessOutput {
 func runProduct(_ name: String, _ arguments: [String]) throws -> ProcessOutput {
   let executable = productsFolder.appendingPathComponent(name)
   guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-    throw TestFailure("\(name) is not built in \(productsFolder.path) (run swift build --build-tests or swift test)")
+    throw TestFailure(
+      "\(name) is not built in \(productsFolder.path) (run swift build --build-tests or swift test)")
   }
   let process = Process()
   process.executableURL = executable

@@ -60,7 +60,8 @@ public struct LRRangeTest: Sendable, Equatable {
       if best == nil || slope < best!.slope { best = (i, slope) }
     }
     let i = best!.index
-    return Suggestion(index: i, lr: learningRates[i], smoothedLoss: smoothedLosses[i], suggestedLR: learningRates[i])
+    return Suggestion(
+      index: i, lr: learningRates[i], smoothedLoss: smoothedLosses[i], suggestedLR: learningRates[i])
   }
 
   /// The lowest smoothed loss, with ``Suggestion/suggestedLR`` its rate ÷ 10, or `nil` when
