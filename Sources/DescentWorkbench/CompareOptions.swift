@@ -18,7 +18,7 @@ public struct CompareOptions: ParsableArguments {
   /// `--schedule`: the learning-rate schedule, stepped after every epoch (default none).
   @Option(
     help: ArgumentHelp(
-      "Learning-rate schedule, stepped after every epoch: none, step:STEP_SIZE,GAMMA (StepLR), cosine[:T_MAX[,ETA_MIN]] (CosineAnnealingLR, T_MAX = epochs by default) or exponential:GAMMA (ExponentialLR).",
+      "Learning-rate schedule, stepped after every epoch: none, step:STEP_SIZE,GAMMA (StepLR), cosine[:T_MAX[,ETA_MIN]] (CosineAnnealingLR, T_MAX = epochs by default) or exponential:GAMMA (ExponentialLR). Default: none.",
       valueName: "schedule"),
     transform: { try ScheduleSpec(parsing: $0) })
   public var schedule: ScheduleSpec = .none
