@@ -59,15 +59,37 @@ let package = Package(
       resources: [.copy("Resources")],
       swiftSettings: swift5
     ),
-    .executableTarget(
-      name: "descent",
+    // What `descent compare` and `descent lr-find` run, report and plot, in a library that
+    // the tests can import (not a product).
+    .target(
+      name: "DescentWorkbench",
       dependencies: [
-        "Descent", "DescentNN", "DescentOptim", "DescentData", "CBLAS", "CDescentKernels",
-        "CMallocCounter", "CBenchKernels",
+        "Descent", "DescentNN", "DescentOptim", "DescentData",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swift5
     ),
+    .executableTarget(
+      name: "descent",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentWorkbench", "CBLAS",
+        "CDescentKernels", "CMallocCounter", "CBenchKernels",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swift5
+    ),
+    // Small programs for users to read and run (`swift run TutorialLoop`); no products, so a
+    // package that depends on Descent never builds them. The tests run each for a few steps.
+    .executableTarget(
+      name: "TutorialLoop", dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      path: "Examples/TutorialLoop", swiftSettings: swift5),
+    .executableTarget(
+      name: "DigitsClassifier",
+      dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      path: "Examples/DigitsClassifier", swiftSettings: swift5),
+    .executableTarget(
+      name: "LeastSquares", dependencies: ["Descent", "DescentNN", "DescentOptim"],
+      path: "Examples/LeastSquares", swiftSettings: swift5),
     // Fixture loading and test helpers shared by the test targets (not a product).
     .target(
       name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport",
@@ -95,6 +117,11 @@ let package = Package(
     .testTarget(
       name: "DescentIntegrationTests",
       dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentWorkbenchTests",
+      dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData", "DescentWorkbench"],
       swiftSettings: swift5
     ),
     .testTarget(

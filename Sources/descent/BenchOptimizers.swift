@@ -3,6 +3,7 @@ import CDescentKernels
 import CMallocCounter
 import Descent
 import DescentOptim
+import DescentWorkbench
 import Foundation
 
 /// `descent bench optimizers`: ms per optimizer step against the machine's streaming

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentWorkbench
 import Foundation
 
 /// scripts/bench_torch.py in `--serve` mode: a PyTorch process that times one optimizer step

@@ -3,6 +3,7 @@ import Descent
 import DescentData
 import DescentNN
 import DescentOptim
+import DescentWorkbench
 import Foundation
 
 /// `descent train`: the torch.optim tutorial's training loop (the project's user story) on

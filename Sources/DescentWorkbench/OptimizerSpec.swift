@@ -7,20 +7,25 @@ import Foundation
 /// `adam`, `adam:lr=3e-3`, `sgd:lr=0.1,momentum=0.9,nesterov=true`,
 /// `adamw:betas=(0.9,0.99)`. Names are the registry's (``OptimizerKind``, any case);
 /// options are PyTorch's keyword arguments.
-struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Hashable {
-  let kind: OptimizerKind
-  let options: [String: HyperValue]
+public struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Hashable {
+  /// The optimizer.
+  public let kind: OptimizerKind
+  /// Its keyword arguments that differ from the defaults, under PyTorch's names.
+  public let options: [String: HyperValue]
 
-  init(_ kind: OptimizerKind, _ options: [String: HyperValue] = [:]) {
+  /// An optimizer with `options` (default none: PyTorch's defaults).
+  public init(_ kind: OptimizerKind, _ options: [String: HyperValue] = [:]) {
     self.kind = kind
     self.options = options
   }
 
-  init?(argument: String) {
+  /// Parses `NAME[:key=value,...]`; `nil` when it does not parse (ArgumentParser's hook).
+  public init?(argument: String) {
     try? self.init(parsing: argument)
   }
 
-  init(parsing text: String) throws {
+  /// Parses `NAME[:key=value,...]`, throwing a message that names what is wrong.
+  public init(parsing text: String) throws {
     let (name, rest) =
       text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
       ?? (text, "")
@@ -46,13 +51,13 @@ struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Hashable {
   }
 
   /// `Adam(lr=0.003)`: the optimizer and the options that differ from its defaults.
-  var description: String {
+  public var description: String {
     let args = options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     return "\(kind.name)(\(args.joined(separator: ", ")))"
   }
 
   /// A short label for tables: the registry name, with its options when it has any.
-  var label: String {
+  public var label: String {
     options.isEmpty
       ? kind.name.lowercased()
       : kind.name.lowercased() + ":"
@@ -60,7 +65,7 @@ struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Hashable {
   }
 
   /// The keyword arguments as JSON values, for scripts/bench_torch.py.
-  var jsonOptions: [String: Any] {
+  public var jsonOptions: [String: Any] {
     options.mapValues { value -> Any in
       switch value {
       case .number(let v): v
@@ -71,7 +76,21 @@ struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Hashable {
     }
   }
 
-  func make(_ params: [Tensor], implementation: OptimizerImplementation) throws -> Optimizer {
+  /// Throws a ValidationError with the registry's message when ``options`` name a
+  /// hyperparameter the optimizer does not have, or a value it refuses: what building it
+  /// would throw, found before any work starts.
+  public func validate() throws {
+    do {
+      _ = try make([Tensor.zeros([1], requiresGrad: true)])
+    } catch let error as OptimizerError {
+      throw ValidationError("--opt \(label): \(error.message)")
+    }
+  }
+
+  /// Builds the optimizer over `params` with ``options``.
+  public func make(_ params: [Tensor], implementation: OptimizerImplementation = .default) throws
+    -> Optimizer
+  {
     try kind.make(params, options, implementation: implementation)
   }
 
