@@ -336,6 +336,8 @@ extension HyperValue {
     case .bool(let v): .bool(v)
     case .numbers(let v): .list(v.map { .double($0) })
     case .string(let v): .string(v)
+    case .null: .null
+    case .optionalNumbers(let v): .list(v.map { $0.map { .double($0) } ?? .null })
     }
   }
 }
