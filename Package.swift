@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptim", targets: ["DescentOptim"]),
     .library(name: "DescentData", targets: ["DescentData"]),
+    .library(name: "DescentSWA", targets: ["DescentSWA"]),
     .executable(name: "descent", targets: ["descent"]),
   ],
   dependencies: [
@@ -55,6 +56,11 @@ let package = Package(
       resources: [.copy("Resources")],
       swiftSettings: swift5
     ),
+    // Weight averaging over modules (AveragedModel, updateBN): needs DescentNN and
+    // DescentData beside DescentOptim, which must not import them.
+    .target(
+      name: "DescentSWA", dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      swiftSettings: swift5),
     .executableTarget(
       name: "descent",
       dependencies: [
@@ -89,6 +95,14 @@ let package = Package(
     .testTarget(
       name: "DescentIntegrationTests",
       dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentSWATests",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentSWA", "DescentTestSupport",
+      ],
+      resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
     .testTarget(
