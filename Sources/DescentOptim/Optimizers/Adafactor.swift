@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 import Foundation
 
@@ -264,18 +265,18 @@ public struct AdafactorRule: OptimizerRule {
   }
 
   /// The same update without materialising `U`: the parameter's norm and the weight decay
-  /// through BLAS level 1 (`?dot`, `?scal`), then one parallel pass that updates the second
-  /// moment and sums `U²`, and one that recomputes `U` and adds it.
+  /// through BLAS level 1 (`?dot`, `?scal`), the factors' row and column norms, then one
+  /// parallel pass that updates the second moment and sums `U²`, and one that recomputes
+  /// `U` and adds it. The two passes are vectorised C (`AdafactorKernels.h`): they need
+  /// vector square roots and divisions, which Swift lowers to scalar instructions.
   public func blas<T: TensorScalar>(
     _: T.Type, param: Tensor, grad: Tensor, state: AdafactorState, scalars: StepScalars
   ) {
     let n = param.count
     let p = BLASVector<T>(param)
     let g = BLASVector<T>(grad)
-    let sign: T = maximize ? -1 : 1
     let w = T(scalars.oneMinusBeta2)
     let eps1 = T(scalars.eps1)
-    let eps1Squared = T(scalars.eps1 * scalars.eps1)
 
     let norm = T.dot(n, p.base, 1, p.base, 1).squareRoot()
     let alpha = alpha(norm: Double(norm), count: n, scalars)
@@ -308,55 +309,107 @@ public struct AdafactorRule: OptimizerRule {
         }
         rowMeans[b] = clampMin(T(rowSum) / T(rows), eps1)
       }
-      // U over whole rows: row `q` (of all batches' rows) has factor r[q] and uses the
-      // column factors of its batch.
+      // U over whole rows (all batches' rows in turn), in the C passes.
       let totalRows = batches * rows
       let rowGrain = Swift.max(1, Threads.grainSize / Swift.max(columns, 1))
+      var config = kernelConfig(scalars)
       rowMeans.withUnsafeBufferPointer { means in
-        @inline(__always) func rowUpdate(_ q: Int, _ body: (Int, T) -> Void) {
-          let b = q / rows
-          let rq = r[q]
-          let mean = means[b]
-          for j in 0..<columns {
-            let k = q * columns + j
-            let estimate = rq * c[b * columns + j] / mean
-            body(k, 1 / clampMin(estimate, eps1Squared).squareRoot() * (sign * g[k]))
-          }
-        }
+        let m = means.baseAddress!
         let updateSquares = parallelSum(totalRows, grain: rowGrain) { range in
-          var sum = 0.0
-          for q in range {
-            rowUpdate(q) { _, u in sum += Double(u) * Double(u) }
-          }
-          return sum
+          AdafactorPasses.factored(config, r.base, c.base, m, g.base, rows, columns, range)
         }
-        let step = T(
-          -alpha / clipDenominator(updateNorm: Double(T(updateSquares.squareRoot())), count: n))
+        config.step = -alpha / clipDenominator(updateNorm: Double(T(updateSquares.squareRoot())), count: n)
         parallelChunks(totalRows, grain: rowGrain) { range in
-          for q in range {
-            rowUpdate(q) { k, u in p[k] = ElementOps.add(p[k], u, alpha: step) }
-          }
+          AdafactorPasses.applyFactored(config, p.base, r.base, c.base, m, g.base, rows, columns, range)
         }
       }
     } else if let variance = state.variance {
       let v = BLASVector<T>(variance)
-      let updateSquares = parallelSum(n) { range in
-        var sum = 0.0
-        for i in range {
-          let gi = sign * g[i]
-          let vi = ElementOps.lerp(v[i], gi * gi, weight: w)
-          v[i] = vi
-          let x = Double(1 / clampMin(vi, eps1Squared).squareRoot() * gi)
-          sum += x * x
-        }
-        return sum
+      var config = kernelConfig(scalars)
+      let updateSquares = parallelSum(n) { range in AdafactorPasses.variance(config, v.base, g.base, range) }
+      config.step = -alpha / clipDenominator(updateNorm: Double(T(updateSquares.squareRoot())), count: n)
+      parallelChunks(n) { range in AdafactorPasses.applyVariance(config, p.base, v.base, g.base, range) }
+    }
+  }
+
+  /// The step's scalars for the C passes (`step` is set once ‖U‖ is known).
+  private func kernelConfig(_ scalars: StepScalars) -> descent_adafactor_config {
+    descent_adafactor_config(
+      sign: maximize ? -1 : 1, weight: scalars.oneMinusBeta2,
+      eps1_squared: scalars.eps1 * scalars.eps1, step: 0)
+  }
+}
+
+/// Adafactor's C passes for `T` (see `AdafactorKernels.h`), over a range of elements or
+/// rows.
+enum AdafactorPasses {
+  @inline(__always)
+  private static func cast<T, U>(_ p: UnsafeMutablePointer<T>, _: U.Type) -> UnsafeMutablePointer<U> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
+  }
+
+  static func variance<T: TensorScalar>(
+    _ config: descent_adafactor_config, _ v: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>,
+    _ range: Range<Int>
+  ) -> Double {
+    withUnsafePointer(to: config) { c in
+      T.self == Float.self
+        ? descent_adafactor_variance_f32(
+          c, cast(v, Float.self), cast(g, Float.self), Int64(range.lowerBound), Int64(range.upperBound))
+        : descent_adafactor_variance_f64(
+          c, cast(v, Double.self), cast(g, Double.self), Int64(range.lowerBound), Int64(range.upperBound))
+    }
+  }
+
+  static func applyVariance<T: TensorScalar>(
+    _ config: descent_adafactor_config, _ p: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+    _ g: UnsafeMutablePointer<T>, _ range: Range<Int>
+  ) {
+    withUnsafePointer(to: config) { c in
+      if T.self == Float.self {
+        descent_adafactor_apply_variance_f32(
+          c, cast(p, Float.self), cast(v, Float.self), cast(g, Float.self), Int64(range.lowerBound),
+          Int64(range.upperBound))
+      } else {
+        descent_adafactor_apply_variance_f64(
+          c, cast(p, Double.self), cast(v, Double.self), cast(g, Double.self), Int64(range.lowerBound),
+          Int64(range.upperBound))
       }
-      let step = T(-alpha / clipDenominator(updateNorm: Double(T(updateSquares.squareRoot())), count: n))
-      parallelChunks(n) { range in
-        for i in range {
-          let update = 1 / clampMin(v[i], eps1Squared).squareRoot() * (sign * g[i])
-          p[i] = ElementOps.add(p[i], update, alpha: step)
-        }
+    }
+  }
+
+  static func factored<T: TensorScalar>(
+    _ config: descent_adafactor_config, _ r: UnsafeMutablePointer<T>, _ c: UnsafeMutablePointer<T>,
+    _ means: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, _ rows: Int, _ columns: Int,
+    _ range: Range<Int>
+  ) -> Double {
+    let m = UnsafeMutablePointer(mutating: means)
+    return withUnsafePointer(to: config) { k in
+      T.self == Float.self
+        ? descent_adafactor_factored_f32(
+          k, cast(r, Float.self), cast(c, Float.self), cast(m, Float.self), cast(g, Float.self),
+          Int64(rows), Int64(columns), Int64(range.lowerBound), Int64(range.upperBound))
+        : descent_adafactor_factored_f64(
+          k, cast(r, Double.self), cast(c, Double.self), cast(m, Double.self), cast(g, Double.self),
+          Int64(rows), Int64(columns), Int64(range.lowerBound), Int64(range.upperBound))
+    }
+  }
+
+  static func applyFactored<T: TensorScalar>(
+    _ config: descent_adafactor_config, _ p: UnsafeMutablePointer<T>, _ r: UnsafeMutablePointer<T>,
+    _ c: UnsafeMutablePointer<T>, _ means: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>, _ rows: Int,
+    _ columns: Int, _ range: Range<Int>
+  ) {
+    let m = UnsafeMutablePointer(mutating: means)
+    withUnsafePointer(to: config) { k in
+      if T.self == Float.self {
+        descent_adafactor_apply_factored_f32(
+          k, cast(p, Float.self), cast(r, Float.self), cast(c, Float.self), cast(m, Float.self),
+          cast(g, Float.self), Int64(rows), Int64(columns), Int64(range.lowerBound), Int64(range.upperBound))
+      } else {
+        descent_adafactor_apply_factored_f64(
+          k, cast(p, Double.self), cast(r, Double.self), cast(c, Double.self), cast(m, Double.self),
+          cast(g, Double.self), Int64(rows), Int64(columns), Int64(range.lowerBound), Int64(range.upperBound))
       }
     }
   }
