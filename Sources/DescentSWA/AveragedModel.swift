@@ -115,7 +115,10 @@ public final class AveragedModel<Model: Module>: Module {
   /// the same names, shapes and dtypes.
   private static func copyValues(from model: Module, to copy: Module) throws {
     let pairs = [
-      (model.namedParameters().map { ($0.name, $0.parameter) }, copy.namedParameters().map { ($0.name, $0.parameter) }),
+      (
+        model.namedParameters().map { ($0.name, $0.parameter) },
+        copy.namedParameters().map { ($0.name, $0.parameter) }
+      ),
       (model.namedBuffers().map { ($0.name, $0.buffer) }, copy.namedBuffers().map { ($0.name, $0.buffer) }),
     ]
     for (source, target) in pairs {

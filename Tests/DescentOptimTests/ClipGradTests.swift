@@ -75,7 +75,8 @@ func agree(_ actual: Double, _ expected: Double, _ dtype: DType) -> Bool {
   if expected.isNaN { return actual.isNaN }
   if !expected.isFinite { return actual == expected }
   let epsilon = dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
-  return Swift.abs(actual - expected) <= 8 * epsilon * Swift.max(Swift.abs(expected), Double.leastNormalMagnitude)
+  return Swift.abs(actual - expected) <= 8 * epsilon
+    * Swift.max(Swift.abs(expected), Double.leastNormalMagnitude)
 }
 
 func expectGrads(_ params: [Tensor], _ expected: [[JSON]?], _ precision: DType, _ what: String) {
@@ -86,7 +87,8 @@ func expectGrads(_ params: [Tensor], _ expected: [[JSON]?], _ precision: DType, 
     }
     let actual = values(param.grad!)
     let bad = zip(actual, grad.map(\.double)).enumerated().filter { !agree($1.0, $1.1, precision) }
-    #expect(bad.isEmpty, "\(what): gradient \(i), elements \(bad.prefix(3).map { "\($0.offset): \($0.element)" })")
+    #expect(
+      bad.isEmpty, "\(what): gradient \(i), elements \(bad.prefix(3).map { "\($0.offset): \($0.element)" })")
   }
 }
 
@@ -97,7 +99,8 @@ struct ClipGradTests {
     let params = clipParameters(test.input)
     do {
       let total = try clipGradNorm(
-        params, maxNorm: test.max_norm, normType: test.norm_type.double, errorIfNonfinite: test.error_if_nonfinite)
+        params, maxNorm: test.max_norm, normType: test.norm_type.double,
+        errorIfNonfinite: test.error_if_nonfinite)
       #expect(test.error == nil, "PyTorch raised: \(test.error ?? "")")
       let dtype: DType = test.total_dtype == "float32" ? .float32 : .float64
       #expect(total.dtype == dtype && total.shape == [])
@@ -110,7 +113,9 @@ struct ClipGradTests {
     expectGrads(params, test.grads, precision(test.input), test.testDescription)
   }
 
-  @Test("clipGradValue matches clip_grad_value_ and returns the norm before clipping", arguments: ClipFixtures.file.value_cases)
+  @Test(
+    "clipGradValue matches clip_grad_value_ and returns the norm before clipping",
+    arguments: ClipFixtures.file.value_cases)
   func clipGradValueMatches(_ test: ClipValueCase) throws {
     let params = clipParameters(test.input)
     let total = clipGradValue(params, clipValue: test.clip_value)

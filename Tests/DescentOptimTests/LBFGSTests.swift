@@ -99,7 +99,8 @@ func makeLBFGS(_ config: LBFGSConfig) throws -> (params: [Tensor], optimizer: LB
   let k = config.kwargs
   let optimizer = try LBFGS(
     params, lr: k["lr"]?.double ?? 1, maxIter: k["max_iter"]?.int ?? 20, maxEval: k["max_eval"]?.int,
-    toleranceGrad: k["tolerance_grad"]?.double ?? 1e-7, toleranceChange: k["tolerance_change"]?.double ?? 1e-9,
+    toleranceGrad: k["tolerance_grad"]?.double ?? 1e-7,
+    toleranceChange: k["tolerance_change"]?.double ?? 1e-9,
     historySize: k["history_size"]?.int ?? 100,
     lineSearchFn: k["line_search_fn"].map { LBFGS.LineSearch(rawValue: $0.string)! })
   return (params, optimizer)
@@ -164,7 +165,8 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
     let tolerance = lbfgsTolerance(config)
     var calls = 0
     var failures: [String] = []
-    try runLBFGS(config, params, optimizer, steps: 0..<config.steps.count, calls: &calls) { step, loss, calls in
+    try runLBFGS(config, params, optimizer, steps: 0..<config.steps.count, calls: &calls) {
+      step, loss, calls in
       let record = config.steps[step]
       if !closeTo(loss, record.loss.double, tolerance) {
         failures.append("step \(step + 1): loss \(loss) vs PyTorch's \(record.loss.double)")
@@ -180,11 +182,14 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
       let counters = [calls, Int(state["func_evals"]!.item()), Int(state["n_iter"]!.item())]
       let expectedCounters = [record.calls, record.func_evals, record.n_iter]
       if config.dType == .float64 && counters != expectedCounters {
-        failures.append("step \(step + 1): calls, func_evals, n_iter \(counters) vs PyTorch's \(expectedCounters)")
+        failures.append(
+          "step \(step + 1): calls, func_evals, n_iter \(counters) vs PyTorch's \(expectedCounters)")
       }
       if config.dType == .float64 {
         let history = state["old_dirs"]?.shape[0] ?? 0
-        if history != record.history { failures.append("step \(step + 1): history \(history) vs \(record.history)") }
+        if history != record.history {
+          failures.append("step \(step + 1): history \(history) vs \(record.history)")
+        }
         if (state["al"]?.count ?? 0) != record.al_set {
           failures.append("step \(step + 1): al holds \(state["al"]?.count ?? 0) values vs \(record.al_set)")
         }
@@ -245,7 +250,9 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
     #expect(optimizer.defaults == expected)
   }
 
-  @Test("saving after some steps and resuming equals the uninterrupted run exactly", arguments: LBFGSFixtures.names)
+  @Test(
+    "saving after some steps and resuming equals the uninterrupted run exactly",
+    arguments: LBFGSFixtures.names)
   func resume(_ name: String) throws {
     let config = LBFGSFixtures.config(name)
     let steps = config.steps.count
@@ -260,7 +267,8 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
     let (resumedParams, resumed) = try makeLBFGS(config)
     for (target, source) in zip(resumedParams, first) { withNoGrad { _ = target.copyInPlace(from: source) } }
     try resumed.loadStateDict(saved)
-    resumedLosses += try runLBFGS(config, resumedParams, resumed, steps: steps / 2..<steps, calls: &resumedCalls)
+    resumedLosses += try runLBFGS(
+      config, resumedParams, resumed, steps: steps / 2..<steps, calls: &resumedCalls)
 
     #expect(resumedLosses == losses)
     #expect(resumedParams.map(values) == params.map(values))
@@ -280,7 +288,10 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
     #expect(Set(saved.state.keys) == [0])
     #expect(
       Set(saved.state[0]!.keys)
-        == ["func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss", "al"])
+        == [
+          "func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad",
+          "prev_loss", "al",
+        ])
     let state = saved.state[0]!
     #expect(state["func_evals"]!.dtype == .int64 && state["n_iter"]!.dtype == .int64)
     #expect(state["prev_loss"]!.dtype == .float64)
@@ -300,7 +311,9 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
       thrownMessage { _ = try LBFGS([ParamGroup([w]), ParamGroup([Tensor.zeros([1], requiresGrad: true)])]) }
         == messages["groups"])
     let optimizer = try LBFGS([w])
-    #expect(thrownMessage { try optimizer.addParamGroup(ParamGroup([Tensor.zeros([1], requiresGrad: true)])) } == messages["groups"])
+    #expect(
+      thrownMessage { try optimizer.addParamGroup(ParamGroup([Tensor.zeros([1], requiresGrad: true)])) }
+        == messages["groups"])
     func closure() -> Tensor {
       optimizer.zeroGrad()
       let loss = ((w - 1) * (w - 1)).sum()
@@ -313,7 +326,9 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
     optimizer.paramGroups.append(ParamGroup([Tensor.zeros([1], requiresGrad: true)]))
     #expect(thrownMessage { try optimizer.step(closure: closure) } == messages["step_groups"])
     #expect(thrownMessage { _ = try LBFGS([Tensor]()) } == "optimizer got an empty parameter list")
-    #expect(thrownMessage { _ = try LBFGS([w], historySize: 0) } == "LBFGS's history_size must be at least 1, got 0")
+    #expect(
+      thrownMessage { _ = try LBFGS([w], historySize: 0) } == "LBFGS's history_size must be at least 1, got 0"
+    )
     #expect(
       thrownMessage { _ = try LBFGS([w, Tensor.zeros([1], dtype: .float64, requiresGrad: true)]) }?
         .hasPrefix("LBFGS flattens its parameters into one vector and needs them in one dtype") == true)
@@ -328,10 +343,14 @@ let loss: Tensor = try h.step(closure: { h.zeroGrad(); let l = objective(); l.ba
     let good = optimizer.stateDict()
     var wrongShape = good
     wrongShape.state[0]!["d"] = Tensor.zeros([3], dtype: .float64)
-    #expect(thrownMessage { try optimizer.loadStateDict(wrongShape) } == "state 'd' of LBFGS has shape [3], but LBFGS keeps it in shape [5]")
+    #expect(
+      thrownMessage { try optimizer.loadStateDict(wrongShape) }
+        == "state 'd' of LBFGS has shape [3], but LBFGS keeps it in shape [5]")
     var strayKey = good
     strayKey.state[0]!["exp_avg"] = Tensor.zeros([5], dtype: .float64)
-    #expect(thrownMessage { try optimizer.loadStateDict(strayKey) } == "loaded state dict has 'exp_avg', which LBFGS does not keep")
+    #expect(
+      thrownMessage { try optimizer.loadStateDict(strayKey) }
+        == "loaded state dict has 'exp_avg', which LBFGS does not keep")
     var badLR = good
     badLR.paramGroups[0]["lr"] = -1
     #expect(thrownMessage { try optimizer.loadStateDict(badLR) } == "Invalid learning rate: -1.0")

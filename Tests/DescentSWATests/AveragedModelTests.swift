@@ -91,7 +91,8 @@ func stateMismatch(_ model: Module, _ expected: [String: [JSON]]) -> String? {
       continue
     }
     let epsilon = tensor.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
-    for (a, e) in zip(actual, reference) where Swift.abs(a - e) > Swift.max(4 * epsilon * Swift.abs(e), 16 * epsilon) {
+    for (a, e) in zip(actual, reference)
+    where Swift.abs(a - e) > Swift.max(4 * epsilon * Swift.abs(e), 16 * epsilon) {
       return "\(name): \(actual) vs PyTorch's \(reference)"
     }
   }
@@ -101,11 +102,14 @@ func stateMismatch(_ model: Module, _ expected: [String: [JSON]]) -> String? {
 func averagedModel(_ config: AveragingConfig, _ source: Net) throws -> AveragedModel<Net> {
   let dtype = config.dType
   if let multi = config.multi_avg_fn {
-    let fn = multi[0].string == "ema_multi" ? try getEMAMultiAvgFn(decay: multi[1].double) : getSWAMultiAvgFn()
+    let fn =
+      multi[0].string == "ema_multi" ? try getEMAMultiAvgFn(decay: multi[1].double) : getSWAMultiAvgFn()
     return try AveragedModel(source, multiAvgFn: fn, useBuffers: config.use_buffers) { Net(dtype: dtype) }
   }
   if let single = config.avg_fn {
-    return try AveragedModel(source, avgFn: try getEMAAvgFn(decay: single[1].double), useBuffers: config.use_buffers) {
+    return try AveragedModel(
+      source, avgFn: try getEMAAvgFn(decay: single[1].double), useBuffers: config.use_buffers
+    ) {
       Net(dtype: dtype)
     }
   }
@@ -141,7 +145,9 @@ struct AveragedModelTests {
       try tensors.update(from: source.parameters())
     }
     #expect(tensors.nAveraged == config.states.count)
-    #expect(tensors.averaged.map { $0.asArray(Double.self) } == model.module.parameters().map { $0.asArray(Double.self) })
+    #expect(
+      tensors.averaged.map { $0.asArray(Double.self) }
+        == model.module.parameters().map { $0.asArray(Double.self) })
   }
 
   @Test("the forward pass runs the averaged copy")
@@ -173,7 +179,9 @@ struct AveragedModelTests {
     let source = Net(dtype: .float32)
     #expect(
       message {
-        _ = try AveragedModel(source, avgFn: getSWAAvgFn(), multiAvgFn: getSWAMultiAvgFn()) { Net(dtype: .float32) }
+        _ = try AveragedModel(source, avgFn: getSWAAvgFn(), multiAvgFn: getSWAMultiAvgFn()) {
+          Net(dtype: .float32)
+        }
       } == "Only one of avg_fn and multi_avg_fn should be provided")
     #expect(
       message { _ = try AveragedModel(source) { Net(dtype: .float64) } }?
@@ -188,7 +196,8 @@ struct AveragedModelTests {
     model.eval()
     let x = Tensor(test.x, shape: [test.x.count / 4, 4], dtype: .float64).to(dtype: test.dType)
     let y = Tensor(test.y, shape: [test.y.count / 2, 2], dtype: .float64).to(dtype: test.dType)
-    let loader: DataLoader<[Tensor], [Tensor]> = try DataLoader(try TensorDataset(x, y), batchSize: test.batch_size)
+    let loader: DataLoader<[Tensor], [Tensor]> = try DataLoader(
+      try TensorDataset(x, y), batchSize: test.batch_size)
     try updateBN(loader, model)
     let mismatch = stateMismatch(model, test.after)
     #expect(mismatch == nil, "\(mismatch ?? "")")

@@ -111,7 +111,8 @@ public func updateAverages(
 enum WeightAveraging {
   /// `average.lerp_(value, weight)` with PyTorch's rounding (``ElementOps/lerp(_:_:weight:)``).
   static func lerp(_ average: Tensor, _ value: Tensor, weight: Double) {
-    let source = value.isContiguous && value.dtype == average.dtype ? value : value.to(dtype: average.dtype).contiguous()
+    let source =
+      value.isContiguous && value.dtype == average.dtype ? value : value.to(dtype: average.dtype).contiguous()
     func run<T: TensorScalar>(_: T.Type) {
       let w = T(weight)
       withExtendedLifetime((average, source)) {
@@ -136,13 +137,16 @@ enum WeightAveraging {
       let m = value.to(dtype: average.dtype).contiguous()
       switch average.dtype {
       case .float32:
-        return Tensor(zip(a.asArray(Float.self), m.asArray(Float.self)).map { Double(float32($0, $1)) },
+        return Tensor(
+          zip(a.asArray(Float.self), m.asArray(Float.self)).map { Double(float32($0, $1)) },
           shape: a.shape, dtype: .float32)
       case .float64:
-        return Tensor(zip(a.asArray(Double.self), m.asArray(Double.self)).map { float64($0, $1) },
+        return Tensor(
+          zip(a.asArray(Double.self), m.asArray(Double.self)).map { float64($0, $1) },
           shape: a.shape, dtype: .float64)
       default:
-        return Tensor(zip(a.asArray(Int.self), m.asArray(Int.self)).map { Double(integer($0, $1)) },
+        return Tensor(
+          zip(a.asArray(Int.self), m.asArray(Int.self)).map { Double(integer($0, $1)) },
           shape: a.shape, dtype: .float32)
       }
     }

@@ -106,7 +106,8 @@ public struct AdafactorRule: OptimizerRule {
     lr = group.lr
     beta2Decay = group.number("beta2_decay")
     guard let eps = group["eps"]?.optionalNumbers, eps.count == 2, let eps2 = eps[1] else {
-      requirementFailure("Adafactor's 'eps' must be (eps1 or None, eps2), got \(String(describing: group["eps"]))")
+      requirementFailure(
+        "Adafactor's 'eps' must be (eps1 or None, eps2), got \(String(describing: group["eps"]))")
     }
     eps1 = eps[0]
     self.eps2 = eps2

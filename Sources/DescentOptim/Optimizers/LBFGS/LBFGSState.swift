@@ -119,7 +119,9 @@ extension LBFGS {
         throw OptimizerError(
           "state '\(key)' of LBFGS has shape \(value.shape), but LBFGS keeps it in shape \(shape)")
       }
-      guard value.dtype != .bool else { throw OptimizerError("state '\(key)' of LBFGS is a torch.bool tensor") }
+      guard value.dtype != .bool else {
+        throw OptimizerError("state '\(key)' of LBFGS is a torch.bool tensor")
+      }
       return value
     }
     func vector(_ key: String) throws -> Tensor? {

@@ -68,7 +68,9 @@ enum StrongWolfe<T: TensorScalar> {
     while lsIter < maxLS {
       // check conditions
       if Number.float(fNew) > (Number.float(f) + c1 * t * gtd) || (lsIter > 1 && fNew >= fPrev) {
-        (bracket, bracketF, bracketG, bracketGtd) = ([tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew])
+        (bracket, bracketF, bracketG, bracketGtd) = (
+          [tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew]
+        )
         bracketed = true
         break
       }
@@ -79,7 +81,9 @@ enum StrongWolfe<T: TensorScalar> {
         break
       }
       if gtdNew >= 0 {
-        (bracket, bracketF, bracketG, bracketGtd) = ([tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew])
+        (bracket, bracketF, bracketG, bracketGtd) = (
+          [tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew]
+        )
         bracketed = true
         break
       }
@@ -177,6 +181,7 @@ enum StrongWolfe<T: TensorScalar> {
     }
 
     // return stuff
-    return Result(loss: bracketF[lowPos], flatGrad: bracketG[lowPos], t: bracket[lowPos], evaluations: lsFuncEvals)
+    return Result(
+      loss: bracketF[lowPos], flatGrad: bracketG[lowPos], t: bracket[lowPos], evaluations: lsFuncEvals)
   }
 }
