@@ -374,24 +374,10 @@ public final class LBFGS {
   // MARK: Checks
 
   static func checkParameters(_ params: [Tensor]) throws {
-    guard let first = params.first else {
-      throw OptimizerError("optimizer got an empty parameter list")
-    }
+    try Optimizer.checkParameters(params, optimizerName: "LBFGS")
+    let first = params[0]
     var seen = Set<ObjectIdentifier>()
     for param in params {
-      guard param.dtype.isFloatingPoint else {
-        throw OptimizerError(
-          "optimizer can only optimize Tensors of floating point dtype, but one of the params is \(param.dtype)"
-        )
-      }
-      guard param.isLeaf || param.retainsGrad else {
-        throw OptimizerError("can't optimize a non-leaf Tensor")
-      }
-      guard param.isContiguous else {
-        throw OptimizerError(
-          "LBFGS updates parameters in place and needs them contiguous, but a parameter of shape \(param.shape) has strides \(param.strides)"
-        )
-      }
       guard param.dtype == first.dtype else {
         throw OptimizerError(
           "LBFGS flattens its parameters into one vector and needs them in one dtype, got \(first.dtype) and \(param.dtype)"
