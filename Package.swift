@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptim", targets: ["DescentOptim"]),
     .library(name: "DescentData", targets: ["DescentData"]),
+    .library(name: "DescentSWA", targets: ["DescentSWA"]),
     .executable(name: "descent", targets: ["descent"]),
   ],
   dependencies: [
@@ -59,6 +60,11 @@ let package = Package(
       resources: [.copy("Resources")],
       swiftSettings: swift5
     ),
+    // Weight averaging over modules (AveragedModel, updateBN): needs DescentNN and
+    // DescentData beside DescentOptim, which must not import them.
+    .target(
+      name: "DescentSWA", dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      swiftSettings: swift5),
     // What `descent compare` and `descent lr-find` run, report and plot, in a library that
     // the tests can import (not a product).
     .target(
@@ -122,6 +128,14 @@ let package = Package(
     .testTarget(
       name: "DescentWorkbenchTests",
       dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData", "DescentWorkbench"],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentSWATests",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentSWA", "DescentTestSupport",
+      ],
+      resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
     .testTarget(

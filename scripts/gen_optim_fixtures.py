@@ -80,14 +80,11 @@ def run_config(cls, config, seed):
 
     groups = config.get("groups", [{}])
     group_params = [[p for p, spec in zip(params, specs) if spec[2] == gi] for gi in range(len(groups))]
-    kwargs = dict(config.get("kwargs", {}))
-    if "betas" in kwargs:
-        kwargs["betas"] = tuple(kwargs["betas"])
+    # Lists in the configurations are Python tuples (betas, Adafactor's eps).
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in config.get("kwargs", {}).items()}
     opt = cls(group_params[0], foreach=False, **kwargs)
     for gi in range(1, len(groups)):
-        options = dict(groups[gi])
-        if "betas" in options:
-            options["betas"] = tuple(options["betas"])
+        options = {k: tuple(v) if isinstance(v, list) else v for k, v in groups[gi].items()}
         opt.add_param_group({"params": group_params[gi], **options})
 
     missing = config.get("missing", {})  # param index -> list of steps without a grad
@@ -111,7 +108,7 @@ def run_config(cls, config, seed):
         check_finite([x for ps in record["params"] for x in ps], config["name"])
         steps.append(record)
 
-    return {
+    entry = {
         "name": config["name"],
         "kwargs": {k: plain(v) for k, v in config.get("kwargs", {}).items()},
         "groups": [
@@ -124,6 +121,13 @@ def run_config(cls, config, seed):
         "steps": steps,
         "final_param_groups": [hyperparameters(g) for g in opt.state_dict()["param_groups"]],
     }
+    # State that is not shaped like its parameter (Adafactor's row_var and col_var): the
+    # shapes, per parameter, so that the tests check them.
+    shapes = [{k: list(v.shape) for k, v in opt.state.get(p, {}).items()
+               if isinstance(v, torch.Tensor) and v.dim() > 0 and v.shape != p.shape} for p in params]
+    if any(shapes):
+        entry["state_shapes"] = shapes
+    return entry
 
 
 def two(dtype):
@@ -245,6 +249,53 @@ INVALID = [
     ("AdamW", {"lr": -0.5}),
     ("AdamW", {"betas": (0.9, 1.5)}),
     ("AdamW", {"weight_decay": -1e-2}),
+]
+
+
+# Adafactor: vectors (full second moment), matrices and rank-3 tensors (factored over the
+# last two dimensions) and a scalar.
+def adafactor_shapes(dtype):
+    return [([2, 3], dtype, 0), ([5], dtype, 0), ([2, 2, 3], dtype, 0)]
+
+
+CONFIGS["Adafactor"] = [
+    {"name": "defaults", "params": adafactor_shapes("float64")},
+    {"name": "float32_defaults", "params": adafactor_shapes("float32")},
+    {"name": "weight_decay", "params": adafactor_shapes("float64"),
+     "kwargs": {"lr": 0.05, "weight_decay": 0.1}},
+    {"name": "maximize", "params": adafactor_shapes("float64"),
+     "kwargs": {"maximize": True, "weight_decay": 0.05}},
+    # An explicit eps1 and a looser clipping threshold.
+    {"name": "eps1_d", "params": adafactor_shapes("float64"),
+     "kwargs": {"eps": [1e-30, 1e-3], "d": 2.0}},
+    # lr above 1/sqrt(t) from step 5 on: rho follows 1/sqrt(t); eps2 above the parameters'
+    # RMS at first.
+    {"name": "large_lr_beta2_decay", "params": adafactor_shapes("float64"),
+     "kwargs": {"lr": 0.5, "beta2_decay": -0.5, "eps": [None, 1.0]}},
+    {"name": "two_groups",
+     "params": [([2, 3], "float64", 0), ([2, 2, 3], "float64", 1), ([6], "float64", 1)],
+     "kwargs": {"lr": 0.05},
+     "groups": [{}, {"lr": 0.02, "weight_decay": 0.05, "eps": [1e-20, 1e-2], "maximize": True}]},
+    {"name": "float32_rank3_weight_decay", "params": [([3, 2, 4], "float32", 0), ([7], "float32", 0)],
+     "kwargs": {"lr": 0.1, "weight_decay": 0.2, "d": 1.5}},
+    {"name": "missing_grads", "params": adafactor_shapes("float64"), "missing": MISSING,
+     "kwargs": {"lr": 0.05}},
+    # eps1 = None resolves to the machine epsilon of the first parameter of the group,
+    # float32's here, and PyTorch keeps it for the float64 parameter after it.
+    {"name": "mixed_dtypes", "params": [([3, 4], "float32", 0), ([4, 2], "float64", 0), ([3], "float64", 0)],
+     "kwargs": {"lr": 0.05}},
+    {"name": "one_element_and_rank4", "params": [([1], "float64", 0), ([2, 1, 3, 2], "float64", 0)],
+     "kwargs": {"lr": 0.05, "weight_decay": 0.01}},
+]
+CLASSES["Adafactor"] = torch.optim.Adafactor
+INVALID += [
+    ("Adafactor", {"lr": -0.01}),
+    ("Adafactor", {"lr": float("nan")}),
+    ("Adafactor", {"beta2_decay": 0.5}),
+    ("Adafactor", {"eps": (-1e-30, 1e-3)}),
+    ("Adafactor", {"eps": (None, -1e-3)}),
+    ("Adafactor", {"d": 0.5}),
+    ("Adafactor", {"weight_decay": -0.1}),
 ]
 
 

@@ -32,6 +32,7 @@ from collections import Counter
 
 import torch
 from torch.optim import lr_scheduler as L
+from torch.optim import swa_utils
 
 EXPECTED_TORCH = "2.13.0"
 STEPS = 150
@@ -120,6 +121,8 @@ def make_scheduler(spec, opt):
     if kind == "ChainedScheduler":
         subs = [make_scheduler(s, opt) for s in spec["schedulers"]]
         return L.ChainedScheduler(subs, optimizer=opt if spec.get("pass_optimizer") else None)
+    if kind == "SWALR":
+        return swa_utils.SWALR(opt, **spec.get("kwargs", {}))
     return getattr(L, kind)(opt, **resolve(spec.get("kwargs", {})))
 
 
@@ -409,6 +412,18 @@ def configs():
             {"type": "ChainedScheduler", "schedulers": [sched("CosineAnnealingLR", T_max=30),
                                                         sched("ExponentialLR", gamma=0.99)]}, set_lr=HAND),
     ]
+    # SWALR (torch.optim.swa_utils)
+    out += [
+        cfg("SWALR/cos", sched("SWALR", swa_lr=0.05)),
+        cfg("SWALR/linear-per-group", sched("SWALR", swa_lr=[0.05, 0.001], anneal_epochs=7,
+                                            anneal_strategy="linear")),
+        cfg("SWALR/zero-epochs", sched("SWALR", swa_lr=0.02, anneal_epochs=0)),
+        cfg("SWALR/cos-hand", sched("SWALR", swa_lr=0.01, anneal_epochs=60), set_lr=HAND),
+        cfg("SWALR/linear-adam", sched("SWALR", swa_lr=[0.2, 0.003], anneal_epochs=3,
+                                       anneal_strategy="linear"), ADAM2),
+        cfg("SWALR/cos-resume", sched("SWALR", swa_lr=0.05, anneal_epochs=20, last_epoch=4),
+            preset=resume_preset([0.2, 0.05])),
+    ]
     return out
 
 
@@ -461,6 +476,8 @@ def invalid_cases():
             opt, schedulers=[L.ConstantLR(opt), L.ExponentialLR(opt, gamma=0.9)], milestones=[5, 10]))(o()),
         "ChainedScheduler/empty": lambda: L.ChainedScheduler([]),
         "StepLR/resume-without-initial_lr": lambda: L.StepLR(o(), step_size=3, last_epoch=5),
+        "SWALR/swa_lr-count": lambda: swa_utils.SWALR(o(), swa_lr=[0.1, 0.2, 0.3]),
+        "SWALR/anneal_epochs": lambda: swa_utils.SWALR(o(), swa_lr=0.1, anneal_epochs=-1),
     }
     out = []
     for name, fn in cases.items():
@@ -589,6 +606,7 @@ def defaults():
             opt, schedulers=[L.ConstantLR(opt), L.ExponentialLR(opt, gamma=0.9)], milestones=[5]))(o()),
         "ChainedScheduler": lambda: (lambda opt: L.ChainedScheduler(
             [L.ConstantLR(opt), L.ExponentialLR(opt, gamma=0.9)]))(o()),
+        "SWALR": lambda: swa_utils.SWALR(o(), swa_lr=0.05),
     }
     out = {}
     for name, make in makers.items():

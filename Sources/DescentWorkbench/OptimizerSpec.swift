@@ -72,6 +72,8 @@ public struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Has
       case .bool(let b): b
       case .numbers(let v): v
       case .string(let s): s
+      case .null: NSNull()
+      case .optionalNumbers(let v): v.map { $0.map { $0 as Any } ?? NSNull() }
       }
     }
   }
@@ -116,15 +118,20 @@ public struct OptimizerSpec: ExpressibleByArgument, CustomStringConvertible, Has
     switch text.lowercased() {
     case "true": return .bool(true)
     case "false": return .bool(false)
+    case "none": return .null
     default: break
     }
     if let number = Double(text) { return .number(number) }
     if let first = text.first, let last = text.last, "([".contains(first), ")]".contains(last) {
-      let inner = text.dropFirst().dropLast().split(separator: ",").map {
-        Double($0.trimmingCharacters(in: .whitespaces))
+      // `None` inside a tuple is Python's (Adafactor's `eps=(None,1e-3)`).
+      let items = text.dropFirst().dropLast().split(separator: ",").map {
+        $0.trimmingCharacters(in: .whitespaces)
       }
-      guard !inner.isEmpty, inner.allSatisfy({ $0 != nil }) else { return nil }
-      return .numbers(inner.map { $0! })
+      let inner = items.map { $0 == "None" ? Double?.none : Double($0) }
+      guard !inner.isEmpty,
+        zip(items, inner).allSatisfy({ item, value in value != nil || item == "None" })
+      else { return nil }
+      return inner.contains(nil) ? .optionalNumbers(inner) : .numbers(inner.map { $0! })
     }
     return nil
   }

@@ -10,6 +10,9 @@ extension JSON {
   var hyperValue: HyperValue {
     switch self {
     case .bool(let b): .bool(b)
+    // A tuple with None (Adafactor's eps) is a list of optional numbers.
+    case .array(let items) where items.contains { $0.isNull }:
+      .optionalNumbers(items.map(\.number))
     case .array: .numbers(doubles!)
     case .string(let s): .string(s)
     default: .number(number!)
@@ -42,6 +45,14 @@ struct TrajectoryConfig: Decodable, Sendable {
   let initial: [[Double]]
   let steps: [StepRecord]
   let final_param_groups: [[String: JSONValue]]
+  /// Per parameter, the shapes of the state tensors that are not shaped like it
+  /// (Adafactor's `row_var`, `col_var`); absent when there are none.
+  let state_shapes: [[String: [Int]]]?
+
+  /// The shape PyTorch keeps state `key` of parameter `index` in.
+  func stateShape(_ key: String, of index: Int) -> [Int] {
+    state_shapes?[index][key] ?? params[index].shape
+  }
 }
 
 struct OptimizerFixture: Decodable, Sendable {

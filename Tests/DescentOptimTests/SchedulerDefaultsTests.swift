@@ -68,6 +68,9 @@ struct SchedulerDefaultsTests {
       let o = try twoGroups()
       return (o, .plain(try ChainedScheduler([try ConstantLR(o), try ExponentialLR(o, gamma: 0.9)])))
     },
+    "SWALR": {
+      let o = try twoGroups(); return (o, .plain(try SWALR(o, swaLR: 0.05)))
+    },
   ]
 
   @Test("state dict and param groups after construction equal PyTorch's", arguments: makers.keys.sorted())

@@ -246,6 +246,10 @@ func makeSchedule(_ spec: JSON, _ opt: Optimizer) throws -> AnySchedule {
       opt, schedulers: try subs(), milestones: spec["milestones"]!.ints, lastEpoch: lastEpoch)
   case "ChainedScheduler":
     scheduler = try ChainedScheduler(try subs(), optimizer: spec["pass_optimizer"]?.bool == true ? opt : nil)
+  case "SWALR":
+    scheduler = try SWALR(
+      opt, swaLR: k["swa_lr"]!.groupValues, annealEpochs: int("anneal_epochs", 10),
+      annealStrategy: SWALR.AnnealStrategy(rawValue: text("anneal_strategy", "cos"))!, lastEpoch: lastEpoch)
   default:
     fatalError("unknown scheduler \(type)")
   }
@@ -336,6 +340,8 @@ extension HyperValue {
     case .bool(let v): .bool(v)
     case .numbers(let v): .list(v.map { .double($0) })
     case .string(let v): .string(v)
+    case .null: .null
+    case .optionalNumbers(let v): .list(v.map { $0.map { .double($0) } ?? .null })
     }
   }
 }

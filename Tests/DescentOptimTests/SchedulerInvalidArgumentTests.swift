@@ -104,6 +104,8 @@ struct SchedulerInvalidArgumentTests {
     },
     "ChainedScheduler/empty": { _ in { _ = try ChainedScheduler([]) } },
     "StepLR/resume-without-initial_lr": { o in { _ = try StepLR(o, stepSize: 3, lastEpoch: 5) } },
+    "SWALR/swa_lr-count": { o in { _ = try SWALR(o, swaLR: [0.1, 0.2, 0.3]) } },
+    "SWALR/anneal_epochs": { o in { _ = try SWALR(o, swaLR: 0.1, annealEpochs: -1) } },
     "SequentialLR/other-optimizer": { o in
       let schedulers: [any LRScheduler] = [try ConstantLR(o), try StepLR(try twoGroups(), stepSize: 3)]
       return { _ = try SequentialLR(o, schedulers: schedulers, milestones: [5]) }

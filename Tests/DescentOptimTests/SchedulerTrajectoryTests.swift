@@ -62,7 +62,7 @@ struct SchedulerTrajectoryTests {
     let all = [
       "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
       "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
-      "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler",
+      "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "SWALR",
     ]
     for type in all { #expect(counts[type, default: 0] >= 4, "\(type): \(counts[type, default: 0])") }
     #expect(Set(counts.keys) == Set(all))

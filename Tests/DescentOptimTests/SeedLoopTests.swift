@@ -54,9 +54,11 @@ struct SeedLoopTests {
 
   /// Each registry optimizer with a learning rate that suits this problem: PyTorch's
   /// default, raised where it is too small to show progress in 8 epochs; plus SGD with
-  /// momentum.
+  /// momentum. Adafactor's steps are relative to the parameters' root mean square, which
+  /// starts at 0 here, and floored by `eps₂`: it gets `ρ = 1/√t` (lr 1) and `eps₂ = 0.1`.
   static let runs: [(name: String, kind: OptimizerKind, options: [String: HyperValue])] =
     OptimizerKind.allCases.map { kind in
+      if kind == .adafactor { return (kind.name, kind, ["lr": 1, "eps": .optionalNumbers([nil, 0.1])]) }
       let lr = kind.defaults["lr"]!.number!
       return (kind.name, kind, ["lr": .number(lr < 0.01 ? (kind == .sgd ? 0.01 : 0.05) : lr)])
     } + [("SGD+momentum", .sgd, ["lr": 0.01, "momentum": 0.9])]

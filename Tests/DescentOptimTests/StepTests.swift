@@ -109,8 +109,10 @@ struct StepTests {
       try optimizer.step()
     }
     #expect(empty.shape == [0, 3])
+    // Adafactor's factors of a [0, 3] matrix are [0, 1] and [1, 3].
+    let factorShapes = ["row_var": [0, 1], "col_var": [1, 3]]
     for (key, value) in optimizer.state(for: empty) where key != "step" {
-      #expect(value.shape == [0, 3])
+      #expect(value.shape == factorShapes[key, default: [0, 3]], "\(key)")
     }
     #expect(other.asArray(Float.self) != [1])
     let saved = optimizer.stateDict()

@@ -78,7 +78,7 @@ struct TrajectoryTests {
             #expect(tensor.dtype == .float32 && tensor.shape == [])
             #expect(tensor.item() == value.number!, "step counter of parameter \(i)")
           } else {
-            #expect(tensor.dtype == param.dtype && tensor.shape == param.shape)
+            #expect(tensor.dtype == param.dtype && tensor.shape == config.stateShape(key, of: i))
             let expectedValues = value.doubles!
             let scale = updatedScales(scales["\(i).\(key)"], expectedValues)
             scales["\(i).\(key)"] = scale

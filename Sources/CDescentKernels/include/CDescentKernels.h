@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#include "AdafactorKernels.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -16,8 +16,9 @@ public final class BatchNorm1d: Module {
   /// Added to the variance for stability. Default 1e-5.
   public let eps: Double
   /// Weight of the new batch in the running statistics (default 0.1); `nil` means a
-  /// cumulative moving average (`1 / numBatchesTracked`).
-  public let momentum: Double?
+  /// cumulative moving average (`1 / numBatchesTracked`). Settable, as in PyTorch
+  /// (DescentSWA's `updateBN` sets it to `nil` for its pass and restores it).
+  public var momentum: Double?
   /// Per-channel scale (initially ones), or `nil` without `affine`.
   public let weight: Tensor?
   /// Per-channel shift (initially zeros), or `nil` without `affine`.

@@ -93,24 +93,7 @@ open class Optimizer {
   /// (`"some parameters appear in more than one parameter group"`), or a hyperparameter
   /// is unknown, of the wrong kind or out of range.
   public func addParamGroup(_ group: ParamGroup) throws {
-    guard !group.params.isEmpty else {
-      throw OptimizerError("optimizer got an empty parameter list")
-    }
-    for param in group.params {
-      guard param.dtype.isFloatingPoint else {
-        throw OptimizerError(
-          "optimizer can only optimize Tensors of floating point dtype, but one of the params is \(param.dtype)"
-        )
-      }
-      guard param.isLeaf || param.retainsGrad else {
-        throw OptimizerError("can't optimize a non-leaf Tensor")
-      }
-      guard param.isContiguous else {
-        throw OptimizerError(
-          "\(name) updates parameters in place and needs them contiguous, but a parameter of shape \(param.shape) has strides \(param.strides)"
-        )
-      }
-    }
+    try Self.checkParameters(group.params, optimizerName: name)
     var completed = group
     try complete(&completed)
     var inGroup = Set<ObjectIdentifier>()
@@ -123,6 +106,30 @@ open class Optimizer {
       }
     }
     paramGroups.append(completed)
+  }
+
+  /// Throws PyTorch's messages for an empty list, a parameter that is not floating-point or
+  /// not a leaf, and Descent's for a non-contiguous one (updates run in place on raw
+  /// buffers); shared with ``LBFGS``.
+  static func checkParameters(_ params: [Tensor], optimizerName: String) throws {
+    guard !params.isEmpty else {
+      throw OptimizerError("optimizer got an empty parameter list")
+    }
+    for param in params {
+      guard param.dtype.isFloatingPoint else {
+        throw OptimizerError(
+          "optimizer can only optimize Tensors of floating point dtype, but one of the params is \(param.dtype)"
+        )
+      }
+      guard param.isLeaf || param.retainsGrad else {
+        throw OptimizerError("can't optimize a non-leaf Tensor")
+      }
+      guard param.isContiguous else {
+        throw OptimizerError(
+          "\(optimizerName) updates parameters in place and needs them contiguous, but a parameter of shape \(param.shape) has strides \(param.strides)"
+        )
+      }
+    }
   }
 
   /// Rejects unknown keys and kinds, fills in defaults, and checks the values.

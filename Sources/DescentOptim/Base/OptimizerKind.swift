@@ -12,6 +12,7 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
   case rmsprop = "RMSprop"
   case adam = "Adam"
   case adamw = "AdamW"
+  case adafactor = "Adafactor"
 
   /// Builds the optimizer with its Swift defaults (which are PyTorch's); the only place
   /// that names each optimizer's initialiser.
@@ -23,6 +24,7 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
     case .rmsprop: try RMSprop(params, implementation: implementation)
     case .adam: try Adam(params, implementation: implementation)
     case .adamw: try AdamW(params, implementation: implementation)
+    case .adafactor: try Adafactor(params, implementation: implementation)
     }
   }
 

@@ -47,6 +47,23 @@ public struct StateDecoder {
     return try Self.parameterShaped(value, key: key, param: param, index: index)
   }
 
+  /// The entry `key` with the shape `shape`, for state that is not shaped like its
+  /// parameter (Adafactor's factored `row_var` `[..., R, 1]` and `col_var` `[..., 1, C]`),
+  /// as a copy in the parameter's dtype. Throws when it is missing or has another shape.
+  public mutating func tensor(_ key: String, shape: [Int]) throws -> Tensor {
+    readKeys.insert(key)
+    guard let value = values[key] else { throw OptimizerError(missingKeyMessage(key)) }
+    guard value.shape == shape else {
+      throw OptimizerError(
+        "state '\(key)' of parameter \(index) has shape \(value.shape), but \(optimizerName) keeps it in shape \(shape) for a parameter of shape \(param.shape)"
+      )
+    }
+    guard value.dtype != .bool else {
+      throw OptimizerError("state '\(key)' of parameter \(index) is a torch.bool tensor")
+    }
+    return withNoGrad { value.to(dtype: param.dtype).detach().clone() }
+  }
+
   /// The number `key` (a 0-d or one-element tensor, as PyTorch's `step`), rounded to
   /// float32. Throws when it is missing or holds more than one number.
   public mutating func scalar(_ key: String) throws -> Float {

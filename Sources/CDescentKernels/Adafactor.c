@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "AdafactorTemplate.h"
+#include "Instantiate.h"
