@@ -14,10 +14,8 @@ DESCENT_INLINE void FN(adamax_lanes)(const FN(adamax_scalars) *s, T *p, const T 
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
   if (decay) d = DESCENT_FMA(V, s->weight_decay, theta, d);
-  // torch.lerp: start + w·(end - start) when |w| < 0.5, else end - (end - start)·(1 - w).
   V start = LOAD(m, len);
-  V mean = lerp_from_start ? DESCENT_FMA(V, s->one_minus_beta1, d - start, start)
-                           : DESCENT_FMA(V, s->one_minus_beta1 - (T)1, d - start, d);
+  V mean = DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start);
   STORE(m, mean, len);
   V decayed = LOAD(u, len) * s->beta2;
   V norm = __builtin_elementwise_abs(d) + s->eps;

@@ -19,8 +19,7 @@ DESCENT_INLINE void FN(radam_lanes)(const FN(radam_scalars) *s, T *p, const T *g
   V d = s->sign * LOAD(g, len);
   if (coupled) d = DESCENT_FMA(V, s->weight_decay, theta, d);
   V start = LOAD(m, len);
-  V mean = lerp_from_start ? DESCENT_FMA(V, s->one_minus_beta1, d - start, start)
-                           : DESCENT_FMA(V, s->one_minus_beta1 - (T)1, d - start, d);
+  V mean = DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start);
   STORE(m, mean, len);
   V sq = DESCENT_FMA(V, s->one_minus_beta2 * d, d, LOAD(v, len) * s->beta2);
   STORE(v, sq, len);

@@ -82,7 +82,9 @@ struct TrajectoryTests {
             #expect(
               tensor.item() == number,
               "step \(stepIndex + 1), parameter \(i), \(key): \(tensor.item()) vs \(number)")
-            if key != "step" { TrajectoryDiagnostics.recordScalar(tensor.item(), number, implementation, test.optimizer) }
+            if key != "step" {
+              TrajectoryDiagnostics.recordScalar(tensor.item(), number, implementation, test.optimizer)
+            }
           } else {
             #expect(tensor.dtype == param.dtype && tensor.shape == param.shape)
             let expectedValues = value.doubles!
@@ -169,7 +171,9 @@ enum TrajectoryDiagnostics {
     var w = perOptimizer[key, default: Worst()]
     w.total += 1
     if actual.bitPattern == expected.bitPattern { w.bitwise += 1 }
-    if expected != 0 { w.relative = Swift.max(w.relative, Swift.abs(actual - expected) / Swift.abs(expected)) }
+    if expected != 0 {
+      w.relative = Swift.max(w.relative, Swift.abs(actual - expected) / Swift.abs(expected))
+    }
     perOptimizer[key] = w
   }
 

@@ -91,10 +91,10 @@ public struct ASGDRule: OptimizerRule {
     maximize = group.flag("maximize")
   }
 
-  // PyTorch checks only these two, with `not 0.0 <= x` (NaN is rejected).
+  // PyTorch checks only these two.
   public func validate() throws {
-    if !(0 <= lr) { throw OptimizerError("Invalid learning rate: \(lr)") }
-    if !(0 <= weightDecay) { throw OptimizerError("Invalid weight_decay value: \(weightDecay)") }
+    try HyperparameterChecks.learningRate(lr)
+    try HyperparameterChecks.weightDecay(weightDecay)
   }
 
   public func makeState(for param: Tensor) -> ASGDState {

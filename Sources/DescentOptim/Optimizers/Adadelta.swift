@@ -80,12 +80,12 @@ public struct AdadeltaRule: OptimizerRule {
     maximize = group.flag("maximize")
   }
 
-  // `!(0 <= x)` as in PyTorch, so NaN is rejected; PyTorch's order.
+  // PyTorch's checks, in its order.
   public func validate() throws {
-    if !(0 <= lr) { throw OptimizerError("Invalid learning rate: \(lr)") }
+    try HyperparameterChecks.learningRate(lr)
     if !(0 <= rho && rho <= 1) { throw OptimizerError("Invalid rho value: \(rho)") }
-    if !(0 <= eps) { throw OptimizerError("Invalid epsilon value: \(eps)") }
-    if !(0 <= weightDecay) { throw OptimizerError("Invalid weight_decay value: \(weightDecay)") }
+    try HyperparameterChecks.epsilon(eps)
+    try HyperparameterChecks.weightDecay(weightDecay)
   }
 
   public func makeState(for param: Tensor) -> AdadeltaState {

@@ -97,16 +97,16 @@ public struct AdagradRule: OptimizerRule {
     maximize = group.flag("maximize")
   }
 
-  // `!(0 <= x)` as in PyTorch, so NaN is rejected; PyTorch's order.
+  // PyTorch's checks, in its order.
   public func validate() throws {
-    if !(0 <= lr) { throw OptimizerError("Invalid learning rate: \(lr)") }
+    try HyperparameterChecks.learningRate(lr)
     if !(0 <= lrDecay) { throw OptimizerError("Invalid lr_decay value: \(lrDecay)") }
-    if !(0 <= weightDecay) { throw OptimizerError("Invalid weight_decay value: \(weightDecay)") }
+    try HyperparameterChecks.weightDecay(weightDecay)
     if !(0 <= initialAccumulatorValue) {
       throw OptimizerError(
         "Invalid initial_accumulator_value value: \(initialAccumulatorValue)")
     }
-    if !(0 <= eps) { throw OptimizerError("Invalid epsilon value: \(eps)") }
+    try HyperparameterChecks.epsilon(eps)
   }
 
   /// The group's `initial_accumulator_value` fills `sum` (``Adagrad`` itself uses its

@@ -101,17 +101,12 @@ public struct NAdamRule: OptimizerRule {
     maximize = group.flag("maximize")
   }
 
-  // `!(0 <= x)` as in PyTorch, so NaN is rejected; PyTorch's order.
+  // PyTorch's checks, in its order.
   public func validate() throws {
-    if !(0 <= lr) { throw OptimizerError("Invalid learning rate: \(lr)") }
-    if !(0 <= eps) { throw OptimizerError("Invalid epsilon value: \(eps)") }
-    if !(0 <= beta1 && beta1 < 1) {
-      throw OptimizerError("Invalid beta parameter at index 0: \(beta1)")
-    }
-    if !(0 <= beta2 && beta2 < 1) {
-      throw OptimizerError("Invalid beta parameter at index 1: \(beta2)")
-    }
-    if !(0 <= weightDecay) { throw OptimizerError("Invalid weight_decay value: \(weightDecay)") }
+    try HyperparameterChecks.learningRate(lr)
+    try HyperparameterChecks.epsilon(eps)
+    try HyperparameterChecks.betas(beta1, beta2)
+    try HyperparameterChecks.weightDecay(weightDecay)
     if !(0 <= momentumDecay) {
       throw OptimizerError("Invalid momentum_decay value: \(momentumDecay)")
     }

@@ -85,7 +85,7 @@ public struct RpropRule: OptimizerRule {
   // `not 0.0 <= lr` and `not 0.0 < etas[0] < 1.0 < etas[1]` as in PyTorch, in its order;
   // PyTorch does not check step_sizes.
   public func validate() throws {
-    if !(0 <= lr) { throw OptimizerError("Invalid learning rate: \(lr)") }
+    try HyperparameterChecks.learningRate(lr)
     if !(0 < etaMinus && etaMinus < 1 && 1 < etaPlus) {
       throw OptimizerError("Invalid eta values: \(etaMinus), \(etaPlus)")
     }
