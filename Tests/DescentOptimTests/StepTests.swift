@@ -5,7 +5,7 @@ import Testing
 @Suite("Steps")
 struct StepTests {
   @Test(
-    "step() without gradients changes nothing and creates no state",
+    "step() without gradients changes nothing and creates no state (Adagrad's is made by its constructor)",
     arguments: Fixtures.optimizerNames, OptimizerImplementation.allCases)
   func noGradientsIsNoOp(_ name: String, implementation: OptimizerImplementation) throws {
     let p = Tensor([1.0, -2.0, 3.0], shape: [3], requiresGrad: true)
