@@ -3,16 +3,20 @@
 
 Pinned to torch 2.13.0 (CPU). Re-run from the repository root:
 
-    python3 scripts/gen_optim_fixtures.py
+    python3 scripts/gen_optim_fixtures.py [OPTIMIZER ...]
 
-For every optimizer (SGD, RMSprop, Adam, AdamW) it runs a set of configurations for
+With optimizer names it writes only their files (and misc.json).
+
+For every optimizer (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, NAdam, RAdam,
+ASGD, Rprop) it runs a set of configurations for
 25 steps on small parameters, feeding a gradient sequence drawn here from a seeded
 torch.Generator. The gradients are stored in the fixture, so the Swift tests feed the
 very same numbers. After every step it records every parameter and every state buffer.
 PyTorch's single-tensor (for-loop) implementation is used (foreach=False), which is the
 implementation whose operation order Descent follows.
 
-It also records the constructor defaults, the final `state_dict()["param_groups"]`
+For the optimizers in CHANGING it also records a run whose hyperparameters change between
+steps (`hyperparameter_changes`). It also records the constructor defaults, the final `state_dict()["param_groups"]`
 (hyperparameter layout), the error messages for invalid arguments and state dicts, and
 the result of the contract snippet of the issue.
 """
@@ -80,16 +84,19 @@ def run_config(cls, config, seed):
 
     groups = config.get("groups", [{}])
     group_params = [[p for p, spec in zip(params, specs) if spec[2] == gi] for gi in range(len(groups))]
-    # Lists in the configurations are Python tuples (betas, Adafactor's eps).
-    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in config.get("kwargs", {}).items()}
+    # Lists in the configurations are Python tuples (betas, etas, step_sizes, Adafactor's eps).
+    kwargs = pairs_as_tuples(config.get("kwargs", {}))
     opt = cls(group_params[0], foreach=False, **kwargs)
     for gi in range(1, len(groups)):
-        options = {k: tuple(v) if isinstance(v, list) else v for k, v in groups[gi].items()}
-        opt.add_param_group({"params": group_params[gi], **options})
+        opt.add_param_group({"params": group_params[gi], **pairs_as_tuples(groups[gi])})
 
     missing = config.get("missing", {})  # param index -> list of steps without a grad
+    # step index -> [(group index, options)]: set in the group before that step.
+    changes = config.get("changes", {})
     steps = []
     for step in range(STEPS):
+        for gi, options in changes.get(step, []):
+            opt.param_groups[gi].update(pairs_as_tuples(options))
         grads = []
         for i, p in enumerate(params):
             g = torch.randn(p.shape, generator=gen, dtype=torch.float64).to(p.dtype)
@@ -127,7 +134,18 @@ def run_config(cls, config, seed):
                if isinstance(v, torch.Tensor) and v.dim() > 0 and v.shape != p.shape} for p in params]
     if any(shapes):
         entry["state_shapes"] = shapes
+    if changes:
+        entry["changes"] = [
+            {"step": step, "group": gi, "options": {k: plain(v) for k, v in options.items()}}
+            for step, items in sorted(changes.items()) for gi, options in items
+        ]
     return entry
+
+
+def pairs_as_tuples(options):
+    """Lists in the configurations are Python tuples (betas, etas, step_sizes, Adafactor's
+    eps)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
 
 
 def two(dtype):
@@ -220,11 +238,198 @@ CONFIGS = {
     ],
 }
 
+# The rest of torch.optim's elementwise optimizers.
+CONFIGS.update({
+    "Adagrad": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "lr_decay_weight_decay", "params": two("float64"),
+         "kwargs": {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1}},
+        {"name": "initial_accumulator", "params": two("float64"),
+         "kwargs": {"lr": 0.05, "initial_accumulator_value": 0.5, "eps": 1e-3}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"lr": 0.05, "maximize": True, "weight_decay": 0.05}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.05},
+         "groups": [{}, {"lr": 0.01, "lr_decay": 0.1, "weight_decay": 0.1, "eps": 1e-6}]},
+        # PyTorch fills an added group's `sum` from the optimizer's defaults, not the group.
+        {"name": "added_group_accumulator", "params": TWO_GROUPS,
+         "kwargs": {"lr": 0.05, "initial_accumulator_value": 0.2},
+         "groups": [{}, {"initial_accumulator_value": 0.7}]},
+        {"name": "float32_everything", "params": two("float32"),
+         "kwargs": {"lr": 0.05, "lr_decay": 0.01, "weight_decay": 0.01,
+                    "initial_accumulator_value": 0.1, "maximize": True}},
+        {"name": "float32_defaults", "params": two("float32")},
+        # Adagrad makes state in its constructor: parameter 1 has it before its first grad.
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.05, "lr_decay": 0.02}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"lr": 0.05, "weight_decay": 0.01}},
+    ],
+    "Adadelta": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"weight_decay": 0.1}},
+        {"name": "rho_eps", "params": two("float64"), "kwargs": {"lr": 0.5, "rho": 0.5, "eps": 1e-4}},
+        {"name": "rho_zero", "params": two("float64"), "kwargs": {"rho": 0.0}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"maximize": True, "weight_decay": 0.05}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.8},
+         "groups": [{}, {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1}]},
+        {"name": "float32_weight_decay_maximize", "params": two("float32"),
+         "kwargs": {"rho": 0.8, "weight_decay": 0.01, "maximize": True}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"rho": 0.7}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"weight_decay": 0.01}},
+    ],
+    "Adamax": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"lr": 0.01, "weight_decay": 0.1}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "maximize": True, "weight_decay": 0.05}},
+        # beta1 = 0.5 takes lerp's other formula for exp_avg.
+        {"name": "large_eps_beta_half", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "eps": 0.1, "betas": [0.5, 0.9]}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.01},
+         "groups": [{}, {"lr": 0.002, "weight_decay": 0.01, "betas": [0.95, 0.9]}]},
+        {"name": "float32_weight_decay_maximize", "params": two("float32"),
+         "kwargs": {"lr": 0.01, "weight_decay": 0.1, "maximize": True}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.01}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"lr": 0.01, "weight_decay": 0.01}},
+    ],
+    "NAdam": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"lr": 0.01, "weight_decay": 0.1}},
+        {"name": "decoupled_weight_decay", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}},
+        {"name": "momentum_decay", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "momentum_decay": 0.1, "betas": [0.8, 0.99]}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "maximize": True, "weight_decay": 0.05}},
+        {"name": "large_eps_beta_half", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "eps": 0.1, "betas": [0.5, 0.9]}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.01},
+         "groups": [{}, {"lr": 0.002, "decoupled_weight_decay": True, "weight_decay": 0.1,
+                         "momentum_decay": 0.01}]},
+        {"name": "float32_decoupled_maximize", "params": two("float32"),
+         "kwargs": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True,
+                    "maximize": True}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.01}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"lr": 0.01, "weight_decay": 0.01}},
+    ],
+    "RAdam": [
+        # With beta2 = 0.999, rho_t > 5 from step 6: both branches run.
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"lr": 0.01, "weight_decay": 0.1}},
+        {"name": "decoupled_weight_decay", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "maximize": True, "weight_decay": 0.05}},
+        {"name": "large_eps_beta_half", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "eps": 0.1, "betas": [0.5, 0.9]}},
+        # rho_inf = 4: never rectified.
+        {"name": "never_rectified", "params": two("float64"),
+         "kwargs": {"lr": 0.01, "betas": [0.9, 0.6]}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.01},
+         "groups": [{}, {"lr": 0.002, "decoupled_weight_decay": True, "weight_decay": 0.1,
+                         "betas": [0.8, 0.99]}]},
+        {"name": "float32_decoupled_maximize", "params": two("float32"),
+         "kwargs": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True,
+                    "maximize": True}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.01}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"lr": 0.01, "weight_decay": 0.01}},
+    ],
+    "ASGD": [
+        # t0 = 1e6: mu stays 1, and ax copies the parameter.
+        {"name": "defaults", "params": two("float64")},
+        {"name": "weight_decay", "params": two("float64"), "kwargs": {"lr": 0.05, "weight_decay": 0.1}},
+        {"name": "averaging", "params": two("float64"),
+         "kwargs": {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5.0}},
+        {"name": "maximize", "params": two("float64"),
+         "kwargs": {"lr": 0.05, "maximize": True, "t0": 3.0, "weight_decay": 0.05}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.05, "t0": 4.0},
+         "groups": [{}, {"lr": 0.01, "lambd": 0.05, "alpha": 1.0, "t0": 10.0,
+                         "weight_decay": 0.05}]},
+        {"name": "float32_averaging", "params": two("float32"),
+         "kwargs": {"lr": 0.05, "lambd": 0.1, "t0": 2.0, "weight_decay": 0.01}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.05, "t0": 3.0}},
+        {"name": "mixed_dtypes", "params": MIXED,
+         "kwargs": {"lr": 0.05, "t0": 5.0, "weight_decay": 0.01}},
+    ],
+    "Rprop": [
+        {"name": "defaults", "params": two("float64")},
+        {"name": "etas", "params": two("float64"), "kwargs": {"etas": [0.3, 1.5]}},
+        # Limits that the step sizes reach: clamp_ at both ends.
+        {"name": "step_size_limits", "params": two("float64"),
+         "kwargs": {"lr": 0.1, "step_sizes": [0.01, 0.2]}},
+        {"name": "maximize", "params": two("float64"), "kwargs": {"maximize": True}},
+        {"name": "two_groups", "params": TWO_GROUPS, "kwargs": {"lr": 0.05},
+         "groups": [{}, {"lr": 0.002, "etas": [0.4, 1.3], "step_sizes": [1e-4, 0.01]}]},
+        {"name": "float32_maximize_limits", "params": two("float32"),
+         "kwargs": {"lr": 0.1, "maximize": True, "step_sizes": [0.02, 0.15]}},
+        {"name": "float32_defaults", "params": two("float32")},
+        {"name": "missing_grads", "params": two("float64"), "missing": MISSING,
+         "kwargs": {"lr": 0.05}},
+        {"name": "mixed_dtypes", "params": MIXED, "kwargs": {"lr": 0.05, "etas": [0.6, 1.1]}},
+    ],
+})
+
+# Runs whose hyperparameters change between steps (set in the group before the given
+# step), as a scheduler or a user changes them: each optimizer reads its group at every
+# step. Parameter 1 gets its first gradient at step 7 (index 6), so state that the group's
+# values seed (Rprop's step_size from lr, ASGD's eta) is made after the change.
+CHANGING_PARAMS = [([2, 3], "float64", 0), ([4], "float32", 0)]
+CHANGING_MISSING = {1: [0, 1, 2, 3, 4, 5]}
+CHANGING = {
+    "Adagrad": {"kwargs": {"lr": 0.1, "lr_decay": 0.05},
+                "changes": {4: [(0, {"lr": 0.02})], 9: [(0, {"lr_decay": 0.5, "weight_decay": 0.1})],
+                            14: [(0, {"maximize": True})]}},
+    "Adadelta": {"kwargs": {},
+                 "changes": {4: [(0, {"lr": 0.5})], 9: [(0, {"rho": 0.5})],
+                             14: [(0, {"eps": 1e-3, "weight_decay": 0.1})]}},
+    "Adamax": {"kwargs": {"lr": 0.01},
+               "changes": {4: [(0, {"lr": 0.02})], 9: [(0, {"betas": [0.5, 0.99]})],
+                           14: [(0, {"weight_decay": 0.1, "maximize": True})]}},
+    "NAdam": {"kwargs": {"lr": 0.01},
+              "changes": {4: [(0, {"lr": 0.02})], 9: [(0, {"momentum_decay": 0.1, "betas": [0.8, 0.99]})],
+                          14: [(0, {"decoupled_weight_decay": True, "weight_decay": 0.1})]}},
+    "RAdam": {"kwargs": {"lr": 0.01},
+              "changes": {4: [(0, {"lr": 0.02})], 9: [(0, {"betas": [0.8, 0.99]})],
+                          14: [(0, {"decoupled_weight_decay": True, "weight_decay": 0.1})]}},
+    "ASGD": {"kwargs": {"lr": 0.05},
+             "changes": {4: [(0, {"lr": 0.2})], 9: [(0, {"lambd": 0.01, "alpha": 0.5, "t0": 8.0})],
+                         14: [(0, {"weight_decay": 0.1})]}},
+    "Rprop": {"kwargs": {"lr": 0.05},
+              "changes": {4: [(0, {"lr": 0.5})], 9: [(0, {"etas": [0.3, 1.5]})],
+                          14: [(0, {"step_sizes": [1e-3, 0.05], "maximize": True})]}},
+}
+
+
+def changing_configs(name):
+    spec = CHANGING.get(name)
+    if spec is None:
+        return []
+    return [{"name": "changing_hyperparameters", "params": CHANGING_PARAMS,
+             "missing": CHANGING_MISSING, **spec}]
+
+
 CLASSES = {
     "SGD": torch.optim.SGD,
     "RMSprop": torch.optim.RMSprop,
     "Adam": torch.optim.Adam,
     "AdamW": torch.optim.AdamW,
+    "Adagrad": torch.optim.Adagrad,
+    "Adadelta": torch.optim.Adadelta,
+    "Adamax": torch.optim.Adamax,
+    "NAdam": torch.optim.NAdam,
+    "RAdam": torch.optim.RAdam,
+    "ASGD": torch.optim.ASGD,
+    "Rprop": torch.optim.Rprop,
 }
 
 # Invalid constructor arguments: one case per message.
@@ -249,6 +454,43 @@ INVALID = [
     ("AdamW", {"lr": -0.5}),
     ("AdamW", {"betas": (0.9, 1.5)}),
     ("AdamW", {"weight_decay": -1e-2}),
+    ("Adagrad", {"lr": -0.01}),
+    ("Adagrad", {"lr_decay": -0.1}),
+    ("Adagrad", {"weight_decay": -0.1}),
+    ("Adagrad", {"initial_accumulator_value": -0.5}),
+    ("Adagrad", {"eps": -1e-10}),
+    ("Adagrad", {"lr_decay": float("nan")}),
+    ("Adadelta", {"lr": -1.0}),
+    ("Adadelta", {"rho": -0.1}),
+    ("Adadelta", {"rho": 1.5}),
+    ("Adadelta", {"rho": float("nan")}),
+    ("Adadelta", {"eps": -1e-6}),
+    ("Adadelta", {"weight_decay": -0.1}),
+    ("Adamax", {"lr": -0.002}),
+    ("Adamax", {"eps": -1e-8}),
+    ("Adamax", {"betas": (1.0, 0.999)}),
+    ("Adamax", {"betas": (0.9, -0.5)}),
+    ("Adamax", {"weight_decay": -0.1}),
+    ("NAdam", {"lr": -0.002}),
+    ("NAdam", {"eps": -1e-8}),
+    ("NAdam", {"betas": (-0.1, 0.999)}),
+    ("NAdam", {"betas": (0.9, 1.0)}),
+    ("NAdam", {"weight_decay": -0.1}),
+    ("NAdam", {"momentum_decay": -0.004}),
+    ("RAdam", {"lr": -0.001}),
+    ("RAdam", {"lr": float("nan")}),
+    ("RAdam", {"eps": -1e-8}),
+    ("RAdam", {"betas": (1.5, 0.999)}),
+    ("RAdam", {"betas": (0.9, 1.0)}),
+    ("RAdam", {"weight_decay": -0.1}),
+    ("ASGD", {"lr": -0.01}),
+    ("ASGD", {"weight_decay": -0.1}),
+    ("Rprop", {"lr": -0.01}),
+    ("Rprop", {"etas": (0.0, 1.2)}),
+    ("Rprop", {"etas": (1.0, 1.2)}),
+    ("Rprop", {"etas": (0.5, 1.0)}),
+    ("Rprop", {"etas": (0.5, 0.9)}),
+    ("Rprop", {"etas": (float("nan"), 1.2)}),
 ]
 
 
@@ -303,6 +545,8 @@ def json_number(value):
     """JSON has no NaN or infinity: those travel as the strings "nan", "inf", "-inf"."""
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
+    if isinstance(value, list):
+        return [json_number(v) for v in value]
     return value
 
 
@@ -378,12 +622,23 @@ def main():
         "steps": STEPS,
     }
     os.makedirs(OUT_DIR, exist_ok=True)
+    # Optional optimizer names: write only their files (and misc.json).
+    only = {name.lower() for name in sys.argv[1:]}
+    unknown = only - {name.lower() for name in CONFIGS}
+    if unknown:
+        sys.exit(f"unknown optimizers {sorted(unknown)}; expected some of {list(CONFIGS)}")
     for index, (name, configs) in enumerate(CONFIGS.items()):
+        if only and name.lower() not in only:
+            continue
         cls = CLASSES[name]
         defaults = {k: plain(v) for k, v in cls([torch.zeros(1, requires_grad=True)]).defaults.items()
                     if k not in IMPLEMENTATION_KEYS}
         entries = [run_config(cls, c, seed=1000 * (index + 1) + j) for j, c in enumerate(configs)]
         doc = {"meta": meta, "optimizer": name, "defaults": defaults, "configs": entries}
+        changing = changing_configs(name)
+        if changing:
+            doc["hyperparameter_changes"] = [
+                run_config(cls, c, seed=1000 * (index + 1) + 500 + j) for j, c in enumerate(changing)]
         path = os.path.join(OUT_DIR, f"{name.lower()}.json")
         with open(path, "w") as f:
             json.dump(doc, f, separators=(",", ":"), allow_nan=False)

@@ -32,6 +32,12 @@
 // reproduce this bit for bit). Lanes without FMA hardware call libm's exact fma.
 #define DESCENT_FMA(V, a, b, c) __builtin_elementwise_fma((V)(a), (V)(b), (V)(c))
 
+// `start.lerp_(end, w)` as PyTorch's CPU kernel computes it: start + w·(end - start) when
+// |w| < 0.5 (`from_start`), else end - (end - start)·(1 - w), each rounded once.
+#define DESCENT_LERP(V, start, end, w, from_start)                          \
+  ((from_start) ? DESCENT_FMA(V, (w), (end) - (start), (start))           \
+                : DESCENT_FMA(V, (w) - 1, (end) - (start), (end)))
+
 // 64-byte vectors: one AVX-512 register, two AVX2 or four SSE registers in the other clones.
 typedef float f32v __attribute__((ext_vector_type(16)));
 typedef double f64v __attribute__((ext_vector_type(8)));

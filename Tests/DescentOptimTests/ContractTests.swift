@@ -59,3 +59,30 @@ func contractConstructors() throws {
   #expect(rms.paramGroups[0].flag("centered"))
   #expect(adamw.paramGroups[0].flag("decoupled_weight_decay"))
 }
+
+/// The initialisers of issue 11's elementwise optimizers, verbatim (whitespace included,
+/// hence the formatter exemption); they must compile with these labels, order and defaults.
+// swift-format-ignore
+func runElementwiseInitialisers(_ params: [Tensor]) throws -> [Optimizer] {
+let a = try Adagrad(params, lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false)
+let b = try Adadelta(params, lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false)
+let c = try Adamax(params, lr: 2e-3, betas: (0.9, 0.999), eps: 1e-8, weightDecay: 0, maximize: false)
+let d = try NAdam(params, lr: 2e-3, betas: (0.9, 0.999), eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3,
+                  decoupledWeightDecay: false, maximize: false)          // state includes mu_product
+let e = try RAdam(params, lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weightDecay: 0,
+                  decoupledWeightDecay: false, maximize: false)          // rectification at rho_t > 5
+let f = try ASGD(params, lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false)  // eta, mu, ax
+let g = try Rprop(params, lr: 1e-2, etas: (0.5, 1.2), stepSizes: (1e-6, 50), maximize: false)
+return [a, b, c, d, e, f, g]
+}
+
+@Test("issue 11's initialisers compile with every label, and their values are PyTorch's defaults")
+func elementwiseInitialisers() throws {
+  let optimizers = try runElementwiseInitialisers([Tensor.zeros([3], requiresGrad: true)])
+  #expect(optimizers.map(\.name) == ["Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"])
+  for optimizer in optimizers {
+    #expect(
+      optimizer.defaults == Fixtures.optimizers[optimizer.name]!.defaults.mapValues(\.hyperValue),
+      "\(optimizer.name)")
+  }
+}

@@ -64,7 +64,8 @@ struct TrajectoryTests {
         scales["\(i).param"] = scale
         let paramError = worstDiscrepancy(
           values(param), record.params[i], rtol: rtol, atol: absoluteFloors(param.dtype, scales: scale))
-        TrajectoryDiagnostics.record(paramError, values(param), record.params[i], implementation, param.dtype)
+        TrajectoryDiagnostics.record(
+          paramError, values(param), record.params[i], implementation, param.dtype, test.optimizer)
         #expect(paramError.passes, "step \(stepIndex + 1), parameter \(i): \(paramError)")
         let state = optimizer.state(for: param)
         let expected = record.state[i]
@@ -74,9 +75,16 @@ struct TrajectoryTests {
         )
         for (key, value) in expected {
           guard let tensor = state[key] else { continue }
-          if key == "step" {
-            #expect(tensor.dtype == .float32 && tensor.shape == [])
-            #expect(tensor.item() == value.number!, "step counter of parameter \(i)")
+          if let number = value.number {
+            // `step` and scalar state (NAdam's mu_product, ASGD's eta and mu): float32 0-d
+            // tensors in PyTorch whatever the parameter's dtype, rounded the same way.
+            #expect(tensor.dtype == .float32 && tensor.shape == [], "\(key) of parameter \(i)")
+            #expect(
+              tensor.item() == number,
+              "step \(stepIndex + 1), parameter \(i), \(key): \(tensor.item()) vs \(number)")
+            if key != "step" {
+              TrajectoryDiagnostics.recordScalar(tensor.item(), number, implementation, test.optimizer)
+            }
           } else {
             #expect(tensor.dtype == param.dtype && tensor.shape == config.stateShape(key, of: i))
             let expectedValues = value.doubles!
@@ -84,7 +92,8 @@ struct TrajectoryTests {
             scales["\(i).\(key)"] = scale
             let error = worstDiscrepancy(
               values(tensor), expectedValues, rtol: rtol, atol: absoluteFloors(param.dtype, scales: scale))
-            TrajectoryDiagnostics.record(error, values(tensor), expectedValues, implementation, param.dtype)
+            TrajectoryDiagnostics.record(
+              error, values(tensor), expectedValues, implementation, param.dtype, test.optimizer)
             #expect(error.passes, "step \(stepIndex + 1), parameter \(i), \(key): \(error)")
           }
         }
@@ -113,7 +122,9 @@ struct TrajectoryTests {
 
 /// With `OPTIM_DIAG=1`, prints the worst per-element errors against PyTorch for each
 /// implementation and dtype when the process ends: the largest relative error among
-/// elements above the absolute floor, and the largest fraction of the tolerance used.
+/// elements above the absolute floor, and the largest fraction of the tolerance used; then
+/// the same per optimizer, implementation and dtype (`OPTIM_DIAG optimizer ...` lines, which
+/// also count the scalar state besides `step`, under the dtype `scalar`).
 enum TrajectoryDiagnostics {
   struct Worst {
     var relative = 0.0
@@ -126,31 +137,60 @@ enum TrajectoryDiagnostics {
   static let lock = NSLock()
   nonisolated(unsafe) static var registered = false
 
+  nonisolated(unsafe) static var perOptimizer: [String: Worst] = [:]
+
   static func record(
     _ discrepancy: Discrepancy, _ actual: [Double], _ expected: [Double],
-    _ implementation: OptimizerImplementation, _ dtype: DType
+    _ implementation: OptimizerImplementation, _ dtype: DType, _ optimizer: String
   ) {
     guard enabled else { return }
     lock.lock()
     defer { lock.unlock() }
-    if !registered {
-      registered = true
-      atexit {
-        for (key, w) in TrajectoryDiagnostics.worst.sorted(by: { $0.key < $1.key }) {
-          print(
-            "OPTIM_DIAG \(key): worst relative error \(w.relative), worst tolerance ratio \(w.ratio), bit-identical \(w.bitwise)/\(w.total)"
-          )
-        }
+    registerPrinter()
+    func add(_ w: inout Worst) {
+      w.ratio = Swift.max(w.ratio, discrepancy.ratio)
+      for (a, e) in zip(actual, expected) {
+        w.total += 1
+        if a.bitPattern == e.bitPattern { w.bitwise += 1 }
+        if e != 0 { w.relative = Swift.max(w.relative, Swift.abs(a - e) / Swift.abs(e)) }
       }
     }
-    let key = "\(implementation.rawValue) \(dtype)"
-    var w = worst[key, default: Worst()]
-    w.ratio = Swift.max(w.ratio, discrepancy.ratio)
-    for (a, e) in zip(actual, expected) {
-      w.total += 1
-      if a.bitPattern == e.bitPattern { w.bitwise += 1 }
-      if e != 0 { w.relative = Swift.max(w.relative, Swift.abs(a - e) / Swift.abs(e)) }
+    add(&worst["\(implementation.rawValue) \(dtype)", default: Worst()])
+    add(&perOptimizer["\(optimizer) \(implementation.rawValue) \(dtype)", default: Worst()])
+  }
+
+  /// One scalar state entry (compared exactly).
+  static func recordScalar(
+    _ actual: Double, _ expected: Double, _ implementation: OptimizerImplementation, _ optimizer: String
+  ) {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    registerPrinter()
+    let key = "\(optimizer) \(implementation.rawValue) scalar"
+    var w = perOptimizer[key, default: Worst()]
+    w.total += 1
+    if actual.bitPattern == expected.bitPattern { w.bitwise += 1 }
+    if expected != 0 {
+      w.relative = Swift.max(w.relative, Swift.abs(actual - expected) / Swift.abs(expected))
     }
-    worst[key] = w
+    perOptimizer[key] = w
+  }
+
+  private static func registerPrinter() {
+    guard !registered else { return }
+    registered = true
+    atexit {
+      for (key, w) in TrajectoryDiagnostics.worst.sorted(by: { $0.key < $1.key }) {
+        print(
+          "OPTIM_DIAG \(key): worst relative error \(w.relative), worst tolerance ratio \(w.ratio), bit-identical \(w.bitwise)/\(w.total)"
+        )
+      }
+      for (key, w) in TrajectoryDiagnostics.perOptimizer.sorted(by: { $0.key < $1.key }) {
+        print(
+          "OPTIM_DIAG optimizer \(key): worst relative error \(w.relative), worst tolerance ratio \(w.ratio), bit-identical \(w.bitwise)/\(w.total)"
+        )
+      }
+    }
   }
 }

@@ -120,6 +120,200 @@ void descent_sgd_f32(const void *config, const void *tensors, int64_t tensor_cou
 void descent_sgd_f64(const void *config, const void *tensors, int64_t tensor_count,
                      int64_t begin, int64_t end);
 
+// MARK: Adagrad
+
+typedef struct descent_adagrad_config {
+  double sign;
+  double weight_decay;
+  double eps;
+  int32_t has_decay;
+  int32_t reserved;
+} descent_adagrad_config;
+
+typedef struct descent_adagrad_tensor {
+  void *param;
+  const void *grad;
+  void *sum;
+  int64_t start;
+  int64_t count;
+  double neg_clr;           // -lr / (1 + (step - 1)·lr_decay)
+} descent_adagrad_tensor;
+
+void descent_adagrad_f32(const void *config, const void *tensors, int64_t tensor_count,
+                         int64_t begin, int64_t end);
+void descent_adagrad_f64(const void *config, const void *tensors, int64_t tensor_count,
+                         int64_t begin, int64_t end);
+
+// MARK: Adadelta
+
+typedef struct descent_adadelta_config {
+  double sign;
+  double weight_decay;
+  double rho;
+  double one_minus_rho;
+  double eps;
+  double neg_lr;
+  int32_t has_decay;
+  int32_t reserved;
+} descent_adadelta_config;
+
+typedef struct descent_adadelta_tensor {
+  void *param;
+  const void *grad;
+  void *square_avg;
+  void *acc_delta;
+  int64_t start;
+  int64_t count;
+} descent_adadelta_tensor;
+
+void descent_adadelta_f32(const void *config, const void *tensors, int64_t tensor_count,
+                          int64_t begin, int64_t end);
+void descent_adadelta_f64(const void *config, const void *tensors, int64_t tensor_count,
+                          int64_t begin, int64_t end);
+
+// MARK: Adamax
+
+typedef struct descent_adamax_config {
+  double sign;
+  double weight_decay;
+  double one_minus_beta1;   // lerp weight of exp_avg
+  double beta2;
+  double eps;
+  int32_t has_decay;
+  int32_t reserved;
+} descent_adamax_config;
+
+typedef struct descent_adamax_tensor {
+  void *param;
+  const void *grad;
+  void *exp_avg;
+  void *exp_inf;
+  int64_t start;
+  int64_t count;
+  double neg_clr;           // -lr / (1 - β₁ᵗ)
+} descent_adamax_tensor;
+
+void descent_adamax_f32(const void *config, const void *tensors, int64_t tensor_count,
+                        int64_t begin, int64_t end);
+void descent_adamax_f64(const void *config, const void *tensors, int64_t tensor_count,
+                        int64_t begin, int64_t end);
+
+// MARK: NAdam
+
+typedef struct descent_nadam_config {
+  double sign;
+  double shrink;            // 1 - lr·weight_decay (decoupled weight decay)
+  double weight_decay;
+  double one_minus_beta1;
+  double beta2;
+  double one_minus_beta2;
+  double eps;
+  int32_t decoupled;
+  int32_t coupled;
+} descent_nadam_config;
+
+typedef struct descent_nadam_tensor {
+  void *param;
+  const void *grad;
+  void *exp_avg;
+  void *exp_avg_sq;
+  int64_t start;
+  int64_t count;
+  double bias_correction2;  // 1 - β₂ᵗ
+  double grad_coefficient;  // -lr·(1 - μₜ) / (1 - Πμ)
+  double exp_avg_coefficient;  // -lr·μₜ₊₁ / (1 - Πμ·μₜ₊₁)
+} descent_nadam_tensor;
+
+void descent_nadam_f32(const void *config, const void *tensors, int64_t tensor_count,
+                       int64_t begin, int64_t end);
+void descent_nadam_f64(const void *config, const void *tensors, int64_t tensor_count,
+                       int64_t begin, int64_t end);
+
+// MARK: RAdam
+
+typedef struct descent_radam_config {
+  double sign;
+  double shrink;            // 1 - lr·weight_decay (decoupled weight decay)
+  double weight_decay;
+  double one_minus_beta1;
+  double beta2;
+  double one_minus_beta2;
+  double eps;
+  double lr;
+  int32_t decoupled;
+  int32_t coupled;
+} descent_radam_config;
+
+typedef struct descent_radam_tensor {
+  void *param;
+  const void *grad;
+  void *exp_avg;
+  void *exp_avg_sq;
+  int64_t start;
+  int64_t count;
+  double bias_correction1;  // 1 - β₁ᵗ
+  double bias_correction2_sqrt;  // (1 - β₂ᵗ)^0.5, when rectified
+  double rect;              // the variance rectification term, when rectified
+  int32_t rectified;        // ρₜ > 5
+  int32_t reserved;
+} descent_radam_tensor;
+
+void descent_radam_f32(const void *config, const void *tensors, int64_t tensor_count,
+                       int64_t begin, int64_t end);
+void descent_radam_f64(const void *config, const void *tensors, int64_t tensor_count,
+                       int64_t begin, int64_t end);
+
+// MARK: ASGD
+
+typedef struct descent_asgd_config {
+  double sign;
+  double weight_decay;
+  int32_t has_decay;
+  int32_t reserved;
+} descent_asgd_config;
+
+typedef struct descent_asgd_tensor {
+  void *param;
+  const void *grad;
+  void *ax;
+  int64_t start;
+  int64_t count;
+  double shrink;            // 1 - λ·η
+  double neg_eta;           // -η
+  double mu;                // μ, a float32 value
+  int32_t average;          // μ ≠ 1: ax ← ax + (θ - ax)·μ, else ax ← θ
+  int32_t reserved;
+} descent_asgd_tensor;
+
+void descent_asgd_f32(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_asgd_f64(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+
+// MARK: Rprop
+
+typedef struct descent_rprop_config {
+  double sign;
+  double eta_minus;
+  double eta_plus;
+  double step_size_min;
+  double step_size_max;
+} descent_rprop_config;
+
+typedef struct descent_rprop_tensor {
+  void *param;
+  const void *grad;
+  void *prev;
+  void *step_size;
+  int64_t start;
+  int64_t count;
+} descent_rprop_tensor;
+
+void descent_rprop_f32(const void *config, const void *tensors, int64_t tensor_count,
+                       int64_t begin, int64_t end);
+void descent_rprop_f64(const void *config, const void *tensors, int64_t tensor_count,
+                       int64_t begin, int64_t end);
+
 // MARK: Threads
 
 typedef void (*descent_task)(void *context, int64_t index);

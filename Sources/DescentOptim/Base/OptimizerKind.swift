@@ -12,6 +12,13 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
   case rmsprop = "RMSprop"
   case adam = "Adam"
   case adamw = "AdamW"
+  case adagrad = "Adagrad"
+  case adadelta = "Adadelta"
+  case adamax = "Adamax"
+  case nadam = "NAdam"
+  case radam = "RAdam"
+  case asgd = "ASGD"
+  case rprop = "Rprop"
   case adafactor = "Adafactor"
 
   /// Builds the optimizer with its Swift defaults (which are PyTorch's); the only place
@@ -24,6 +31,13 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
     case .rmsprop: try RMSprop(params, implementation: implementation)
     case .adam: try Adam(params, implementation: implementation)
     case .adamw: try AdamW(params, implementation: implementation)
+    case .adagrad: try Adagrad(params, implementation: implementation)
+    case .adadelta: try Adadelta(params, implementation: implementation)
+    case .adamax: try Adamax(params, implementation: implementation)
+    case .nadam: try NAdam(params, implementation: implementation)
+    case .radam: try RAdam(params, implementation: implementation)
+    case .asgd: try ASGD(params, implementation: implementation)
+    case .rprop: try Rprop(params, implementation: implementation)
     case .adafactor: try Adafactor(params, implementation: implementation)
     }
   }

@@ -76,7 +76,7 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
       guard let given = param.grad else { continue }
       // Gradients from backward() are contiguous; only a hand-assigned view is copied.
       let grad = given.isContiguous ? given : given.contiguous()
-      if slot.state == nil { slot.state = rule.makeState(for: param) }
+      if slot.state == nil { slot.state = initialState(for: param, rule: rule) }
       let scalars = rule.beginStep(&slot.state!, for: param)
       let state = slot.state!
       if kernels != nil {
@@ -110,6 +110,28 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
       }
       tables.reset()
     }
+  }
+
+  /// The state `param` starts with on its first step: the rule's
+  /// (``OptimizerRule/makeState(for:)``), unless the optimizer makes it otherwise (PyTorch's
+  /// Adagrad makes it from the optimizer's defaults, not from the group's).
+  func initialState(for param: Tensor, rule: Rule) -> Rule.State {
+    rule.makeState(for: param)
+  }
+
+  /// Gives every parameter its initial state, replacing any it has: for optimizers whose
+  /// PyTorch constructor makes the state of its parameters up front (Adagrad).
+  final func resetToInitialStates() {
+    var made: [ObjectIdentifier: StateSlot<Rule.State>] = [:]
+    for group in paramGroups {
+      let rule = Rule(group)
+      for param in group.params {
+        let slot = StateSlot<Rule.State>(param: param)
+        slot.state = initialState(for: param, rule: rule)
+        made[ObjectIdentifier(param)] = slot
+      }
+    }
+    slots = made
   }
 
   // MARK: State in PyTorch's layout

@@ -37,4 +37,18 @@ enum ElementOps {
   static func maximum<T: TensorScalar>(_ a: T, _ b: T) -> T {
     (a.isNaN || a > b) ? a : b
   }
+
+  /// `x.sign()`: 1, -1 or 0, computed as PyTorch's CPU kernel does, `(0 < x) - (x < 0)`:
+  /// NaN and -0 give +0.
+  @inline(__always)
+  static func sign<T: TensorScalar>(_ x: T) -> T {
+    x > 0 ? 1 : (x < 0 ? -1 : 0)
+  }
+
+  /// `x.clamp_(lo, hi)`: `min(max(x, lo), hi)`, so NaN stays NaN and `lo > hi` gives `hi`.
+  @inline(__always)
+  static func clamp<T: TensorScalar>(_ x: T, _ lo: T, _ hi: T) -> T {
+    let raised = x < lo ? lo : x
+    return hi < raised ? hi : raised
+  }
 }

@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "ASGDTemplate.h"
+#include "Instantiate.h"

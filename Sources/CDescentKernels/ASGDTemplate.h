@@ -1,0 +1,53 @@
+// ASGD for one element type; included by ASGD.c through Instantiate.h with T, V, W, LOAD,
+// STORE and FN defined.
+
+typedef struct {
+  T sign, weight_decay;
+  T shrink, neg_eta, mu;  // per tensor
+} FN(asgd_scalars);
+
+// ASGDRule.reference's order (`_single_tensor_asgd`): d = ±g (+ wd·θ), θ = θ·(1 - λ·η),
+// θ = θ + (-η)·d (add_ with alpha, one rounding), then ax = ax + (θ - ax)·μ when μ ≠ 1,
+// else ax = θ.
+DESCENT_INLINE void FN(asgd_lanes)(const FN(asgd_scalars) *s, T *p, const T *g, T *ax,
+                                   int64_t len, const int decay, const int average) {
+  V theta = LOAD(p, len);
+  V d = s->sign * LOAD(g, len);
+  if (decay) d = DESCENT_FMA(V, s->weight_decay, theta, d);
+  theta = DESCENT_FMA(V, s->neg_eta, d, theta * s->shrink);
+  STORE(p, theta, len);
+  if (average) {
+    V old = LOAD(ax, len);
+    STORE(ax, old + (theta - old) * s->mu, len);
+  } else {
+    STORE(ax, theta, len);
+  }
+}
+
+DESCENT_DISPATCH
+void FN(descent_asgd)(const void *config, const void *entries, int64_t tensor_count,
+                      int64_t begin, int64_t end) {
+  const descent_asgd_config *c = (const descent_asgd_config *)config;
+  FN(asgd_scalars) s;
+  s.sign = (T)c->sign;
+  s.weight_decay = (T)c->weight_decay;
+  const int decay = c->has_decay != 0;
+  DESCENT_FOR_EACH_PART(descent_asgd_tensor, entries, tensor_count, begin, end, t, lo, n) {
+    s.shrink = (T)t->shrink;
+    s.neg_eta = (T)t->neg_eta;
+    s.mu = (T)t->mu;
+    const int average = t->average != 0;
+    T *p = (T *)t->param + lo;
+    const T *g = (const T *)t->grad + lo;
+    T *ax = (T *)t->ax + lo;
+#define ASGD_SPAN(D, A) DESCENT_SPAN(W, n, i, len, FN(asgd_lanes)(&s, p + i, g + i, ax + i, len, D, A))
+    // Literal flags, so that each loop is compiled without branches.
+    switch ((decay << 1) | average) {
+      case 0: ASGD_SPAN(0, 0); break;
+      case 1: ASGD_SPAN(0, 1); break;
+      case 2: ASGD_SPAN(1, 0); break;
+      default: ASGD_SPAN(1, 1); break;
+    }
+#undef ASGD_SPAN
+  }
+}

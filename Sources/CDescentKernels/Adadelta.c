@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "AdadeltaTemplate.h"
+#include "Instantiate.h"

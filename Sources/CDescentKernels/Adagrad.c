@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "AdagradTemplate.h"
+#include "Instantiate.h"

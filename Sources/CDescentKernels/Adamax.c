@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "AdamaxTemplate.h"
+#include "Instantiate.h"

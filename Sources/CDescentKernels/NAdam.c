@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "NAdamTemplate.h"
+#include "Instantiate.h"

@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "RAdamTemplate.h"
+#include "Instantiate.h"

@@ -1,0 +1,2 @@
+#define DESCENT_TEMPLATE "RpropTemplate.h"
+#include "Instantiate.h"
