@@ -12,10 +12,12 @@ let package = Package(
     .library(name: "DescentNN", targets: ["DescentNN"]),
     .library(name: "DescentOptim", targets: ["DescentOptim"]),
     .library(name: "DescentData", targets: ["DescentData"]),
+    .library(name: "DescentCheckpoint", targets: ["DescentCheckpoint"]),
     .executable(name: "descent", targets: ["descent"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
   ],
@@ -39,11 +41,22 @@ let package = Package(
       ],
       swiftSettings: swift5
     ),
-    .target(name: "DescentNN", dependencies: ["Descent"], swiftSettings: swift5),
+    .target(
+      name: "DescentNN",
+      dependencies: ["Descent", .product(name: "OrderedCollections", package: "swift-collections")],
+      swiftSettings: swift5),
     // Vectorised optimizer kernels with runtime CPU dispatch (`target_clones`), no flags.
     .target(name: "CDescentKernels"),
     .target(
       name: "DescentOptim", dependencies: ["Descent", "CDescentKernels"],
+      swiftSettings: swift5),
+    // A model, an optimizer and a scheduler in one safetensors file.
+    .target(
+      name: "DescentCheckpoint",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim",
+        .product(name: "OrderedCollections", package: "swift-collections"),
+      ],
       swiftSettings: swift5),
     // Counts heap allocations in the `descent` executable only (it defines malloc).
     .target(name: "CMallocCounter"),
@@ -58,7 +71,8 @@ let package = Package(
     .executableTarget(
       name: "descent",
       dependencies: [
-        "Descent", "DescentNN", "DescentOptim", "DescentData", "CBLAS", "CDescentKernels",
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentCheckpoint", "CBLAS",
+        "CDescentKernels",
         "CMallocCounter", "CBenchKernels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -89,6 +103,15 @@ let package = Package(
     .testTarget(
       name: "DescentIntegrationTests",
       dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentCheckpointTests",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim", "DescentCheckpoint", "DescentTestSupport",
+        .product(name: "OrderedCollections", package: "swift-collections"),
+      ],
+      resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
     .testTarget(
