@@ -78,6 +78,13 @@ let package = Package(
       ],
       swiftSettings: swift5
     ),
+    // The Descent half of scripts/test_checkpoint_interop.py (PyTorch → Descent → PyTorch).
+    .executableTarget(
+      name: "CheckpointInterop",
+      dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentCheckpoint"],
+      path: "Tests/CheckpointInterop",
+      swiftSettings: swift5
+    ),
     // Fixture loading and test helpers shared by the test targets (not a product).
     .target(
       name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport",
