@@ -85,10 +85,12 @@ extension Checkpoint {
     let metadata = file.metadata
     guard metadata[CheckpointKeys.format] == "1" else {
       throw CheckpointError.invalidMetadata(
-        CheckpointKeys.format, "version \(metadata[CheckpointKeys.format] ?? "") is not 1, the version Descent reads")
+        CheckpointKeys.format,
+        "version \(metadata[CheckpointKeys.format] ?? "") is not 1, the version Descent reads")
     }
     guard let stepText = metadata[CheckpointKeys.step], let step = Int(stepText) else {
-      throw CheckpointError.invalidMetadata(CheckpointKeys.step, "expected an integer, got \(metadata[CheckpointKeys.step] ?? "nothing")")
+      throw CheckpointError.invalidMetadata(
+        CheckpointKeys.step, "expected an integer, got \(metadata[CheckpointKeys.step] ?? "nothing")")
     }
 
     // Tensors by section.
@@ -135,11 +137,13 @@ extension Checkpoint {
     guard case .object(let stateEntries)? = optimizerJSON["state"],
       case .array(let groupEntries)? = optimizerJSON["param_groups"]
     else {
-      throw CheckpointError.invalidMetadata(CheckpointKeys.optimizer, "expected an object with 'state' and 'param_groups'")
+      throw CheckpointError.invalidMetadata(
+        CheckpointKeys.optimizer, "expected an object with 'state' and 'param_groups'")
     }
     for (indexText, value) in stateEntries {
       guard let index = Int(indexText), index >= 0, case .object(let entries) = value else {
-        throw CheckpointError.invalidMetadata(CheckpointKeys.optimizer, "state '\(indexText)' is not an index with an object")
+        throw CheckpointError.invalidMetadata(
+          CheckpointKeys.optimizer, "state '\(indexText)' is not an index with an object")
       }
       state[index, default: [:]] = state[index, default: [:]]
       for (key, entry) in entries {
@@ -172,7 +176,8 @@ extension Checkpoint {
         }
       }
       guard let params else {
-        throw CheckpointError.invalidMetadata(CheckpointKeys.optimizer, "param_groups[\(i)] has no list of integer 'params'")
+        throw CheckpointError.invalidMetadata(
+          CheckpointKeys.optimizer, "param_groups[\(i)] has no list of integer 'params'")
       }
       groups.append(OptimizerStateDict.Group(params: params, hyperparameters: hyperparameters))
       torch.groups.append(details)

@@ -40,11 +40,13 @@ extension Checkpoint {
       )
     case (nil, .some(let given)):
       throw CheckpointError(
-        "the checkpoint holds no scheduler state, but a \(given.name) was passed to restore(model:optimizer:scheduler:)")
+        "the checkpoint holds no scheduler state, but a \(given.name) was passed to restore(model:optimizer:scheduler:)"
+      )
     default: break
     }
     if let saved = optimizerName, saved != optimizer.name {
-      throw CheckpointError("the checkpoint holds the state of a \(saved) optimizer, not of a \(optimizer.name)")
+      throw CheckpointError(
+        "the checkpoint holds the state of a \(saved) optimizer, not of a \(optimizer.name)")
     }
     if let saved = schedulerName, let given = schedulerState, saved != given.name {
       throw CheckpointError("the checkpoint holds the state of a \(saved) scheduler, not of a \(given.name)")
@@ -109,7 +111,9 @@ private final class TorchDetailsTable: @unchecked Sendable {
   func details(for optimizer: Optimizer) -> TorchDetails? {
     lock.lock()
     defer { lock.unlock() }
-    guard let entry = entries[ObjectIdentifier(optimizer)], entry.optimizer.value === optimizer else { return nil }
+    guard let entry = entries[ObjectIdentifier(optimizer)], entry.optimizer.value === optimizer else {
+      return nil
+    }
     return entry.details
   }
 

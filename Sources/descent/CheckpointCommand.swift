@@ -37,19 +37,25 @@ struct CheckpointCommand: ParsableCommand {
         throw ExitCode.failure
       }
       let totalBytes = header.entries.reduce(UInt64(0)) { $0 + ($1.dataOffsets.end - $1.dataOffsets.begin) }
-      print("\(file): \(header.fileSize) bytes, header \(header.headerLength) bytes, \(header.entries.count) tensors, \(totalBytes) data bytes")
+      print(
+        "\(file): \(header.fileSize) bytes, header \(header.headerLength) bytes, \(header.entries.count) tensors, \(totalBytes) data bytes"
+      )
       if header.metadata["descent.checkpoint"] != nil {
         let step = header.metadata["step"] ?? "?"
         let optimizer = header.metadata["optimizer.class"] ?? "optimizer"
         let scheduler = header.metadata["scheduler.class"].map { ", scheduler \($0)" } ?? ""
-        print("Descent checkpoint (format \(header.metadata["descent.checkpoint"]!)): step \(step), \(optimizer)\(scheduler)")
+        print(
+          "Descent checkpoint (format \(header.metadata["descent.checkpoint"]!)): step \(step), \(optimizer)\(scheduler)"
+        )
       }
       print("")
       let names = header.entries.map(\.name).sorted()
       let width = min(max(names.map(\.count).max() ?? 0, 4), 60)
       print("name".padding(toLength: width, withPad: " ", startingAt: 0) + "  dtype   shape")
       for entry in header.entries.sorted(by: { $0.name < $1.name }) {
-        let name = entry.name.count > width ? entry.name : entry.name.padding(toLength: width, withPad: " ", startingAt: 0)
+        let name =
+          entry.name.count > width
+          ? entry.name : entry.name.padding(toLength: width, withPad: " ", startingAt: 0)
         let dtype = entry.dtype.padding(toLength: 6, withPad: " ", startingAt: 0)
         let shape = "[" + entry.shape.map(String.init).joined(separator: ", ") + "]"
         let note = entry.isSupported ? "" : "  (Descent can't load this dtype)"

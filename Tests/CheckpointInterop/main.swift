@@ -87,7 +87,8 @@ case "train" where arguments.count == 7:
   for step in checkpoint.step..<until {
     let rows = (step % 4) * 4
     optimizer.zeroGrad()
-    let loss = MSELoss()(model(x.slice(dim: 0, start: rows, end: rows + 4)), y.slice(dim: 0, start: rows, end: rows + 4))
+    let loss = MSELoss()(
+      model(x.slice(dim: 0, start: rows, end: rows + 4)), y.slice(dim: 0, start: rows, end: rows + 4))
     loss.backward()
     try optimizer.step()
     try scheduler.step()
@@ -95,6 +96,7 @@ case "train" where arguments.count == 7:
   try Checkpoint(model: model, optimizer: optimizer, scheduler: scheduler, step: until)
     .save(to: URL(fileURLWithPath: arguments[6]))
 default:
-  FileHandle.standardError.write(Data("usage: CheckpointInterop cases | train CASE CHECKPOINT DATA UNTIL OUT\n".utf8))
+  FileHandle.standardError.write(
+    Data("usage: CheckpointInterop cases | train CASE CHECKPOINT DATA UNTIL OUT\n".utf8))
   exit(2)
 }

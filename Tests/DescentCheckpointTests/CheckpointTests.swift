@@ -52,7 +52,8 @@ func trainedSetup() throws -> (Sequential, Adam, StepLR) {
     let url = directory.appendingPathComponent("c.safetensors")
     let (model, optimizer, scheduler) = try trainedSetup()
     let saved = Checkpoint(
-      model: model, optimizer: optimizer, scheduler: scheduler, step: 7, metadata: ["run": "é", "": "empty key"])
+      model: model, optimizer: optimizer, scheduler: scheduler, step: 7,
+      metadata: ["run": "é", "": "empty key"])
     try saved.save(to: url)
     let loaded = try Checkpoint.load(from: url)
     #expect(Array(loaded.model.keys) == Array(model.stateDict().keys))
@@ -212,9 +213,10 @@ func trainedSetup() throws -> (Sequential, Adam, StepLR) {
     #expect(fresh.paramGroups[0].lr == 0.1)
     try Checkpoint(model: model, optimizer: fresh, step: 2).save(to: url)
     let written = try loadSafetensors(from: url).metadata["optimizer"]!
-    for part in [#""foreach":null"#, #""fused":null"#, #""differentiable":false"#, #""weight_decay":0,"#,
-      #""dampening":0,"#, #""lr":0.1,"#]
-    {
+    for part in [
+      #""foreach":null"#, #""fused":null"#, #""differentiable":false"#, #""weight_decay":0,"#,
+      #""dampening":0,"#, #""lr":0.1,"#,
+    ] {
       #expect(written.contains(part), "\(written) lacks \(part)")
     }
   }

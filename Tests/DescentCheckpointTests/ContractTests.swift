@@ -38,7 +38,9 @@ func temporaryDirectory() throws -> URL {
     // The block.
     try saveSafetensors(["w": w, "b": b], to: url, metadata: ["note": "x"])
     let file = try loadSafetensors(from: url)  // file.tensors: [String: Tensor], file.metadata: [String: String]
-    do { _ = try loadSafetensors(from: bad) } catch let error as SafetensorsError { print(error, to: &printed) }
+    do { _ = try loadSafetensors(from: bad) } catch let error as SafetensorsError {
+      print(error, to: &printed)
+    }
 
     let ckpt = Checkpoint(model: model, optimizer: optimizer, scheduler: scheduler, step: 120)  // scheduler optional
     try ckpt.save(to: url)

@@ -61,7 +61,8 @@ func isConsistent(_ checkpoint: Checkpoint) -> Bool {
         }
         return false
       }
-      await #expect(processExitsWith: .signal(SIGKILL)) { [path = path as String, pidPath = pidPath as String] in
+      await #expect(processExitsWith: .signal(SIGKILL)) {
+        [path = path as String, pidPath = pidPath as String] in
         let url = URL(fileURLWithPath: path)
         var step = (try? Checkpoint.load(from: url).step) ?? 0
         // The pid goes to a file by rename, so that the parent never reads half of it.
@@ -82,8 +83,12 @@ func isConsistent(_ checkpoint: Checkpoint) -> Bool {
     }
     // The kills landed at different points of the loop.
     #expect(Set(stepsSeen).count > 10)
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".tmp") }
-    print("kill test: 100 rounds, last step \(lastStep), \(Set(stepsSeen).count) distinct steps on disk, \(leftovers.count) temporary files left by killed saves")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+      $0.hasSuffix(".tmp")
+    }
+    print(
+      "kill test: 100 rounds, last step \(lastStep), \(Set(stepsSeen).count) distinct steps on disk, \(leftovers.count) temporary files left by killed saves"
+    )
   }
 
   /// A save that runs out of space (a file-size limit stands in for a full disk) throws and

@@ -22,7 +22,9 @@ enum ResumeScenario {
     }
   }
 
-  static func build(_ kind: OptimizerKind, scheduler index: Int) throws -> (Module, Optimizer, any LRScheduler) {
+  static func build(_ kind: OptimizerKind, scheduler index: Int) throws -> (
+    Module, Optimizer, any LRScheduler
+  ) {
     manualSeed(11)
     let model = Sequential(Linear(4, 8), Tanh(), Linear(8, 2))
     let optimizer = try kind.make(model.parameters(), options(kind))
@@ -36,7 +38,9 @@ enum ResumeScenario {
     return (model, optimizer, scheduler)
   }
 
-  static func train(_ steps: Range<Int>, _ model: Module, _ optimizer: Optimizer, _ scheduler: any LRScheduler)
+  static func train(
+    _ steps: Range<Int>, _ model: Module, _ optimizer: Optimizer, _ scheduler: any LRScheduler
+  )
     throws
   {
     let generator = Generator(seed: 5)
@@ -45,7 +49,8 @@ enum ResumeScenario {
     for step in steps {
       let rows = (step % 4) * 4
       optimizer.zeroGrad()
-      let loss = MSELoss()(model(x.slice(dim: 0, start: rows, end: rows + 4)), y.slice(dim: 0, start: rows, end: rows + 4))
+      let loss = MSELoss()(
+        model(x.slice(dim: 0, start: rows, end: rows + 4)), y.slice(dim: 0, start: rows, end: rows + 4))
       loss.backward()
       try optimizer.step()
       try scheduler.step()
@@ -71,8 +76,10 @@ enum ResumeScenario {
 
     let (first, firstOptimizer, firstScheduler) = try ResumeScenario.build(kind, scheduler: index)
     try ResumeScenario.train(0..<ResumeScenario.savedAt, first, firstOptimizer, firstScheduler)
-    try Checkpoint(model: first, optimizer: firstOptimizer, scheduler: firstScheduler, step: ResumeScenario.savedAt)
-      .save(to: URL(fileURLWithPath: saved))
+    try Checkpoint(
+      model: first, optimizer: firstOptimizer, scheduler: firstScheduler, step: ResumeScenario.savedAt
+    )
+    .save(to: URL(fileURLWithPath: saved))
 
     await #expect(processExitsWith: .success) {
       [name = name as String, index = index as Int, saved = saved as String, finished = finished as String] in
@@ -81,8 +88,10 @@ enum ResumeScenario {
       let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: saved))
       try checkpoint.restore(model: model, optimizer: optimizer, scheduler: scheduler)
       try ResumeScenario.train(checkpoint.step..<ResumeScenario.totalSteps, model, optimizer, scheduler)
-      try Checkpoint(model: model, optimizer: optimizer, scheduler: scheduler, step: ResumeScenario.totalSteps)
-        .save(to: URL(fileURLWithPath: finished))
+      try Checkpoint(
+        model: model, optimizer: optimizer, scheduler: scheduler, step: ResumeScenario.totalSteps
+      )
+      .save(to: URL(fileURLWithPath: finished))
     }
 
     let resumed = try Checkpoint.load(from: URL(fileURLWithPath: finished))

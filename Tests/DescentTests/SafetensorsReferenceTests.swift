@@ -43,7 +43,10 @@ import Testing
       ("invalid header length", ["headerPastEndOfFile"]),
       ("invalid UTF-8", ["invalidUTF8"]),
       ("invalid JSON", ["invalidJSON", "invalidHeaderEntry", "unknownDtype"]),
-      ("invalid offset", ["dataDoesNotStartAtZero", "gapBeforeTensor", "overlappingTensors", "endBeforeStart"]),
+      (
+        "invalid offset",
+        ["dataDoesNotStartAtZero", "gapBeforeTensor", "overlappingTensors", "endBeforeStart"]
+      ),
       ("overflow computing buffer size", ["shapeOverflow"]),
       ("subbytes", ["misalignedSubByteTensor"]),
       ("invalid shape, data type, or offset", ["byteLengthMismatch"]),
@@ -65,7 +68,8 @@ import Testing
       let result = Result { try bytes.withUnsafeBytes { try SafetensorsFile(parsing: $0) } }
       switch (testCase.reference, result) {
       case ("error", .success):
-        Issue.record("\(testCase.name): the reference rejects it (\(testCase.message ?? "")), Descent loads it")
+        Issue.record(
+          "\(testCase.name): the reference rejects it (\(testCase.message ?? "")), Descent loads it")
       case ("error", .failure(let error)):
         guard let error = error as? SafetensorsError else {
           Issue.record("\(testCase.name): threw \(error), not a SafetensorsError")

@@ -156,7 +156,9 @@ private func values(_ t: Tensor) -> [Double] {
     try FileManager.default.createDirectory(at: occupied, withIntermediateDirectories: false)
     #expect(throws: SafetensorsError.self) { try saveSafetensors(["w": Tensor([1])], to: occupied) }
     var isDirectory: ObjCBool = false
-    #expect(FileManager.default.fileExists(atPath: occupied.path, isDirectory: &isDirectory) && isDirectory.boolValue)
+    #expect(
+      FileManager.default.fileExists(atPath: occupied.path, isDirectory: &isDirectory)
+        && isDirectory.boolValue)
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["occupied"])
   }
 
@@ -164,7 +166,9 @@ private func values(_ t: Tensor) -> [Double] {
     let (directory, url) = try temporaryFile()
     defer { try? FileManager.default.removeItem(at: directory) }
     #expect(throws: SafetensorsError.self) { try loadSafetensors(from: url) }
-    #expect(throws: SafetensorsError.notARegularFile(path: directory.path)) { try loadSafetensors(from: directory) }
+    #expect(throws: SafetensorsError.notARegularFile(path: directory.path)) {
+      try loadSafetensors(from: directory)
+    }
   }
 
   // MARK: One crafted file per violation
@@ -194,7 +198,9 @@ private func values(_ t: Tensor) -> [Double] {
     ("trailing characters", craft("{}x"), { if case .invalidJSON = $0 { true } else { false } }),
     (
       "nesting past serde_json's limit",
-      craft(#"{"a":{"# + f32 + #","x":"# + String(repeating: "[", count: 126) + String(repeating: "]", count: 126) + "}}", [0, 0, 0, 0]),
+      craft(
+        #"{"a":{"# + f32 + #","x":"# + String(repeating: "[", count: 126) + String(repeating: "]", count: 126)
+          + "}}", [0, 0, 0, 0]),
       { if case .invalidJSON(let reason, _) = $0 { reason.contains("recursion") } else { false } }
     ),
     (
@@ -207,11 +213,12 @@ private func values(_ t: Tensor) -> [Double] {
       { if case .invalidHeaderEntry("a", let reason) = $0 { reason.contains("data_offsets") } else { false } }
     ),
     (
-      "a repeated field", craft(#"{"a":{"dtype":"F32","#  + f32 + "}}", [0, 0, 0, 0]),
+      "a repeated field", craft(#"{"a":{"dtype":"F32","# + f32 + "}}", [0, 0, 0, 0]),
       { if case .invalidHeaderEntry("a", let reason) = $0 { reason.contains("duplicate") } else { false } }
     ),
     (
-      "a float in a shape", craft(#"{"a":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, [0, 0, 0, 0]),
+      "a float in a shape",
+      craft(#"{"a":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, [0, 0, 0, 0]),
       { if case .invalidHeaderEntry("a", _) = $0 { true } else { false } }
     ),
     (
@@ -223,30 +230,45 @@ private func values(_ t: Tensor) -> [Double] {
       { $0 == .unknownDtype(tensor: "a", dtype: "F12") }
     ),
     (
-      "offsets not starting at 0", craft(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, [UInt8](repeating: 0, count: 8)),
+      "offsets not starting at 0",
+      craft(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, [UInt8](repeating: 0, count: 8)),
       { $0 == .dataDoesNotStartAtZero(tensor: "a", start: 4) }
     ),
     (
       "a gap between tensors",
-      craft(#"{"a":{"# + f32 + #"},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#, [UInt8](repeating: 0, count: 12)),
+      craft(
+        #"{"a":{"# + f32 + #"},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+        [UInt8](repeating: 0, count: 12)),
       { $0 == .gapBeforeTensor(tensor: "b", start: 8, previousEnd: 4) }
     ),
     (
       "overlapping tensors",
-      craft(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, [UInt8](repeating: 0, count: 8)),
+      craft(
+        #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+        [UInt8](repeating: 0, count: 8)),
       { $0 == .overlappingTensors(tensor: "b", start: 4, previousEnd: 8) }
     ),
     (
-      "an end before the start", craft(#"{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"b":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"c":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"d":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#, [0, 0, 0, 0]),
+      "an end before the start",
+      craft(
+        #"{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"b":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"c":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"d":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#,
+        [0, 0, 0, 0]),
       { if case .endBeforeStart = $0 { true } else { false } }
     ),
     (
       "a shape product that overflows",
       craft(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}}"#),
-      { if case .shapeOverflow(tensor: "a", shape: [4_294_967_296, 4_294_967_296, 0], dtype: "F32") = $0 { true } else { false } }
+      {
+        if case .shapeOverflow(tensor: "a", shape: [4_294_967_296, 4_294_967_296, 0], dtype: "F32") = $0 {
+          true
+        } else {
+          false
+        }
+      }
     ),
     (
-      "a byte size that overflows", craft(#"{"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}}"#),
+      "a byte size that overflows",
+      craft(#"{"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}}"#),
       { if case .shapeOverflow = $0 { true } else { false } }
     ),
     (
@@ -254,7 +276,8 @@ private func values(_ t: Tensor) -> [Double] {
       { if case .misalignedSubByteTensor(tensor: "a", shape: [3], dtype: "F4") = $0 { true } else { false } }
     ),
     (
-      "shape × dtype ≠ byte length", craft(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0]),
+      "shape × dtype ≠ byte length",
+      craft(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0]),
       { $0 == .byteLengthMismatch(tensor: "a", shape: [2], dtype: "F32", expected: 8, actual: 4) }
     ),
     (
@@ -271,7 +294,9 @@ private func values(_ t: Tensor) -> [Double] {
     ),
     (
       "canonically equivalent names",
-      craft(#"{"é":{"# + f32 + #"},"e\u0301":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, [UInt8](repeating: 0, count: 8)),
+      craft(
+        #"{"é":{"# + f32 + #"},"e\u0301":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+        [UInt8](repeating: 0, count: 8)),
       { if case .equivalentTensorNames = $0 { true } else { false } }
     ),
     (
@@ -279,11 +304,13 @@ private func values(_ t: Tensor) -> [Double] {
       { if case .equivalentMetadataKeys = $0 { true } else { false } }
     ),
     (
-      "an unsupported dtype", craft(#"{"h":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0]),
+      "an unsupported dtype",
+      craft(#"{"h":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}"#, [0, 0, 0, 0]),
       { $0 == .unsupportedDtype(tensor: "h", dtype: "BF16") }
     ),
     (
-      "a shape Descent can't hold", craft(#"{"a":{"dtype":"F32","shape":[0,9223372036854775808],"data_offsets":[0,0]}}"#),
+      "a shape Descent can't hold",
+      craft(#"{"a":{"dtype":"F32","shape":[0,9223372036854775808],"data_offsets":[0,0]}}"#),
       { if case .unsupportedShape(tensor: "a", _, _) = $0 { true } else { false } }
     ),
   ]

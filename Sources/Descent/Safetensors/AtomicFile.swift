@@ -28,7 +28,8 @@ struct AtomicFileWriter {
     let directory = (target as NSString).deletingLastPathComponent
     let base = (target as NSString).lastPathComponent
     let temporary =
-      (directory.isEmpty ? "." : directory) + "/.\(base).\(String(UInt32.random(in: .min ... .max), radix: 16)).tmp"
+      (directory.isEmpty ? "." : directory)
+      + "/.\(base).\(String(UInt32.random(in: .min ... .max), radix: 16)).tmp"
     func failure(_ operation: String) -> SafetensorsError {
       .cannotWrite(path: target, operation: operation, reason: systemMessage())
     }

@@ -113,9 +113,11 @@ extension SafetensorsError: CustomStringConvertible {
       return
         "safetensors: tensor \(quoted(tensor)) starts at offset \(start), inside the previous tensor, which ends at \(end)"
     case .endBeforeStart(let tensor, let start, let end):
-      return "safetensors: tensor \(quoted(tensor)) has data_offsets [\(start), \(end)]: the end is before the start"
+      return
+        "safetensors: tensor \(quoted(tensor)) has data_offsets [\(start), \(end)]: the end is before the start"
     case .shapeOverflow(let tensor, let shape, let dtype):
-      return "safetensors: tensor \(quoted(tensor)) of shape \(shape) and dtype \(dtype): its byte size overflows"
+      return
+        "safetensors: tensor \(quoted(tensor)) of shape \(shape) and dtype \(dtype): its byte size overflows"
     case .misalignedSubByteTensor(let tensor, let shape, let dtype):
       return
         "safetensors: tensor \(quoted(tensor)) of shape \(shape) and dtype \(dtype) does not end on a byte boundary"
@@ -123,7 +125,8 @@ extension SafetensorsError: CustomStringConvertible {
       return
         "safetensors: tensor \(quoted(tensor)) of shape \(shape) and dtype \(dtype) needs \(expected) bytes, but its data_offsets cover \(actual)"
     case .dataPastEndOfFile(let end, let available):
-      return "safetensors: the tensors' data ends at offset \(end), but the file has only \(available) data bytes"
+      return
+        "safetensors: the tensors' data ends at offset \(end), but the file has only \(available) data bytes"
     case .trailingBytes(let end, let available):
       return
         "safetensors: the tensors' data ends at offset \(end), but the file has \(available) data bytes: \(available - end) trailing bytes belong to no tensor"
@@ -145,7 +148,8 @@ extension SafetensorsError: CustomStringConvertible {
     case .notARegularFile(let path):
       return "safetensors: \(path) is not a regular file"
     case .cannotWrite(let path, let operation, let reason):
-      return "safetensors: can't save \(path) (\(operation) failed: \(reason)); the previous file is untouched"
+      return
+        "safetensors: can't save \(path) (\(operation) failed: \(reason)); the previous file is untouched"
     case .reservedTensorName(let name):
       return "safetensors: a tensor can't be named \(quoted(name)), the header's metadata key"
     }

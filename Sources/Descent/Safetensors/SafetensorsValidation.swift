@@ -77,7 +77,9 @@ func validateSafetensors(_ file: UnsafeRawBufferPointer) throws -> ValidatedSafe
     }
   }
   let available = UInt64(file.count - 8 - header.count)
-  if position > available { throw SafetensorsError.dataPastEndOfFile(dataEnd: position, available: available) }
+  if position > available {
+    throw SafetensorsError.dataPastEndOfFile(dataEnd: position, available: available)
+  }
   if position < available { throw SafetensorsError.trailingBytes(dataEnd: position, available: available) }
 
   // What the reference lets through and Descent does not.
@@ -116,7 +118,8 @@ private struct EntryTable {
     switch info.size {
     case .overflow: check = Self.sizeOverflow
     case .misaligned: check = Self.sizeMisaligned
-    case .bytes(let n): check = info.end >= info.begin && info.end - info.begin != n ? Self.sizeMismatch : Self.sizeOK
+    case .bytes(let n):
+      check = info.end >= info.begin && info.end - info.begin != n ? Self.sizeMismatch : Self.sizeOK
     }
     if !hasNonASCIIName && name.utf8.contains(where: { $0 >= 0x80 }) { hasNonASCIIName = true }
     let hash = Self.byteHash(name)
