@@ -255,6 +255,58 @@ def mutate(rng, data):
     return bytes(b)
 
 
+DTYPES = ["F32", "F64", "I64", "BOOL", "F16", "BF16", "F4", "F6_E2M3", "U8", "I32", "C64", "X"]
+
+
+def mutate_header(rng, data):
+    """A JSON-level change that keeps the header valid JSON: the checks after parsing
+    (offsets, shapes, sizes, coverage, names) get exercised."""
+    n = struct.unpack("<Q", data[:8])[0]
+    pairs = json.loads(data[8:8 + n], object_pairs_hook=lambda p: [list(x) for x in p])
+    body = data[8 + n:]
+    entries = [e for e in pairs if e[0] != "__metadata__" and isinstance(e[1], list) and
+               all(isinstance(f, list) and len(f) == 2 for f in e[1])]
+    for _ in range(rng.randint(1, 2)):
+        kind = rng.randrange(8)
+        if not entries:
+            break
+        name, fields = rng.choice(entries)
+        info = {k: v for k, v in fields}
+        if kind == 0 and "shape" in info:
+            shape = info["shape"]
+            if shape:
+                i = rng.randrange(len(shape))
+                shape[i] = max(0, shape[i] + rng.choice([-1, 1, 2, 2**32, 2**63]))
+            else:
+                shape.append(rng.choice([0, 1, 2]))
+        elif kind == 1 and "data_offsets" in info:
+            off = info["data_offsets"]
+            i = rng.randrange(2)
+            off[i] = max(0, off[i] + rng.choice([-4, -1, 1, 4, 8]))
+        elif kind == 2 and "dtype" in info:
+            for f in fields:
+                if f[0] == "dtype":
+                    f[1] = rng.choice(DTYPES)
+        elif kind == 3:
+            pairs.append([rng.choice([name, "e\u0301", "\u00e9", "K", "\u212a"]), [list(f) for f in fields]])
+        elif kind == 4:
+            pairs.remove([name, fields])
+            entries.remove([name, fields])
+        elif kind == 5:
+            body = body[:len(body) - rng.randint(0, 4)] if rng.random() < 0.5 else body + bytes(rng.randint(1, 4))
+        elif kind == 6:
+            fields.append([rng.choice(["x", "dtype", "shape"]), rng.choice([1, "F32", [1], None, {"a": 1}])])
+        else:
+            pairs.append(["__metadata__", [["k", rng.choice(["v", 1, None])], ["k", "w"]]])
+    def dump(value):
+        if isinstance(value, list) and value and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str)
+                                                      for x in value):
+            return "{" + ",".join(json.dumps(k).replace("\\\\u", "\\u") + ":" + dump(v) for k, v in value) + "}"
+        return json.dumps(value)
+    header = dump(pairs).encode()
+    return struct.pack("<Q", len(header)) + header + body
+
+
 def departures(data):
     """What Descent rejects although the reference accepts: the kinds it may throw."""
     out = set()
@@ -302,13 +354,18 @@ def main():
     rng = random.Random(12)
     cases = [verdict(name, data) for name, data in hand_cases()]
     base = seeds()
-    for i in range(1500):
+    for i in range(700):
         seed = base[i % len(base)]
         cases.append(verdict(f"mutation {i}", mutate(rng, seed)))
+    for i in range(700):
+        seed = base[i % len(base)]
+        cases.append(verdict(f"header mutation {i}", mutate_header(rng, seed)))
     ok = sum(c["reference"] == "ok" for c in cases)
     doc = {"generator": "scripts/gen_safetensors_fixtures.py", "safetensors": safetensors.__version__,
            "python": sys.version.split()[0], "seed": 12, "cases": cases}
-    OUT.write_text(json.dumps(doc, indent=0) + "\n")
+    lines = ",\n".join(json.dumps(c, separators=(",", ":")) for c in cases)
+    head = json.dumps({k: v for k, v in doc.items() if k != "cases"}, separators=(",", ":"))[:-1]
+    OUT.write_text(head + ',"cases":[\n' + lines + "\n]}\n")
     print(f"wrote {len(cases)} cases ({ok} accepted by the reference) to {OUT}")
 
 
