@@ -219,6 +219,29 @@ class CrossLanguageTests(unittest.TestCase):
                 with self.subTest(optimizer=case["optimizer"], scheduler=case["scheduler"]):
                     self.run_case(binary, index, case, d)
 
+    def test_a_pytorch_checkpoint_restored_and_saved_by_descent_converts_back_exactly(self):
+        """Through Descent's restore and a new Checkpoint of the live objects (no step in
+        between), a PyTorch checkpoint comes back unchanged: flags, Python types and all."""
+        binary = interop_binary()
+        cases = json.loads(subprocess.run([binary, "cases"], check=True, capture_output=True, text=True).stdout)
+        with tempfile.TemporaryDirectory() as directory:
+            d = Path(directory)
+            for index, case in enumerate(cases):
+                with self.subTest(optimizer=case["optimizer"], scheduler=case["scheduler"]):
+                    model, x, y = model_and_data()
+                    optimizer, scheduler = torch_case(case, model)
+                    train(model, optimizer, scheduler, x, y, range(self.START))
+                    original = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                "scheduler": scheduler.state_dict(), "step": self.START}
+                    torch.save(original, d / "start.pt")
+                    convert("--from-torch", d / "start.pt", d / "start.safetensors")
+                    save_file({"x": x, "y": y}, d / "data.safetensors")
+                    subprocess.run([binary, "train", str(index), str(d / "start.safetensors"),
+                                    str(d / "data.safetensors"), str(self.START), str(d / "same.safetensors")],
+                                   check=True)
+                    convert("--to-torch", d / "same.safetensors", d / "same.pt")
+                    same(torch.load(d / "start.pt", weights_only=True), torch.load(d / "same.pt", weights_only=True))
+
     def run_case(self, binary, index, case, d):
         # Uninterrupted PyTorch, with the largest magnitude each element held.
         model, x, y = model_and_data()

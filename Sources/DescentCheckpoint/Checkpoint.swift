@@ -54,10 +54,9 @@ public struct Checkpoint {
 
   /// What the file holds that Descent's optimizers do not: per group, PyTorch's
   /// implementation flags (`foreach`, `fused`, ...) and which numbers were integers; per
-  /// parameter, state that is not a tensor. Written back as it was read.
+  /// parameter, state that is not a tensor; metadata entries Descent does not read (the
+  /// converter's `torch.*`). Written back as it was read.
   var torch = TorchDetails()
-  /// Metadata entries of a loaded file that Descent does not read, written back as they were.
-  var otherMetadata: [String: String] = [:]
 
   /// A checkpoint of `model`, `optimizer` and `scheduler` as they are now.
   ///

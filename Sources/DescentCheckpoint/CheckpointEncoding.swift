@@ -24,6 +24,9 @@ struct TorchDetails {
   var groups: [Group] = []
   /// Per parameter index: state entries that are Python values rather than tensors.
   var pythonState: [Int: [(String, JSONValue)]] = [:]
+  /// Metadata entries that Descent does not read (such as the converter's
+  /// `torch.model._metadata`), by key.
+  var otherMetadata: [String: String] = [:]
 }
 
 extension Checkpoint {
@@ -65,7 +68,7 @@ extension Checkpoint {
       groupsJSON.append(.object(order.map { ($0, values[$0]!) }))
     }
 
-    var metadata = otherMetadata
+    var metadata = torch.otherMetadata
     for (key, value) in self.metadata { metadata[CheckpointKeys.userPrefix + key] = value }
     metadata[CheckpointKeys.format] = "1"
     metadata[CheckpointKeys.step] = String(step)
@@ -210,7 +213,7 @@ extension Checkpoint {
     self.optimizerName = metadata[CheckpointKeys.optimizerClass]
     self.schedulerName = metadata[CheckpointKeys.schedulerClass]
     self.torch = torch
-    self.otherMetadata = other
+    self.torch.otherMetadata = other
   }
 
   static func parse(_ text: String, key: String) throws -> JSONValue {

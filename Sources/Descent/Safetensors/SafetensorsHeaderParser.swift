@@ -19,10 +19,15 @@ struct SafetensorsHeaderParser {
   private var scanner: SafetensorsHeaderScanner
   /// The first entry whose types are wrong, reported after the header's syntax.
   private var deferred: SafetensorsError?
+  /// The metadata, when the parse collects it (the second pass, on a header known to be
+  /// valid); the first pass only checks it, so that a malformed header's metadata costs no
+  /// strings.
   private(set) var metadata: [String: String] = [:]
+  private var collectMetadata = false
   private var metadataSeen = false
-  /// The first pair of canonically equivalent metadata keys.
-  private(set) var equivalentMetadataKeys: (String, String)?
+  /// The offsets of the metadata keys' opening quotes, for ``equivalentMetadataKeys()``.
+  private var metadataKeyStarts: [UInt32] = []
+  private var metadataHasNonASCIIKey = false
 
   init(_ header: UnsafeRawBufferPointer) { scanner = SafetensorsHeaderScanner(header) }
 
@@ -36,9 +41,10 @@ struct SafetensorsHeaderParser {
   /// document order; `keyStart` is the offset of the name's opening quote. Shapes are
   /// collected only when `collectShapes`.
   mutating func parse(
-    collectShapes: Bool,
+    collectShapes: Bool, collectMetadata: Bool = false,
     _ entry: (_ name: String, _ keyStart: Int, _ info: ParsedInfo) throws -> Void
   ) throws {
+    self.collectMetadata = collectMetadata
     guard let c = scanner.peekValue() else { throw scanner.syntax("EOF while parsing a value") }
     guard c == UInt8(ascii: "{") else {
       if c != UInt8(ascii: "[") { try scanner.skipValue() }
@@ -102,6 +108,31 @@ struct SafetensorsHeaderParser {
 
   // MARK: __metadata__
 
+  /// The first two metadata keys with different bytes that are canonically equivalent
+  /// Unicode (one dictionary can't hold both), or `nil`. Exact repeats are fine: the last
+  /// value wins, as in the reference.
+  func equivalentMetadataKeys() throws -> (String, String)? {
+    guard metadataHasNonASCIIKey else { return nil }
+    let header = scanner.bytes
+    let starts = metadataKeyStarts
+    var canonical = NameIndex()
+    for index in starts.indices {
+      let key = try headerString(at: Int(starts[index]), in: header)
+      var twin: String?
+      _ = try canonical.find(
+        orAdd: index, hash: key.hashValue,
+        matches: { other in
+          let text = try headerString(at: Int(starts[other]), in: header)
+          guard text == key else { return false }
+          if !text.utf8.elementsEqual(key.utf8) { twin = text }
+          return true
+        },
+        rehash: { try headerString(at: Int(starts[$0]), in: header).hashValue })
+      if let twin { return (twin, key) }
+    }
+    return nil
+  }
+
   private mutating func parseMetadata() throws {
     if metadataSeen {
       throw SafetensorsError.invalidHeaderEntry(tensor: nil, reason: "duplicate field `__metadata__`")
@@ -126,16 +157,16 @@ struct SafetensorsHeaderParser {
         throw SafetensorsError.invalidHeaderEntry(
           tensor: nil, reason: "`__metadata__` value of key \"\(key)\" is not a string")
       }
-      let value = try scanner.scanString(decode: true)!
-      if let index = metadata.index(forKey: key) {
-        let existing = metadata.keys[index]
-        if !existing.utf8.elementsEqual(key.utf8), equivalentMetadataKeys == nil {
-          equivalentMetadataKeys = (existing, key)
-          continue
-        }
+      if collectMetadata {
+        // A repeated key keeps its last value, as the reference's map does.
+        metadata[key] = try scanner.scanString(decode: true)!
+        continue
       }
-      // A repeated key keeps its last value, as the reference's map does.
-      metadata[key] = value
+      _ = try scanner.scanString(decode: false)
+      // Canonically equivalent keys are looked for after the checks, and only when a key
+      // is not ASCII: an ASCII key is equivalent to another ASCII key only when equal.
+      metadataKeyStarts.append(UInt32(keyStart))
+      if !metadataHasNonASCIIKey && key.utf8.contains(where: { $0 >= 0x80 }) { metadataHasNonASCIIKey = true }
     }
   }
 
@@ -312,16 +343,18 @@ struct SafetensorsHeaderParser {
     }
     try scanner.enter()
     var first = true
-    var values: [UInt64] = []
+    var count = 0
+    var (begin, end): (UInt64, UInt64) = (0, 0)
     var valid = true
     while try scanner.nextElement(first: &first) {
       if let value = try readUnsigned() {
-        if values.count < 3 { values.append(value) }
+        if count == 0 { begin = value } else if count == 1 { end = value }
       } else {
         valid = false
       }
+      count += 1
     }
-    return valid && values.count == 2 ? values : nil
+    return valid && count == 2 ? [begin, end] : nil
   }
 
   /// A JSON number that is a non-negative 64-bit integer literal; any other value is read

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A safetensors file whose layout passed every check: where its header and data are, and
 /// its metadata. Entries are read again from the header when needed.
 struct ValidatedSafetensors {
@@ -34,16 +36,18 @@ func validateSafetensors(_ file: UnsafeRawBufferPointer) throws -> ValidatedSafe
   let header = UnsafeRawBufferPointer(rebasing: file[8..<(8 + Int(length))])
   if let bad = firstInvalidUTF8(header) { throw SafetensorsError.invalidUTF8(offset: bad) }
 
-  var table = EntryTable()
+  var table = EntryTable(headerLength: header.count)
   var parser = SafetensorsHeaderParser(header)
   try parser.parse(collectShapes: false) { name, keyStart, info in
-    table.add(name: name, keyStart: UInt32(keyStart), info: info, header: header)
+    try table.add(name: name, keyStart: UInt32(keyStart), info: info, header: header)
   }
+  table.releaseNames()
 
   // The reference sorts by (start, end) and walks the data from offset 0.
   let order = table.orderByOffsets()
   var position: UInt64 = 0
-  for (rank, index) in order.enumerated() {
+  for (rank, entry) in order.enumerated() {
+    let index = Int(entry)
     let begin = table.begins[index]
     let end = table.ends[index]
     let check = table.checks[index]
@@ -87,21 +91,23 @@ func validateSafetensors(_ file: UnsafeRawBufferPointer) throws -> ValidatedSafe
   if table.hasNonASCIIName, let (a, b) = try table.equivalentNames(header: header) {
     throw SafetensorsError.equivalentTensorNames(a, b)
   }
-  if let (a, b) = parser.equivalentMetadataKeys { throw SafetensorsError.equivalentMetadataKeys(a, b) }
+  if let (a, b) = try parser.equivalentMetadataKeys() { throw SafetensorsError.equivalentMetadataKeys(a, b) }
+  // The header is valid: now its metadata is worth its strings.
+  var collector = SafetensorsHeaderParser(header)
+  try collector.parse(collectShapes: false, collectMetadata: true) { _, _, _ in }
   return ValidatedSafetensors(
-    file: file, header: header, metadata: parser.metadata,
-    keyStarts: order.map { table.keyStarts[$0] })
+    file: file, header: header, metadata: collector.metadata,
+    keyStarts: order.map { table.keyStarts[Int($0)] })
 }
 
-/// The tensors of a header as parallel arrays (a few bytes each), with a hash set of their
+/// The tensors of a header as parallel arrays (21 bytes each), with a hash set of their
 /// names that points back into the header instead of holding strings.
 private struct EntryTable {
   var begins: [UInt64] = []
   var ends: [UInt64] = []
   var keyStarts: [UInt32] = []
   var checks: [UInt8] = []
-  /// Open addressing: entry index + 1, 0 for empty.
-  private var slots: [UInt32] = Array(repeating: 0, count: 64)
+  private var names = NameIndex()
   private(set) var duplicate: String?
   private(set) var hasNonASCIIName = false
 
@@ -110,10 +116,20 @@ private struct EntryTable {
   static let sizeMisaligned: UInt8 = 2
   static let sizeMismatch: UInt8 = 3
 
+  /// A table with room for every entry a header of `headerLength` bytes can hold (an entry
+  /// takes at least 19 bytes), reserved but not touched, so that it never grows by copying.
+  init(headerLength: Int) {
+    let most = headerLength / 19 + 1
+    begins.reserveCapacity(most)
+    ends.reserveCapacity(most)
+    keyStarts.reserveCapacity(most)
+    checks.reserveCapacity(most)
+  }
+
   mutating func add(
     name: String, keyStart: UInt32, info: SafetensorsHeaderParser.ParsedInfo,
     header: UnsafeRawBufferPointer
-  ) {
+  ) throws {
     let check: UInt8
     switch info.size {
     case .overflow: check = Self.sizeOverflow
@@ -122,80 +138,68 @@ private struct EntryTable {
       check = info.end >= info.begin && info.end - info.begin != n ? Self.sizeMismatch : Self.sizeOK
     }
     if !hasNonASCIIName && name.utf8.contains(where: { $0 >= 0x80 }) { hasNonASCIIName = true }
-    let hash = Self.byteHash(name)
-    var slot = hash & (slots.count - 1)
-    while slots[slot] != 0 {
-      let other = Int(slots[slot] - 1)
-      if let otherName = try? self.name(at: other, header: header), otherName.utf8.elementsEqual(name.utf8) {
-        // The reference's map keeps the last entry under a repeated name.
-        begins[other] = info.begin
-        ends[other] = info.end
-        checks[other] = check
-        if duplicate == nil { duplicate = name }
-        return
-      }
-      slot = (slot + 1) & (slots.count - 1)
+    let count = keyStarts.count
+    let found: Int?
+    do {
+      // The copy of the offsets is dropped before the append below, which then does not copy.
+      let starts = keyStarts
+      let hash = try withHeaderStringBytes(at: Int(keyStart), in: header, byteHash)
+      found = try names.find(
+        orAdd: count, hash: hash,
+        matches: { other in
+          try withHeaderStringBytes(at: Int(starts[other]), in: header) { a in
+            try withHeaderStringBytes(at: Int(keyStart), in: header) { b in
+              a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
+          }
+        },
+        rehash: { i in
+          i == count ? hash : try withHeaderStringBytes(at: Int(starts[i]), in: header, byteHash)
+        })
+    }
+    if let other = found {
+      // The reference's map keeps the last entry under a repeated name.
+      begins[other] = info.begin
+      ends[other] = info.end
+      checks[other] = check
+      if duplicate == nil { duplicate = name }
+      return
     }
     begins.append(info.begin)
     ends.append(info.end)
     keyStarts.append(keyStart)
     checks.append(check)
-    slots[slot] = UInt32(begins.count)
-    if begins.count * 2 > slots.count { grow(header: header) }
   }
 
-  private mutating func grow(header: UnsafeRawBufferPointer) {
-    var bigger = [UInt32](repeating: 0, count: slots.count * 2)
-    for index in begins.indices {
-      let name = (try? self.name(at: index, header: header)) ?? ""
-      var slot = Self.byteHash(name) & (bigger.count - 1)
-      while bigger[slot] != 0 { slot = (slot + 1) & (bigger.count - 1) }
-      bigger[slot] = UInt32(index + 1)
-    }
-    slots = bigger
-  }
-
-  /// A hash of the name's bytes (not of its canonical form, as `String.hashValue` is).
-  private static func byteHash(_ name: String) -> Int {
-    var hasher = Hasher()
-    var copy = name
-    copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-    return hasher.finalize()
-  }
+  /// Drops the name index, which the checks after parsing do not need.
+  mutating func releaseNames() { names = NameIndex() }
 
   /// The decoded name of entry `index`.
   func name(at index: Int, header: UnsafeRawBufferPointer) throws -> String {
-    var scanner = SafetensorsHeaderScanner(header, position: Int(keyStarts[index]))
-    return try scanner.scanString(decode: true)!
+    try headerString(at: Int(keyStarts[index]), in: header)
   }
 
   /// Entry indices sorted by (start, end).
-  func orderByOffsets() -> [Int] {
-    begins.indices.sorted { (begins[$0], ends[$0]) < (begins[$1], ends[$1]) }
+  func orderByOffsets() -> [UInt32] {
+    var order = [UInt32](0..<UInt32(begins.count))
+    order.sort { (begins[Int($0)], ends[Int($0)]) < (begins[Int($1)], ends[Int($1)]) }
+    return order
   }
 
   /// Two names with different bytes that Swift's `String` equality (canonical equivalence)
   /// calls equal, or `nil`.
   func equivalentNames(header: UnsafeRawBufferPointer) throws -> (String, String)? {
-    var canonical = [UInt32](repeating: 0, count: max(64, (begins.count * 2).nextPowerOf2))
+    var canonical = NameIndex()
     for index in begins.indices {
       let name = try self.name(at: index, header: header)
-      var slot = name.hashValue & (canonical.count - 1)
-      while canonical[slot] != 0 {
-        let other = try self.name(at: Int(canonical[slot] - 1), header: header)
-        if other == name { return (other, name) }
-        slot = (slot + 1) & (canonical.count - 1)
+      if let other = try canonical.find(
+        orAdd: index, hash: name.hashValue,
+        matches: { try self.name(at: $0, header: header) == name },
+        rehash: { try self.name(at: $0, header: header).hashValue })
+      {
+        return (try self.name(at: other, header: header), name)
       }
-      canonical[slot] = UInt32(index + 1)
     }
     return nil
-  }
-}
-
-extension Int {
-  fileprivate var nextPowerOf2: Int {
-    var n = 1
-    while n < self { n <<= 1 }
-    return n
   }
 }
