@@ -116,9 +116,7 @@ let package = Package(
       name: "DescentCheckpointTests",
       dependencies: [
         "Descent", "DescentNN", "DescentOptim", "DescentCheckpoint", "DescentTestSupport",
-        .product(name: "OrderedCollections", package: "swift-collections"),
       ],
-      resources: [.copy("Fixtures")],
       swiftSettings: swift5
     ),
     .testTarget(
