@@ -71,7 +71,8 @@ def same(a, b, path="checkpoint"):
         assert a == b, f"{path}: {a!r} vs {b!r}"
 
 
-def model_and_data(dtype=torch.float32):
+def model_and_data(dtype=None):
+    dtype = dtype or torch.float32
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).to(dtype)
     g = torch.Generator().manual_seed(5)
