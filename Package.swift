@@ -13,10 +13,12 @@ let package = Package(
     .library(name: "DescentOptim", targets: ["DescentOptim"]),
     .library(name: "DescentData", targets: ["DescentData"]),
     .library(name: "DescentSWA", targets: ["DescentSWA"]),
+    .library(name: "DescentCheckpoint", targets: ["DescentCheckpoint"]),
     .executable(name: "descent", targets: ["descent"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     // `swift package generate-documentation` renders the DocC catalog of every library target.
@@ -44,11 +46,22 @@ let package = Package(
       ],
       swiftSettings: swift5
     ),
-    .target(name: "DescentNN", dependencies: ["Descent"], swiftSettings: swift5),
+    .target(
+      name: "DescentNN",
+      dependencies: ["Descent", .product(name: "OrderedCollections", package: "swift-collections")],
+      swiftSettings: swift5),
     // Vectorised optimizer kernels with runtime CPU dispatch (`target_clones`), no flags.
     .target(name: "CDescentKernels"),
     .target(
       name: "DescentOptim", dependencies: ["Descent", "CDescentKernels"],
+      swiftSettings: swift5),
+    // A model, an optimizer and a scheduler in one safetensors file.
+    .target(
+      name: "DescentCheckpoint",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim",
+        .product(name: "OrderedCollections", package: "swift-collections"),
+      ],
       swiftSettings: swift5),
     // Counts heap allocations in the `descent` executable only (it defines malloc).
     .target(name: "CMallocCounter"),
@@ -78,7 +91,8 @@ let package = Package(
     .executableTarget(
       name: "descent",
       dependencies: [
-        "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentWorkbench", "CBLAS",
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentWorkbench", "DescentCheckpoint",
+        "CBLAS",
         "CDescentKernels", "CMallocCounter", "CBenchKernels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -96,6 +110,13 @@ let package = Package(
     .executableTarget(
       name: "LeastSquares", dependencies: ["Descent", "DescentNN", "DescentOptim"],
       path: "Examples/LeastSquares", swiftSettings: swift5),
+    // The Descent half of scripts/test_checkpoint_interop.py (PyTorch → Descent → PyTorch).
+    .executableTarget(
+      name: "CheckpointInterop",
+      dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentCheckpoint"],
+      path: "Tests/CheckpointInterop",
+      swiftSettings: swift5
+    ),
     // Fixture loading and test helpers shared by the test targets (not a product).
     .target(
       name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport",
@@ -136,6 +157,13 @@ let package = Package(
         "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentSWA", "DescentTestSupport",
       ],
       resources: [.copy("Fixtures")],
+      swiftSettings: swift5
+    ),
+    .testTarget(
+      name: "DescentCheckpointTests",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim", "DescentCheckpoint", "DescentTestSupport",
+      ],
       swiftSettings: swift5
     ),
     .testTarget(

@@ -161,17 +161,18 @@ open class Module {
   /// Parameters and persistent buffers by dotted name, in PyTorch's `state_dict()` order:
   /// for each module (depth first), its parameters then its buffers.
   ///
-  /// The tensors are detached views of the live ones (as in PyTorch, whose `state_dict()`
-  /// holds the parameters' own storage): later training changes them, and writing into one
-  /// writes into the model. `clone()` them for a snapshot. `Optimizer.stateDict()` is the
-  /// other way round: it returns copies, so a saved optimizer state does not move on with
-  /// training.
-  public func stateDict() -> [(name: String, tensor: Tensor)] {
-    var out: [(name: String, tensor: Tensor)] = []
+  /// A keyed, ordered collection, like PyTorch's `OrderedDict`: `sd["0.weight"]`,
+  /// `sd.keys`, and `for (name, tensor) in sd` in order. The tensors are detached views of
+  /// the live ones (as in PyTorch, whose `state_dict()` holds the parameters' own storage):
+  /// later training changes them, and writing into one writes into the model. `clone()` them
+  /// for a snapshot. `Optimizer.stateDict()` is the other way round: it returns copies, so a
+  /// saved optimizer state does not move on with training.
+  public func stateDict() -> ModuleStateDict {
+    var out = ModuleStateDict()
     for (prefix, module) in namedModules() {
       let dot = prefix.isEmpty ? "" : prefix + "."
-      for p in module.parameterEntries { out.append((dot + p.name, p.tensor.detach())) }
-      for b in module.bufferEntries where b.persistent { out.append((dot + b.name, b.tensor.detach())) }
+      for p in module.parameterEntries { out[dot + p.name] = p.tensor.detach() }
+      for b in module.bufferEntries where b.persistent { out[dot + b.name] = b.tensor.detach() }
     }
     return out
   }
@@ -187,17 +188,44 @@ open class Module {
   ///   - stateDict: names and tensors, as ``stateDict()`` returns them.
   ///   - strict: require exactly this module's keys (default `true`). Shape mismatches are
   ///     errors either way.
-  /// - Throws: ``NNError`` with PyTorch's message listing the missing keys, the unexpected
-  ///   keys and the shape mismatches.
+  /// - Throws: ``NNError`` with PyTorch's message listing all the missing keys, the
+  ///   unexpected keys (in the order `stateDict` has them) and the shape mismatches.
+  public func loadStateDict(_ stateDict: ModuleStateDict, strict: Bool = true) throws {
+    let copies = try stateDictCopies(stateDict, strict: strict)
+    withNoGrad {
+      for (target, source) in copies { target.copyInPlace(from: source) }
+    }
+  }
+
+  /// Throws what ``loadStateDict(_:strict:)-(ModuleStateDict,_)`` would throw for
+  /// `stateDict`, without copying anything: for loads that must succeed or fail together with
+  /// others (a checkpoint's model, optimizer and scheduler).
+  public func checkStateDict(_ stateDict: ModuleStateDict, strict: Bool = true) throws {
+    _ = try stateDictCopies(stateDict, strict: strict)
+  }
+
+  /// ``loadStateDict(_:strict:)-(ModuleStateDict,_)`` from a dictionary; unexpected keys are
+  /// listed in sorted order.
+  public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws {
+    try loadStateDict(
+      ModuleStateDict(stateDict.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), strict: strict)
+  }
+
+  /// ``loadStateDict(_:strict:)-(ModuleStateDict,_)`` from name–tensor pairs; a repeated
+  /// name keeps its last tensor.
   public func loadStateDict(_ stateDict: [(name: String, tensor: Tensor)], strict: Bool = true) throws {
+    try loadStateDict(
+      ModuleStateDict(stateDict.map { ($0.name, $0.tensor) }), strict: strict)
+  }
+
+  /// The (own tensor, source) pairs a load copies, after every check.
+  private func stateDictCopies(_ stateDict: ModuleStateDict, strict: Bool) throws -> [(Tensor, Tensor)] {
     let own = self.stateDict()
-    var given: [String: Tensor] = [:]
-    for (name, tensor) in stateDict { given[name] = tensor }
-    let ownNames = Set(own.map(\.name))
     var missing: [String] = []
     var mismatches: [String] = []
+    var copies: [(Tensor, Tensor)] = []
     for (name, tensor) in own {
-      guard let source = given[name] else {
+      guard let source = stateDict[name] else {
         missing.append(name)
         continue
       }
@@ -206,9 +234,9 @@ open class Module {
           "size mismatch for \(name): copying a param with shape torch.Size(\(source.shape)) from checkpoint, the shape in current model is torch.Size(\(tensor.shape))."
         )
       }
+      copies.append((tensor, source))
     }
-    var seen = Set<String>()
-    let unexpected = stateDict.map(\.name).filter { !ownNames.contains($0) && seen.insert($0).inserted }
+    let unexpected = stateDict.keys.filter { own[$0] == nil }
     var errors = mismatches
     if strict {
       if !unexpected.isEmpty {
@@ -225,16 +253,7 @@ open class Module {
       throw NNError(
         "Error(s) in loading state_dict for \(type(of: self)):\n\t" + errors.joined(separator: "\n\t"))
     }
-    withNoGrad {
-      for (name, tensor) in own {
-        if let source = given[name] { tensor.copyInPlace(from: source) }
-      }
-    }
-  }
-
-  /// ``loadStateDict(_:strict:)-([(name:String,tensor:Tensor)],_)`` from a dictionary.
-  public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws {
-    try loadStateDict(stateDict.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, strict: strict)
+    return copies
   }
 
   private func collect(
