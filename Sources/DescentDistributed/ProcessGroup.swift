@@ -48,8 +48,9 @@ public final class ProcessGroup {
   /// The group of every process of the job (`init_process_group` + the default group).
   ///
   /// The first call initialises MPI (`MPI_Init_thread`, asking for `MPI_THREAD_SERIALIZED`)
-  /// unless the program already did, and registers `MPI_Finalize` to run at exit; later
-  /// calls return the same group. A program started without `mpirun` is a group of one.
+  /// unless the program already did; later calls return the same group. A program started
+  /// without `mpirun` is a group of one. Call ``finalize()`` on every rank before the
+  /// program ends normally.
   ///
   /// - Throws: ``DistributedError`` when MPI cannot give the thread level or the
   ///   communicator.
@@ -57,6 +58,9 @@ public final class ProcessGroup {
     lock.lock()
     defer { lock.unlock() }
     if let worldGroup { return worldGroup }
+    var finalized: Int32 = 0
+    MPI_Finalized(&finalized)
+    if finalized != 0 { throw DistributedError("ProcessGroup.world(): MPI has been finalized") }
     var initialized: Int32 = 0
     MPI_Initialized(&initialized)
     if initialized == 0 {
@@ -66,11 +70,6 @@ public final class ProcessGroup {
       guard provided >= descent_mpi_thread_serialized() else {
         throw DistributedError(
           "MPI_Init_thread: MPI provides thread level \(provided), Descent needs MPI_THREAD_SERIALIZED")
-      }
-      atexit {
-        var finalized: Int32 = 0
-        MPI_Finalized(&finalized)
-        if finalized == 0 { MPI_Finalize() }
       }
     }
     // Errors on the world communicator come back too (calls made before the duplicate).
@@ -85,6 +84,30 @@ public final class ProcessGroup {
     let group = try ProcessGroup(comm: comm)
     worldGroup = group
     return group
+  }
+
+  /// Shuts MPI down (`MPI_Finalize`, `destroy_process_group`): every rank calls it once
+  /// when it is done, before the program ends normally; no group can be used afterwards.
+  /// It waits for the other ranks to call it too.
+  ///
+  /// Deliberately not run at exit: a rank that exits on an error without finalizing is
+  /// treated by the launcher as failed, and the launcher ends the whole job. A rank that
+  /// finalized from an exit handler would instead wait in `MPI_Finalize` for ranks that wait
+  /// for it in a collective, and the job would hang.
+  public static func finalize() throws {
+    lock.lock()
+    defer { lock.unlock() }
+    var initialized: Int32 = 0
+    var finalized: Int32 = 0
+    MPI_Initialized(&initialized)
+    MPI_Finalized(&finalized)
+    guard initialized != 0 && finalized == 0 else { return }
+    if let worldGroup {
+      var comm: MPI_Comm? = worldGroup.comm
+      MPI_Comm_free(&comm)
+    }
+    worldGroup = nil
+    try mpiCheck("MPI_Finalize", MPI_Finalize())
   }
 
   /// Whether this process was started by Open MPI's launcher (`mpirun`, `mpiexec`), read

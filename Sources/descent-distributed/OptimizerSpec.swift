@@ -1,0 +1,1 @@
+../descent/OptimizerSpec.swift
