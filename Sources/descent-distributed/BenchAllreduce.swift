@@ -15,7 +15,12 @@ struct BenchAllreduce: ParsableCommand {
       rank's, and the table shows the median over calls. As in nccl-tests: algbw = bytes / \
       time, busbw = algbw × 2(n−1)/n, the traffic each rank's link carries in a ring \
       all-reduce, which is comparable across rank counts and with the link's bandwidth. \
-      Without an MPI launcher it starts itself under mpirun -np --np.
+      For the cost model of a ring all-reduce, t = 2(n−1)·α + 2(n−1)/n · bytes / β, it also \
+      measures on rank 0 a copy of the message between two buffers (memcpy, median over \
+      calls; on one host the ranks' "link" is memory, and shared-memory transport copies \
+      through it) and prints the model's time with β = that copy bandwidth and α = the \
+      smallest message's time / 2(n−1). Without an MPI launcher it starts itself under \
+      mpirun -np --np.
       """
   )
 
@@ -55,7 +60,10 @@ struct BenchAllreduce: ParsableCommand {
       let type = DType(rawValue: dtype)!
       let n = group.worldSize
       say(group, "descent bench allreduce: \(n) ranks, \(dtype), \(Machine.cpuModel), \(iterations) timed calls per size (median of the slowest rank's time)")
-      say(group, pad(["bytes", "elements", "time (µs)", "algbw (GB/s)", "busbw (GB/s)"]))
+      say(
+        group,
+        pad(["bytes", "elements", "time (µs)", "algbw (GB/s)", "busbw (GB/s)", "copy (GB/s)", "model (µs)"]))
+      var alpha: Double?
       var bytes = minBytes
       while bytes <= maxBytes {
         let count = max(1, bytes / type.byteSize)
@@ -77,15 +85,40 @@ struct BenchAllreduce: ParsableCommand {
         let size = Double(count * type.byteSize)
         let algbw = size / time / 1e9
         let busbw = algbw * 2 * Double(n - 1) / Double(n)
+        let copy = copyBandwidth(bytes: count * type.byteSize)
+        let steps = Double(2 * max(n - 1, 1))
+        if alpha == nil { alpha = time / steps }
+        let model = steps * alpha! + 2 * Double(n - 1) / Double(n) * size / (copy * 1e9)
         say(
           group,
           pad([
             "\(count * type.byteSize)", "\(count)", String(format: "%.1f", time * 1e6),
             String(format: "%.3f", algbw), String(format: "%.3f", busbw),
+            String(format: "%.2f", copy), String(format: "%.1f", model * 1e6),
           ]))
         bytes *= factor
       }
     }
+  }
+
+  /// GB/s of a memcpy of `bytes` between two fresh buffers (median over the iterations).
+  private func copyBandwidth(bytes: Int) -> Double {
+    let source = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    let target = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    defer {
+      source.deallocate()
+      target.deallocate()
+    }
+    memset(source, 1, bytes)
+    memset(target, 0, bytes)
+    var times: [Double] = []
+    for _ in 0..<iterations {
+      let start = DispatchTime.now().uptimeNanoseconds
+      memcpy(target, source, bytes)
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    times.sort()
+    return Double(bytes) / max(times[times.count / 2], 1e-9) / 1e9
   }
 
   private func pad(_ columns: [String]) -> String {
