@@ -17,7 +17,6 @@ struct ZeroPartition {
   init(_ groups: [ParamGroup], worldSize: Int) {
     var sizes = [Int](repeating: 0, count: worldSize)
     var owners: [Int] = []
-    var base = 0
     for group in groups {
       var groupOwners = [Int](repeating: 0, count: group.params.count)
       let order = group.params.indices.sorted { a, b in
@@ -30,7 +29,6 @@ struct ZeroPartition {
         sizes[rank] += group.params[offset].count
       }
       owners += groupOwners
-      base += group.params.count
     }
     self.owners = owners
     self.elementsPerRank = sizes

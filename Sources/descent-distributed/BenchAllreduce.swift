@@ -59,7 +59,10 @@ struct BenchAllreduce: ParsableCommand {
     try runRanked { group in
       let type = DType(rawValue: dtype)!
       let n = group.worldSize
-      say(group, "descent bench allreduce: \(n) ranks, \(dtype), \(Machine.cpuModel), \(iterations) timed calls per size (median of the slowest rank's time)")
+      say(
+        group,
+        "descent bench allreduce: \(n) ranks, \(dtype), \(Machine.cpuModel), \(iterations) timed calls per size (median of the slowest rank's time)"
+      )
       say(
         group,
         pad(["bytes", "elements", "time (µs)", "algbw (GB/s)", "busbw (GB/s)", "copy (GB/s)", "model (µs)"]))
@@ -122,7 +125,8 @@ struct BenchAllreduce: ParsableCommand {
   }
 
   private func pad(_ columns: [String]) -> String {
-    columns.map { $0.padding(toLength: max(14, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+    columns.map { $0.padding(toLength: max(14, $0.count), withPad: " ", startingAt: 0) }.joined(
+      separator: " ")
   }
 }
 

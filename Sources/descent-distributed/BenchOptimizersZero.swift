@@ -88,7 +88,9 @@ struct BenchOptimizersZero: ParsableCommand {
       scale = factor
       digits = lower.dropLast()
     }
-    guard let value = Double(digits), value > 0, (value * scale).rounded() == value * scale else { return nil }
+    guard let value = Double(digits), value > 0, (value * scale).rounded() == value * scale else {
+      return nil
+    }
     return Int(value * scale)
   }
 
@@ -100,12 +102,16 @@ struct BenchOptimizersZero: ParsableCommand {
       Threads.set(threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / localRanks))
       var cases: [(label: String, shapes: [[Int]])] = []
       if layouts.contains(.many), let many = manyLayout {
-        cases.append(("many \(many.tensors)x\(many.elements)", Array(repeating: [many.elements], count: many.tensors)))
+        cases.append(
+          ("many \(many.tensors)x\(many.elements)", Array(repeating: [many.elements], count: many.tensors)))
       }
       if layouts.contains(.single) {
         for size in sizes { cases.append(("single \(size)", [[count(size)!]])) }
       }
-      say(group, "descent bench optimizers --zero: \(group.worldSize) ranks, \(dtype), \(Threads.count) threads per rank, \(Machine.cpuModel); median of \(steps) steps")
+      say(
+        group,
+        "descent bench optimizers --zero: \(group.worldSize) ranks, \(dtype), \(Threads.count) threads per rank, \(Machine.cpuModel); median of \(steps) steps"
+      )
       say(group, row(["optimizer", "layout", "mode", "rank", "ms/step", "state MB", "owned elements"]))
       for spec in optimizers {
         for layoutCase in cases {
@@ -133,7 +139,8 @@ struct BenchOptimizersZero: ParsableCommand {
               ?? params.reduce(0) { total, p in
                 total + optimizer.state(for: p).values.reduce(0) { $0 + $1.count * $1.dtype.byteSize }
               }
-            let owned = zeroOptimizer.map { $0.elementsPerRank[group.rank] } ?? params.reduce(0) { $0 + $1.count }
+            let owned =
+              zeroOptimizer.map { $0.elementsPerRank[group.rank] } ?? params.reduce(0) { $0 + $1.count }
             let mine = Tensor([times[times.count / 2], Double(stateBytes), Double(owned)], dtype: .float64)
             let all = try group.allGather(mine)
             for (r, values) in all.enumerated() {
@@ -152,6 +159,7 @@ struct BenchOptimizersZero: ParsableCommand {
   }
 
   private func row(_ columns: [String]) -> String {
-    columns.map { $0.padding(toLength: max(16, $0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+    columns.map { $0.padding(toLength: max(16, $0.count), withPad: " ", startingAt: 0) }.joined(
+      separator: " ")
   }
 }

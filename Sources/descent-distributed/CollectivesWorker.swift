@@ -68,7 +68,8 @@ struct CollectivesWorker: ParsableCommand {
         try group.reduceScatter(Tensor.zeros([n + 1]), into: Tensor.zeros([1]))
       }
       record("allGatherWrongCount") {
-        try group.allGather(Tensor.zeros([3]), into: Tensor.zeros([3 * n]), counts: Array(repeating: 2, count: n))
+        try group.allGather(
+          Tensor.zeros([3]), into: Tensor.zeros([3 * n]), counts: Array(repeating: 2, count: n))
       }
       results["errors"] = errors
       try group.barrier()

@@ -27,7 +27,8 @@ func relaunchUnderMPIRun(ranks: Int) throws {
   FileHandle.standardError.write(Data("running: \(arguments.joined(separator: " "))\n".utf8))
   let argv = arguments.map { strdup($0) } + [nil]
   execvp("mpirun", argv)
-  throw DistributedError("could not start mpirun: \(String(cString: strerror(errno))); is openmpi-bin installed?")
+  throw DistributedError(
+    "could not start mpirun: \(String(cString: strerror(errno))); is openmpi-bin installed?")
 }
 
 /// The path of this executable (`/proc/self/exe`).

@@ -38,10 +38,11 @@ struct TrainingWorker: ParsableCommand {
       let bucketCapMB = spec["bucketCapMB"] as? Double ?? 25
       let accumulate = spec["accumulate"] as? Bool ?? false
       let names = spec["optimizers"] as? [String]
-      let kinds = try names?.map { name -> OptimizerKind in
-        guard let kind = OptimizerKind(name: name) else { throw WorkerError("unknown optimizer \(name)") }
-        return kind
-      } ?? OptimizerKind.allCases
+      let kinds =
+        try names?.map { name -> OptimizerKind in
+          guard let kind = OptimizerKind(name: name) else { throw WorkerError("unknown optimizer \(name)") }
+          return kind
+        } ?? OptimizerKind.allCases
       var resumed: [String: [String: Any]] = [:]
       if let resume = spec["resume"] as? String {
         for result in try WorkerJSON.read(resume)["results"] as? [[String: Any]] ?? [] {
@@ -61,7 +62,9 @@ struct TrainingWorker: ParsableCommand {
           Linear(sizes[0], sizes[1], dtype: dtype), Tanh(), Linear(sizes[1], sizes[2], dtype: dtype),
         ])
         let previous = resumed[kind.name]
-        let start = try (previous?["params"] as? [Any] ?? initial).map { try WorkerJSON.tensor($0, dtype: dtype) }
+        let start = try (previous?["params"] as? [Any] ?? initial).map {
+          try WorkerJSON.tensor($0, dtype: dtype)
+        }
         withNoGrad {
           for (param, value) in zip(module.parameters(), start) {
             param.copyInPlace(from: value)
@@ -71,11 +74,16 @@ struct TrainingWorker: ParsableCommand {
         }
         let model = try DistributedDataParallel(module, group: group, bucketCapMB: bucketCapMB)
         let params = model.parameters()
-        let zeroOptimizer = zero ? try ZeroRedundancyOptimizer(params, kind: kind, options: options, group: group) : nil
+        let zeroOptimizer =
+          zero ? try ZeroRedundancyOptimizer(params, kind: kind, options: options, group: group) : nil
         let plain = zero ? nil : try kind.make(params, options)
         if let saved = previous?["stateDict"] {
           let dict = try WorkerJSON.stateDict(saved, dtype: dtype)
-          if let zeroOptimizer { try zeroOptimizer.loadStateDict(dict) } else { try plain!.loadStateDict(dict) }
+          if let zeroOptimizer {
+            try zeroOptimizer.loadStateDict(dict)
+          } else {
+            try plain!.loadStateDict(dict)
+          }
         }
         let criterion = MSELoss()
         var losses: [String] = []
@@ -85,11 +93,17 @@ struct TrainingWorker: ParsableCommand {
           if accumulate {
             let half = xb.shape[0] / 2
             try model.noSync {
-              let loss = criterion(model(xb.narrow(dim: 0, start: 0, length: half)), yb.narrow(dim: 0, start: 0, length: half)) * 0.5
+              let loss =
+                criterion(
+                  model(xb.narrow(dim: 0, start: 0, length: half)), yb.narrow(dim: 0, start: 0, length: half))
+                * 0.5
               loss.backward()
             }
             let rest = xb.shape[0] - half
-            let loss = criterion(model(xb.narrow(dim: 0, start: half, length: rest)), yb.narrow(dim: 0, start: half, length: rest)) * 0.5
+            let loss =
+              criterion(
+                model(xb.narrow(dim: 0, start: half, length: rest)),
+                yb.narrow(dim: 0, start: half, length: rest)) * 0.5
             loss.backward()
             losses.append("\(loss.item())")
           } else {

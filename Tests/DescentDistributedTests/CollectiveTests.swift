@@ -49,8 +49,12 @@ import Testing
         #expect(values(got["reduceScatter.max"]) == mine.map { $0 * Double(n) }, "\(dtype) rank \(r)")
       }
       let errors = try #require(file["errors"] as? [String: String])
-      #expect(errors["broadcastFromMissingRank"] == "broadcast from rank \(n) (MPI_Bcast) failed: MPI_ERR_ROOT: invalid root")
-      #expect(errors["allReduceInt64"] == "allReduce: tensors must be torch.float32 or torch.float64, got torch.int64")
+      #expect(
+        errors["broadcastFromMissingRank"]
+          == "broadcast from rank \(n) (MPI_Bcast) failed: MPI_ERR_ROOT: invalid root")
+      #expect(
+        errors["allReduceInt64"]
+          == "allReduce: tensors must be torch.float32 or torch.float64, got torch.int64")
       #expect(
         errors["reduceScatterUneven"]
           == "reduceScatter: input of \(n + 1) elements does not split evenly over \(n) ranks; pass counts")

@@ -15,7 +15,8 @@ struct MPIJob {
 
   /// The build folder that holds this test binary and, beside it, `descent-distributed`.
   static var buildFolder: URL {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    let exe =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
       ?? CommandLine.arguments[0]
     var folder = URL(fileURLWithPath: exe).deletingLastPathComponent()
     // On Linux the test binary is `<build>/DescentPackageTests.xctest` itself.
