@@ -6,7 +6,7 @@ import Foundation
 /// (`torch.nn.parallel.DistributedDataParallel`).
 ///
 /// Every rank holds a full replica of the model and runs the same loop on its own part of
-/// each batch (a ``DistributedSampler`` hands it out). The wrapper keeps the replicas equal:
+/// each batch (a `DistributedSampler` hands it out). The wrapper keeps the replicas equal:
 ///
 /// - at construction it broadcasts rank 0's parameters and buffers to every rank;
 /// - during `backward()` it averages the gradients over the ranks: parameters are grouped

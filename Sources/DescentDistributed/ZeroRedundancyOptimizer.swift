@@ -67,7 +67,7 @@ public final class ZeroRedundancyOptimizer {
   }
 
   /// Builds the optimizer `kind` over `params` with `options` (PyTorch's names, as
-  /// ``OptimizerKind/make(_:_:implementation:)`` takes them) and shards it.
+  /// `OptimizerKind.make(_:_:implementation:)` takes them) and shards it.
   ///
   /// - Parameters:
   ///   - params: the parameters, the same on every rank.
@@ -113,7 +113,7 @@ public final class ZeroRedundancyOptimizer {
     }
   }
 
-  /// Resets the gradients of all parameters (`zero_grad`); see ``Optimizer/zeroGrad(setToNone:)``.
+  /// Resets the gradients of all parameters (`zero_grad`); see `Optimizer.zeroGrad(setToNone:)`.
   public func zeroGrad(setToNone: Bool = true) {
     optimizer.zeroGrad(setToNone: setToNone)
   }
@@ -146,10 +146,10 @@ public final class ZeroRedundancyOptimizer {
   }
 
   /// Replaces the state of `param`, which this rank must own; see
-  /// ``Optimizer/setState(_:for:)``.
+  /// `Optimizer.setState(_:for:)`.
   ///
   /// - Throws: ``DistributedError`` when another rank owns `param`, and what
-  ///   ``Optimizer/setState(_:for:)`` throws.
+  ///   `Optimizer.setState(_:for:)` throws.
   public func setState(_ state: [String: Tensor], for param: Tensor) throws {
     if let owner = owner(of: param), owner != group.rank {
       throw DistributedError(
@@ -205,7 +205,7 @@ public final class ZeroRedundancyOptimizer {
   /// size: every rank passes the same dict and keeps the state of the parameters it owns in
   /// the current partition; hyperparameters are loaded on every rank.
   ///
-  /// - Throws: what ``Optimizer/loadStateDict(_:)`` throws; nothing changes then.
+  /// - Throws: what `Optimizer.loadStateDict(_:)` throws; nothing changes then.
   public func loadStateDict(_ stateDict: OptimizerStateDict) throws {
     var shard = stateDict
     shard.state = stateDict.state.filter { index, _ in

@@ -22,7 +22,7 @@ struct SourceHygieneTests {
 
   @Test(
     "library checks use require, whose message survives -O",
-    arguments: ["Descent", "DescentNN", "DescentOptim", "DescentData"])
+    arguments: ["Descent", "DescentNN", "DescentOptim", "DescentData", "DescentDistributed"])
   func noMessageDroppingChecks(_ module: String) throws {
     let files = Self.swiftFiles(in: module)
     #expect(!files.isEmpty, "no sources found for \(module) under \(Self.packageRoot.path)")
@@ -51,7 +51,7 @@ struct SourceHygieneTests {
   /// nothing to them (a random seed is fine).
   @Test(
     "library sources and docs do not refer to the project's issues or seed",
-    arguments: ["Descent", "DescentNN", "DescentOptim", "DescentData"])
+    arguments: ["Descent", "DescentNN", "DescentOptim", "DescentData", "DescentDistributed"])
   func noInternalReferences(_ module: String) throws {
     let dir = Self.packageRoot.appendingPathComponent("Sources/\(module)")
     let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)
