@@ -162,7 +162,7 @@ public final class ZeroRedundancyOptimizer {
   /// ``stateDict()`` then returns the whole state in PyTorch's layout. Collective: every rank
   /// must call it.
   ///
-  /// - Parameter to: the rank that receives the state (default 0).
+  /// - Parameter root: the rank that receives the state (`to`, default 0).
   /// - Throws: ``DistributedError`` for a rank outside the group, or when MPI fails.
   public func consolidateStateDict(to root: Int = 0) throws {
     guard (0..<group.worldSize).contains(root) else {
