@@ -41,8 +41,8 @@ struct MPIJob {
   /// Runs `mpirun --oversubscribe --allow-run-as-root -np ranks descent-distributed
   /// arguments...`, killing it after `timeout` seconds.
   ///
-  /// `--oversubscribe` lets 3 ranks share CI's 2 cores; each rank runs its kernels on one
-  /// thread (`DESCENT_NUM_THREADS` is not needed: the workers' tensors are tiny).
+  /// `--oversubscribe` lets 3 ranks share CI's 2 cores, and `OPENBLAS_NUM_THREADS=1` (which
+  /// Descent's thread count starts from) keeps each rank on one thread.
   static func run(ranks: Int, _ arguments: [String], timeout: Double = 120) throws -> Outcome {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
