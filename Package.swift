@@ -14,7 +14,9 @@ let package = Package(
     .library(name: "DescentData", targets: ["DescentData"]),
     .library(name: "DescentSWA", targets: ["DescentSWA"]),
     .library(name: "DescentCheckpoint", targets: ["DescentCheckpoint"]),
+    .library(name: "DescentDistributed", targets: ["DescentDistributed"]),
     .executable(name: "descent", targets: ["descent"]),
+    .executable(name: "descent-distributed", targets: ["descent-distributed"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +38,12 @@ let package = Package(
       name: "CLAPACKE",
       pkgConfig: "lapacke",
       providers: [.apt(["liblapacke-dev"])]
+    ),
+    // Open MPI (Debian's libopenmpi-dev), for DescentDistributed only: nothing else links it.
+    .systemLibrary(
+      name: "CMPI",
+      pkgConfig: "ompi",
+      providers: [.apt(["libopenmpi-dev"])]
     ),
     .target(
       name: "Descent",
@@ -71,6 +79,26 @@ let package = Package(
       name: "DescentData",
       dependencies: ["Descent", .product(name: "SwiftCSV", package: "SwiftCSV")],
       resources: [.copy("Resources")],
+      swiftSettings: swift5
+    ),
+    // Data-parallel training and sharded optimizer state over MPI.
+    .target(
+      name: "DescentDistributed",
+      dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData", "CMPI"],
+      swiftSettings: swift5
+    ),
+    // The commands that need MPI (`train --distributed`, `bench allreduce`,
+    // `bench optimizers --zero`) and the workers that the distributed tests launch with
+    // mpirun. A separate program so that `descent` itself never loads libmpi: `descent`
+    // hands those commands to it (an executable target that depended on this one would
+    // link libmpi too).
+    .executableTarget(
+      name: "descent-distributed",
+      dependencies: [
+        "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentDistributed",
+        "DescentWorkbench",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       swiftSettings: swift5
     ),
     // Weight averaging over modules (AveragedModel, updateBN): needs DescentNN and
@@ -144,6 +172,13 @@ let package = Package(
     .testTarget(
       name: "DescentIntegrationTests",
       dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData"],
+      swiftSettings: swift5
+    ),
+    // Starts `descent-distributed` workers under mpirun and checks what they write; it does
+    // not import DescentDistributed, so the test binary does not load libmpi.
+    .testTarget(
+      name: "DescentDistributedTests",
+      dependencies: ["Descent", "DescentNN", "DescentOptim", "DescentData", "DescentTestSupport"],
       swiftSettings: swift5
     ),
     .testTarget(

@@ -99,6 +99,10 @@ struct BenchOptimizers: ParsableCommand {
   )
   var settleMs: Int = 50
 
+  // Handled before parsing: `bench optimizers --zero` runs in descent-distributed.
+  @Flag(help: "Per-rank step time and state memory with ZeRO-1 over MPI ranks (runs in descent-distributed).")
+  var zero = false
+
   @Flag(help: "Print JSON instead of the table.")
   var json = false
 

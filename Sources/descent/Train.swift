@@ -47,6 +47,17 @@ struct Train: ParsableCommand {
   @Flag(help: "Print the loss of every batch, as the tutorial does.")
   var verbose = false
 
+  // Handled before parsing: `train --distributed` runs in descent-distributed.
+  @Flag(help: "Train data-parallel over the ranks of mpirun (runs in descent-distributed).")
+  var distributed = false
+
+  @Flag(help: "With --distributed: shard the optimizer state over the ranks (ZeRO-1).")
+  var zero = false
+
+  func validate() throws {
+    if zero && !distributed { throw ValidationError("--zero needs --distributed") }
+  }
+
   func run() throws {
     manualSeed(seed)
     let data = try loadBreastCancer()

@@ -24,7 +24,7 @@ struct SourceHygieneTests {
     "library checks use require, whose message survives -O",
     arguments: [
       "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentWorkbench", "DescentSWA",
-      "DescentCheckpoint",
+      "DescentCheckpoint", "DescentDistributed",
     ])
   func noMessageDroppingChecks(_ module: String) throws {
     let files = Self.swiftFiles(in: module)
@@ -56,7 +56,7 @@ struct SourceHygieneTests {
     "library sources and docs do not refer to the project's issues or seed",
     arguments: [
       "Descent", "DescentNN", "DescentOptim", "DescentData", "DescentWorkbench", "DescentSWA",
-      "DescentCheckpoint",
+      "DescentCheckpoint", "DescentDistributed",
     ])
   func noInternalReferences(_ module: String) throws {
     let dir = Self.packageRoot.appendingPathComponent("Sources/\(module)")

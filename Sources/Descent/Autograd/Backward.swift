@@ -139,6 +139,7 @@ enum AutogradEngine {
         if capturing.contains(key) { captured[key] = grad }
       } else if tensor.gradFn == nil || tensor.retainsGradStorage {
         tensor.accumulateGrad(grad)
+        if tensor.gradFn == nil { PostAccumulateGradHooks.run(for: tensor) }
       }
       guard let node = tensor.gradFn else { continue }
       guard let function = node.backwardFunction else {
