@@ -47,6 +47,7 @@ extension Float: TensorScalar {
     _ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ incx: Int,
     _ y: UnsafeMutablePointer<Float>, _ incy: Int
   ) {
+    BLASCore.prepare()
     cblas_saxpy(blasint(n), alpha, x, blasint(incx), y, blasint(incy))
   }
   @inline(__always)
@@ -54,17 +55,20 @@ extension Float: TensorScalar {
     _ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ incx: Int, _ beta: Float,
     _ y: UnsafeMutablePointer<Float>, _ incy: Int
   ) {
+    BLASCore.prepare()
     cblas_saxpby(blasint(n), alpha, x, blasint(incx), beta, y, blasint(incy))
   }
   @inline(__always)
   public static func scal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>, _ incx: Int) {
+    BLASCore.prepare()
     cblas_sscal(blasint(n), alpha, x, blasint(incx))
   }
   @inline(__always)
   public static func dot(
     _ n: Int, _ x: UnsafePointer<Float>, _ incx: Int, _ y: UnsafePointer<Float>, _ incy: Int
   ) -> Float {
-    cblas_sdot(blasint(n), x, blasint(incx), y, blasint(incy))
+    BLASCore.prepare()
+    return cblas_sdot(blasint(n), x, blasint(incx), y, blasint(incy))
   }
   @inline(__always)
   public static func gemv(
@@ -72,6 +76,7 @@ extension Float: TensorScalar {
     _ lda: Int, _ x: UnsafePointer<Float>, _ incx: Int, _ beta: Float,
     _ y: UnsafeMutablePointer<Float>, _ incy: Int
   ) {
+    BLASCore.prepare()
     cblas_sgemv(
       CblasRowMajor, trans(transposed), blasint(m), blasint(n), alpha, a, blasint(lda), x,
       blasint(incx), beta, y, blasint(incy))
@@ -82,6 +87,7 @@ extension Float: TensorScalar {
     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
   ) {
+    BLASCore.prepare()
     cblas_sgemm(
       CblasRowMajor, trans(transA), trans(transB), blasint(m), blasint(n), blasint(k), alpha,
       a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -95,6 +101,7 @@ extension Double: TensorScalar {
     _ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ incx: Int,
     _ y: UnsafeMutablePointer<Double>, _ incy: Int
   ) {
+    BLASCore.prepare()
     cblas_daxpy(blasint(n), alpha, x, blasint(incx), y, blasint(incy))
   }
   @inline(__always)
@@ -102,17 +109,20 @@ extension Double: TensorScalar {
     _ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ incx: Int, _ beta: Double,
     _ y: UnsafeMutablePointer<Double>, _ incy: Int
   ) {
+    BLASCore.prepare()
     cblas_daxpby(blasint(n), alpha, x, blasint(incx), beta, y, blasint(incy))
   }
   @inline(__always)
   public static func scal(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>, _ incx: Int) {
+    BLASCore.prepare()
     cblas_dscal(blasint(n), alpha, x, blasint(incx))
   }
   @inline(__always)
   public static func dot(
     _ n: Int, _ x: UnsafePointer<Double>, _ incx: Int, _ y: UnsafePointer<Double>, _ incy: Int
   ) -> Double {
-    cblas_ddot(blasint(n), x, blasint(incx), y, blasint(incy))
+    BLASCore.prepare()
+    return cblas_ddot(blasint(n), x, blasint(incx), y, blasint(incy))
   }
   @inline(__always)
   public static func gemv(
@@ -120,6 +130,7 @@ extension Double: TensorScalar {
     _ lda: Int, _ x: UnsafePointer<Double>, _ incx: Int, _ beta: Double,
     _ y: UnsafeMutablePointer<Double>, _ incy: Int
   ) {
+    BLASCore.prepare()
     cblas_dgemv(
       CblasRowMajor, trans(transposed), blasint(m), blasint(n), alpha, a, blasint(lda), x,
       blasint(incx), beta, y, blasint(incy))
@@ -130,6 +141,7 @@ extension Double: TensorScalar {
     _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
     _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int
   ) {
+    BLASCore.prepare()
     cblas_dgemm(
       CblasRowMajor, trans(transA), trans(transB), blasint(m), blasint(n), blasint(k), alpha,
       a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))

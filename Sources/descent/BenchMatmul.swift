@@ -21,7 +21,7 @@ struct BenchMatmul: ParsableCommand {
 
   func run() throws {
     if let threads { Threads.set(threads) }
-    print("threads: \(Threads.count)")
+    print("threads: \(Threads.count); BLAS: \(BLASSummary.line)")
     print(
       "size".padding(7) + "tensor GFLOP/s".padding(16) + "sgemm GFLOP/s".padding(16)
         + "tensor/sgemm")

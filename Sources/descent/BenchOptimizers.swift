@@ -169,7 +169,7 @@ struct BenchOptimizers: ParsableCommand {
       log("PyTorch comparison skipped: \(error)")
     }
     log(
-      "descent bench optimizers: \(dtype.rawValue), \(Threads.count) threads, kernels: \(report.machine.kernelISA), load average \(report.machine.loadAverageStart)"
+      "descent bench optimizers: \(dtype.rawValue), \(Threads.count) threads, kernels: \(report.machine.kernelISA), BLAS: \(report.machine.blas), load average \(report.machine.loadAverageStart)"
     )
 
     for layout in caseLayouts {

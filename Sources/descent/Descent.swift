@@ -5,7 +5,7 @@ struct DescentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "descent",
     abstract: "Descent: PyTorch's torch.optim experience in Swift, on OpenBLAS.",
-    subcommands: [Bench.self, Train.self]
+    subcommands: [Bench.self, Train.self, Info.self]
   )
 }
 

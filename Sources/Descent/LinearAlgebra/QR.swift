@@ -18,6 +18,7 @@ public enum Linalg {
     if m == 0 || n == 0 {
       return (Tensor.zeros([m, k], dtype: a.dtype), Tensor.zeros([k, n], dtype: a.dtype))
     }
+    BLASCore.prepare()
     let lda = Int32(n)
     var info: Int32
     switch a.dtype {
