@@ -1,4 +1,5 @@
 // A small persistent thread pool for the fused optimizer kernels (see descent_parallel_run).
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -61,6 +62,8 @@ static _Atomic uint64_t published;  // `generation`, readable without the lock f
 
 static void *worker_main(void *unused) {
   (void)unused;
+  // A name for perf, top -H and /proc/<pid>/task/*/comm: "which pool is spinning?"
+  pthread_setname_np(pthread_self(), "descent-pool");
   pthread_mutex_lock(&lock);
   uint64_t seen = generation;
   pthread_mutex_unlock(&lock);

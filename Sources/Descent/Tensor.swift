@@ -10,8 +10,9 @@
 /// let y = (x * 2 + 1).sum()
 /// ```
 public final class Tensor {
-  /// The memory this tensor views.
-  public let storage: TensorStorage
+  /// The memory this tensor views. (A `var` only so that autograd can test whether a
+  /// gradient's storage is shared; it never changes.)
+  public internal(set) var storage: TensorStorage
   /// Size of each dimension.
   public let shape: [Int]
   /// Element stride of each dimension (may be 0 for expanded dimensions).

@@ -25,6 +25,7 @@ struct BenchMatmul: ParsableCommand {
     print(
       "size".padding(7) + "tensor GFLOP/s".padding(16) + "sgemm GFLOP/s".padding(16)
         + "tensor/sgemm")
+    let quiet = QuietThreads()
     for n in sizes {
       let a = Tensor.randn([n, n])
       let b = Tensor.randn([n, n])
@@ -37,7 +38,9 @@ struct BenchMatmul: ParsableCommand {
       var blasTimes: [Double] = []
       // Interleave the two so that machine noise hits both alike.
       for _ in 0..<(repeats + 2) {
+        quiet.wait()
         tensorTimes.append(time(inner) { _ = a.matmul(b) })
+        quiet.wait()
         blasTimes.append(
           time(inner) {
             a.withUnsafePointer(Float.self) { pa in
@@ -57,6 +60,7 @@ struct BenchMatmul: ParsableCommand {
         "\(n)".padding(7) + String(format: "%.1f", gt).padding(16)
           + String(format: "%.1f", gr).padding(16) + String(format: "%.3f", gt / gr))
     }
+    print(quiet.summary)
   }
 
   private func time(_ iterations: Int, _ body: () -> Void) -> Double {

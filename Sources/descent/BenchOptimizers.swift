@@ -92,7 +92,7 @@ struct BenchOptimizers: ParsableCommand {
 
   @Option(
     help:
-      "Milliseconds to sleep before each timed step, so that threads spinning after the previous one (OpenBLAS, PyTorch's OpenMP) are idle."
+      "Milliseconds to sleep before each timed step; then it waits until no other thread of this process or PyTorch's is runnable (pools spinning after the previous step)."
   )
   var settleMs: Int = 50
 
@@ -172,6 +172,7 @@ struct BenchOptimizers: ParsableCommand {
       "descent bench optimizers: \(dtype.rawValue), \(Threads.count) threads, kernels: \(report.machine.kernelISA), BLAS: \(report.machine.blas), load average \(report.machine.loadAverageStart)"
     )
 
+    let quiet = QuietThreads()
     for layout in caseLayouts {
       var blasAxpy: [Double] = []
       var threadedAxpy: [Double] = []
@@ -212,6 +213,7 @@ struct BenchOptimizers: ParsableCommand {
           for round in 0..<steps {
             for k in items.indices {
               settle()
+              quiet.wait(others: torch.map { [$0.pid] } ?? [])
               switch items[(k + round) % items.count] {
               case .descent(let i):
                 let before = descent_malloc_count()
@@ -250,6 +252,7 @@ struct BenchOptimizers: ParsableCommand {
       report.fillStreamFractions()
     }
     report.machine.loadAverageEnd = Machine.loadAverage()
+    report.notes.append(quiet.summary)
     report.evaluateTargets()
 
     if json {

@@ -77,6 +77,16 @@ descent_core_check descent_blas_check_core(const char *name, double timeout_seco
 /// this process on the current core: 0 when they agree.
 int descent_blas_self_check(void);
 
+// MARK: Threads
+
+/// Brackets Descent's BLAS calls, which Descent splits across its own thread pool: the
+/// first thread to enter sets OpenBLAS to one thread (`openblas_set_num_threads(1)`), the
+/// last to leave sets it back to `threads`. OpenBLAS's own workers then stay asleep instead
+/// of busy-waiting after each call on the cores Descent's pool needs next. Cheap: a mutex
+/// and a store; nothing happens when `threads` is 1 or the library is not OpenBLAS.
+void descent_blas_enter_single_threaded(int threads);
+void descent_blas_leave_single_threaded(int threads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -148,6 +148,14 @@ extension Tensor {
     let sb = b.detach()
     let needA = a.requiresGrad
     let needB = b.requiresGrad
+    if a.rank == 2 && b.rank == 2 {
+      return out.recording("MmBackward0", [a, b]) { g in
+        [
+          needA ? Tensor.mmMat1Backward(g, sb, like: sa, alpha: 1) : nil,
+          needB ? Tensor.mmMat2Backward(g, sa, like: sb, alpha: 1) : nil,
+        ]
+      }
+    }
     return out.recording("MmBackward0", [a, b]) { g in
       [
         needA ? g.matmul(sb.transpose(-1, -2)).sumToShape(sa.shape) : nil,
@@ -156,19 +164,49 @@ extension Tensor {
     }
   }
 
+  /// Whether a matrix is laid out column by column (the transpose of a contiguous one).
+  static func isColumnMajor(_ m: Tensor) -> Bool {
+    m.rank == 2 && m.strides[0] == 1 && m.strides[1] == m.shape[0] && m.shape[0] > 1
+  }
+
+  /// The gradient of `mat1` in `mat1 @ mat2`: `α · g @ mat2ᵀ`, computed as
+  /// `(α · mat2 @ gᵀ)ᵀ` when `mat1` is column-major so that it comes out in `mat1`'s
+  /// layout (PyTorch's `mm_mat1_backward`).
+  static func mmMat1Backward(_ g: Tensor, _ mat2: Tensor, like mat1: Tensor, alpha: Double) -> Tensor {
+    let product =
+      isColumnMajor(mat1) ? mat2.matmul(g.t()).t() : g.matmul(mat2.t())
+    return alpha == 1 ? product : product * alpha
+  }
+
+  /// The gradient of `mat2` in `mat1 @ mat2`: `α · mat1ᵀ @ g`, computed as
+  /// `(α · gᵀ @ mat1)ᵀ` when `mat2` is column-major (a transposed weight, as in `Linear`),
+  /// so that the transpose's gradient is contiguous (PyTorch's `mm_mat2_backward`).
+  static func mmMat2Backward(_ g: Tensor, _ mat1: Tensor, like mat2: Tensor, alpha: Double) -> Tensor {
+    let product =
+      isColumnMajor(mat2) ? g.t().matmul(mat1).t() : mat1.t().matmul(g)
+    return alpha == 1 ? product : product * alpha
+  }
+
   /// A stride-0 broadcast view of this tensor as `target` that records nothing.
   fileprivate func broadcastView(_ target: [Int], op: String) -> Tensor {
     Tensor(storage: storage, shape: target, strides: broadcastStrides(to: target, op: op), offset: offset)
   }
 
-  private static func gemmBatched<T: TensorScalar>(_: T.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
+  /// `out ← alpha · a @ b + beta · out` for every batch (`beta == 0`: `out` is not read).
+  static func gemmBatched<T: TensorScalar>(
+    _: T.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: T = 1, beta: T = 0
+  ) {
     let r = a.rank
     let n = a.shape[r - 2]
     let k = a.shape[r - 1]
     let m = b.shape[r - 1]
     if out.count == 0 { return }
     if k == 0 {
-      out.fillStorage(0)
+      if beta == 0 {
+        out.fillStorage(0)
+      } else if beta != 1 {
+        Tensor.applyBinary(MulOp(), out, out.scalarLike(Double(beta)), into: out, name: "addmm")
+      }
       return
     }
     var a = a
@@ -200,12 +238,12 @@ extension Tensor {
       if m == 1 {
         // Matrix × vector: gemv over A with B's column as x.
         T.gemv(
-          transposed: la!.transposed, la!.transposed ? k : n, la!.transposed ? n : k, 1,
-          pa + offA, la!.leadingDimension, pb + offB, Swift.max(b.strides[r - 2], 1), 0, c, 1)
+          transposed: la!.transposed, la!.transposed ? k : n, la!.transposed ? n : k, alpha,
+          pa + offA, la!.leadingDimension, pb + offB, Swift.max(b.strides[r - 2], 1), beta, c, 1)
       } else {
         T.gemm(
-          transA: la!.transposed, transB: lb!.transposed, n, m, k, 1, pa + offA,
-          la!.leadingDimension, pb + offB, lb!.leadingDimension, 0, c, m)
+          transA: la!.transposed, transB: lb!.transposed, n, m, k, alpha, pa + offA,
+          la!.leadingDimension, pb + offB, lb!.leadingDimension, beta, c, m)
       }
       var d = batchShape.count - 1
       while d >= 0 {

@@ -123,11 +123,11 @@ extension Tensor {
       )
     }
     func run<T: TensorScalar>(_: T.Type) {
-      let src = moved.pointer(T.self)
-      let dst = out.pointer(T.self)
-      parallelChunks(rows, grain: Swift.max(1, Threads.grainSize / Swift.max(inner, 1))) { r in
-        for i in r { dst[i] = reducer(src + i * inner, inner) }
-      }
+      parallelFor(
+        rows, grain: Swift.max(1, Threads.grainSize / Swift.max(inner, 1)),
+        ReduceRowsTask(
+          reducer: reducer, source: UnsafePointer(moved.pointer(T.self)), destination: out.pointer(T.self),
+          inner: inner))
     }
     if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     withExtendedLifetime(moved) {}
@@ -146,21 +146,11 @@ extension Tensor {
     guard outer > 1, inner > 0 else { return nil }
     let out = Tensor(uninitializedShape: reducedShape(dims, keepDim: keepDim), dtype: dtype)
     func run<T: TensorScalar>(_: T.Type) {
-      let src = pointer(T.self)
-      let dst = out.pointer(T.self)
-      parallelChunks(inner, grain: Swift.max(16, Threads.grainSize / outer)) { columns in
-        let width = columns.count
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { acc in
-          let a = acc.baseAddress!
-          a.initialize(repeating: 0, count: width)
-          for i in 0..<outer {
-            let row = src + i * inner + columns.lowerBound
-            for j in 0..<width { a[j] += Double(row[j]) }
-          }
-          let o = dst + columns.lowerBound
-          for j in 0..<width { o[j] = T(a[j]) }
-        }
-      }
+      parallelFor(
+        inner, grain: Swift.max(16, Threads.grainSize / outer),
+        SumLeadingDimsTask(
+          source: UnsafePointer(pointer(T.self)), destination: out.pointer(T.self), outer: outer,
+          inner: inner))
     }
     if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     withExtendedLifetime(self) {}
@@ -392,6 +382,46 @@ extension Tensor {
         return [zeroed(ge * source.sign() * hit / hit.sum(dims: d, keepDim: true))]
       }
       return [zeroed(ge * source.sign() * source.abs().pow(p - 1) / safe.pow(p - 1))]
+    }
+  }
+}
+
+/// `destination[i] = reducer(row i)` for rows of `inner` contiguous elements.
+struct ReduceRowsTask<R: RowReducer, T: TensorScalar>: RangeTask {
+  let reducer: R
+  let source: UnsafePointer<T>
+  let destination: UnsafeMutablePointer<T>
+  let inner: Int
+
+  func run(_ range: Range<Int>) {
+    for i in range { destination[i] = reducer(source + i * inner, inner) }
+  }
+}
+
+/// Column sums of an `outer × inner` row-major block, each in a `Double` accumulator and
+/// in row order, for the columns of the range.
+struct SumLeadingDimsTask<T: TensorScalar>: RangeTask {
+  let source: UnsafePointer<T>
+  let destination: UnsafeMutablePointer<T>
+  let outer: Int
+  let inner: Int
+
+  func run(_ columns: Range<Int>) {
+    // Blocks of at most 1024 columns keep the accumulators on the stack and in L1.
+    var start = columns.lowerBound
+    while start < columns.upperBound {
+      let n = Swift.min(1024, columns.upperBound - start)
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc in
+        let a = acc.baseAddress!
+        a.initialize(repeating: 0, count: n)
+        for i in 0..<outer {
+          let row = source + i * inner + start
+          for j in 0..<n { a[j] += Double(row[j]) }
+        }
+        let o = destination + start
+        for j in 0..<n { o[j] = T(a[j]) }
+      }
+      start += n
     }
   }
 }

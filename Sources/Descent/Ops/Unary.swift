@@ -73,10 +73,17 @@ struct GELUGradOp: UnaryScalarOp {
     return cdf + x * pdf
   }
 }
-struct StepMaskOp: UnaryScalarOp {
-  // 1 where x > 0 else `below`: derivative of relu / leaky relu.
-  let below: Double
-  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : T(below) }
+/// ReLU's backward in one pass, as PyTorch's `threshold_backward(grad, result, 0)`: the
+/// gradient where the result is above the threshold, else 0 (a NaN result passes it).
+struct ThresholdBackwardOp: BinaryScalarOp {
+  let threshold: Double
+  func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { y <= T(threshold) ? 0 : g }
+}
+/// Leaky ReLU's backward in one pass (`leaky_relu_backward`): `g` where `x > 0`, else
+/// `g · slope`.
+struct LeakyReLUBackwardOp: BinaryScalarOp {
+  let slope: Double
+  func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T { x > 0 ? g : g * T(slope) }
 }
 struct ClampMaskOp: UnaryScalarOp {
   let low: Double
@@ -126,12 +133,14 @@ extension Tensor {
   }
   /// `max(x, 0)`.
   public func relu() -> Tensor {
-    unary(ReLUOp(), "ReluBackward0") { g, _, y in g * y.mapped(StepMaskOp(below: 0), name: "relu") }
+    unary(ReLUOp(), "ReluBackward0") { g, _, y in
+      Tensor.zipped(g, y, ThresholdBackwardOp(threshold: 0), name: "relu")
+    }
   }
   /// `x` if `x > 0` else `negativeSlope * x` (`leaky_relu`, default slope 0.01).
   public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
     unary(LeakyReLUOp(slope: negativeSlope), "LeakyReluBackward0") { g, x, _ in
-      g * x.mapped(StepMaskOp(below: negativeSlope), name: "leaky_relu")
+      Tensor.zipped(g, x, LeakyReLUBackwardOp(slope: negativeSlope), name: "leaky_relu")
     }
   }
   /// Exact GELU, `x * Φ(x)` (`gelu(approximate='none')`).
