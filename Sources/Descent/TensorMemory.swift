@@ -68,7 +68,9 @@ final class BufferCache: @unchecked Sendable {
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private var state: State
 
-  private init() {
+  /// A cache holding at most `limit` bytes (default: 256 MiB, or a sixteenth of physical
+  /// memory if less). Internal: the process uses ``shared``; tests make their own.
+  init(limit: Int? = nil) {
     pthread_mutex_init(lock, nil)
     let slots = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(
       capacity: Self.classCount * Self.depth)
@@ -76,8 +78,8 @@ final class BufferCache: @unchecked Sendable {
     let counts = UnsafeMutablePointer<Int>.allocate(capacity: Self.classCount)
     counts.initialize(repeating: 0, count: Self.classCount)
     let physical = Int(clamping: ProcessInfo.processInfo.physicalMemory)
-    state = State(
-      limit: Swift.min(256 << 20, Swift.max(physical / 16, 16 << 20)), slots: slots, counts: counts)
+    let standard = Swift.min(256 << 20, Swift.max(physical / 16, 16 << 20))
+    state = State(limit: limit ?? standard, slots: slots, counts: counts)
   }
 
   func withLock<R>(_ body: (inout State) -> R) -> R {
