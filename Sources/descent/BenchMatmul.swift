@@ -13,6 +13,12 @@ struct BenchMatmul: ParsableCommand {
   @Option(name: .long, parsing: .upToNextOption, help: "Square sizes to run.")
   var sizes: [Int] = [64, 128, 256, 512, 1024, 2048]
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Wait before each measured round until no other thread of this process is runnable."
+  )
+  var quietWait = true
+
   @Option(name: .long, help: "Threads for OpenBLAS and Descent (default: all cores).")
   var threads: Int?
 
@@ -38,9 +44,9 @@ struct BenchMatmul: ParsableCommand {
       var blasTimes: [Double] = []
       // Interleave the two so that machine noise hits both alike.
       for _ in 0..<(repeats + 2) {
-        quiet.wait()
+        if quietWait { quiet.wait() }
         tensorTimes.append(time(inner) { _ = a.matmul(b) })
-        quiet.wait()
+        if quietWait { quiet.wait() }
         blasTimes.append(
           time(inner) {
             a.withUnsafePointer(Float.self) { pa in

@@ -26,6 +26,12 @@ struct BenchTrainingStep: ParsableCommand {
   @Option(help: "Batch size.")
   var batch: Int = 128
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Wait before each measured round until no other thread of this process (or PyTorch's) is runnable."
+  )
+  var quietWait = true
+
   @Option(help: "Threads for Descent, OpenBLAS and PyTorch (default: all cores).")
   var threads: Int?
 
@@ -64,14 +70,19 @@ struct BenchTrainingStep: ParsableCommand {
     let criterion = CrossEntropyLoss()
     let x = Tensor.randn([batch, layers[0]], generator: Generator(seed: 1))
     let y = Tensor.randint(0, layers.last!, shape: [batch], generator: Generator(seed: 2))
-    // Heap allocations of each phase, summed over the timed steps.
+    // Heap allocations of each phase, summed over the timed steps, and its times.
     var phaseAllocations = [UInt64](repeating: 0, count: 5)
+    var phaseTimes = [[Double]](repeating: [], count: 5)
     func step() throws {
       var mark = descent_malloc_count()
+      var clock = DispatchTime.now().uptimeNanoseconds
       func phase(_ i: Int) {
         let now = descent_malloc_count()
         phaseAllocations[i] &+= now - mark
         mark = now
+        let time = DispatchTime.now().uptimeNanoseconds
+        phaseTimes[i].append(Double(time - clock) / 1e6)
+        clock = time
       }
       optimizer.zeroGrad()
       phase(0)
@@ -86,6 +97,7 @@ struct BenchTrainingStep: ParsableCommand {
     }
     for _ in 0..<warmup { try step() }
     phaseAllocations = [UInt64](repeating: 0, count: 5)
+    phaseTimes = [[Double]](repeating: [], count: 5)
 
     var torch: TorchStepServer?
     let torchImpls = ["default", "fused"]
@@ -105,7 +117,7 @@ struct BenchTrainingStep: ParsableCommand {
     for round in 0..<steps {
       for k in items.indices {
         if settleMs > 0 { usleep(UInt32(settleMs) * 1000) }
-        quiet.wait(others: torch.map { [$0.pid] } ?? [])
+        if quietWait { quiet.wait(others: torch.map { [$0.pid] } ?? []) }
         let item = items[(k + round) % items.count]
         if item == "descent" {
           let before = descent_malloc_count()
@@ -133,6 +145,10 @@ struct BenchTrainingStep: ParsableCommand {
       "\(name) \(String(format: "%.0f", Double(phaseAllocations[i]) / Double(steps)))"
     }
     print("  mallocs/step by phase: \(phases.joined(separator: ", "))")
+    let times = ["zeroGrad", "forward", "loss", "backward", "step"].enumerated().map { i, name in
+      "\(name) \(String(format: "%.3f", median(phaseTimes[i])))"
+    }
+    print("  median ms by phase:    \(times.joined(separator: ", "))")
     if let torch {
       print("PyTorch \(torch.torchVersion), eager:")
       for impl in torchImpls {

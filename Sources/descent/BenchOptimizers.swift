@@ -67,6 +67,12 @@ struct BenchOptimizers: ParsableCommand {
     help: "Descent implementations: blas, fused, default (= \(OptimizerImplementation.default.rawValue)).")
   var implementations: [ImplementationChoice] = [.blas, .fused]
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Wait before each measured round until no other thread of this process (or PyTorch's) is runnable."
+  )
+  var quietWait = true
+
   @Option(help: "Threads for Descent, OpenBLAS and PyTorch (default: Descent's default, all cores).")
   var threads: Int?
 
@@ -213,7 +219,7 @@ struct BenchOptimizers: ParsableCommand {
           for round in 0..<steps {
             for k in items.indices {
               settle()
-              quiet.wait(others: torch.map { [$0.pid] } ?? [])
+              if quietWait { quiet.wait(others: torch.map { [$0.pid] } ?? []) }
               switch items[(k + round) % items.count] {
               case .descent(let i):
                 let before = descent_malloc_count()

@@ -49,16 +49,48 @@ let benchmarks: @Sendable () -> Void = {
     }
   }
 
+  // A fused step right after a BLAS call: with OpenBLAS's workers left spinning by the
+  // product, this ran 1.4-1.6x slower than the step alone ("step Adam 10M" above).
+  Benchmark(
+    "step Adam 10M right after a 256x256 matmul",
+    closure: { benchmark in
+      let optimizer = Cache.optimizer!.optimizer
+      let a = Tensor.randn([256, 256], generator: Generator(seed: 7))
+      for _ in benchmark.scaledIterations {
+        benchmark.stopMeasurement()
+        blackHole(a.matmul(a))
+        benchmark.startMeasurement()
+        try optimizer.step()
+      }
+    },
+    setup: { Cache.optimizer = try OptimizerSetup("Adam", tensors: 1, elements: 10_000_000) },
+    teardown: { Cache.optimizer = nil })
+
   // MARK: MLP training step
 
-  Benchmark(
-    "MLP 784-512-256-10 train step, batch 128, Adam",
-    closure: { benchmark in
-      let mlp = Cache.mlp!
-      for _ in benchmark.scaledIterations { try mlp.step() }
-    },
-    setup: { Cache.mlp = try MLPSetup(batch: 128) },
-    teardown: { Cache.mlp = nil })
+  // Heap allocations per step are part of the result: a tolerance of a few mallocs makes
+  // `baseline check` flag a step that starts allocating more.
+  let mlpConfiguration = Benchmark.Configuration(
+    metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+    warmupIterations: 3, maxDuration: .seconds(2), maxIterations: 1000,
+    thresholds: [.mallocCountTotal: .init(absolute: [.p50: 5, .p90: 5])])
+  for threads in [2, 1] {
+    Benchmark(
+      "MLP 784-512-256-10 train step, batch 128, Adam, \(threads) thread\(threads == 1 ? "" : "s")",
+      configuration: mlpConfiguration,
+      closure: { benchmark in
+        let mlp = Cache.mlp!
+        for _ in benchmark.scaledIterations { try mlp.step() }
+      },
+      setup: {
+        Threads.set(threads)
+        Cache.mlp = try MLPSetup(batch: 128)
+      },
+      teardown: {
+        Cache.mlp = nil
+        Threads.set(2)
+      })
+  }
 
   // MARK: Elementwise kernels
 
