@@ -173,18 +173,58 @@ extension Tensor {
   /// `(α · mat2 @ gᵀ)ᵀ` when `mat1` is column-major so that it comes out in `mat1`'s
   /// layout (PyTorch's `mm_mat1_backward`).
   static func mmMat1Backward(_ g: Tensor, _ mat2: Tensor, like mat1: Tensor, alpha: Double) -> Tensor {
-    let product =
-      isColumnMajor(mat1) ? mat2.matmul(g.t()).t() : g.matmul(mat2.t())
-    return alpha == 1 ? product : product * alpha
+    product2D(g, false, mat2, true, alpha: alpha, transposedResult: isColumnMajor(mat1))
   }
 
   /// The gradient of `mat2` in `mat1 @ mat2`: `α · mat1ᵀ @ g`, computed as
   /// `(α · gᵀ @ mat1)ᵀ` when `mat2` is column-major (a transposed weight, as in `Linear`),
   /// so that the transpose's gradient is contiguous (PyTorch's `mm_mat2_backward`).
   static func mmMat2Backward(_ g: Tensor, _ mat1: Tensor, like mat2: Tensor, alpha: Double) -> Tensor {
-    let product =
-      isColumnMajor(mat2) ? g.t().matmul(mat1).t() : mat1.t().matmul(g)
-    return alpha == 1 ? product : product * alpha
+    product2D(mat1, true, g, false, alpha: alpha, transposedResult: isColumnMajor(mat2))
+  }
+
+  /// `alpha · op(a) @ op(b)` of matrices, `op` a transpose where its flag is set, without
+  /// autograd and without building view tensors (BLAS reads the strides as they are). With
+  /// `transposedResult` the product is computed as `(op(b)ᵀ @ op(a)ᵀ)ᵀ`: a column-major
+  /// result, the transpose of a contiguous one.
+  static func product2D(
+    _ a: Tensor, _ transposeA: Bool, _ b: Tensor, _ transposeB: Bool, alpha: Double,
+    transposedResult: Bool
+  ) -> Tensor {
+    guard a.rank == 2, b.rank == 2, a.dtype == b.dtype, a.dtype.isFloatingPoint else {
+      let product = (transposeA ? a.t() : a).matmul(transposeB ? b.t() : b)
+      return alpha == 1 ? product : product * alpha
+    }
+    // op(x) as (rows, cols, row stride, column stride).
+    func operand(_ x: Tensor, _ t: Bool) -> (Int, Int, Int, Int) {
+      t
+        ? (x.shape[1], x.shape[0], x.strides[1], x.strides[0])
+        : (x.shape[0], x.shape[1], x.strides[0], x.strides[1])
+    }
+    // C = op(p) @ op(q), computed contiguous; for a transposed result p = op(b)ᵀ, q = op(a)ᵀ.
+    let (p, tp, q, tq) = transposedResult ? (b, !transposeB, a, !transposeA) : (a, transposeA, b, transposeB)
+    let (n, k, rsP, csP) = operand(p, tp)
+    let (_, m, rsQ, csQ) = operand(q, tq)
+    let out = Tensor(uninitializedShape: ShapeCache.shared.array(SmallInts([n, m])!), dtype: a.dtype)
+    guard let lp = BLASLayout(rows: n, cols: k, rowStride: rsP, colStride: csP),
+      let lq = BLASLayout(rows: k, cols: m, rowStride: rsQ, colStride: csQ), n > 0, m > 0, k > 0
+    else {
+      // Empty, or a layout BLAS can't read: the general path.
+      let product = (tp ? p.t() : p).matmul(tq ? q.t() : q)
+      let scaled = alpha == 1 ? product : product * alpha
+      return transposedResult ? scaled.t() : scaled
+    }
+    func run<T: TensorScalar>(_: T.Type) {
+      T.gemm(
+        transA: lp.transposed, transB: lq.transposed, n, m, k, T(alpha), p.pointer(T.self),
+        lp.leadingDimension, q.pointer(T.self), lq.leadingDimension, 0, out.pointer(T.self), m)
+    }
+    if a.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    withExtendedLifetime((p, q)) {}
+    guard transposedResult else { return out }
+    return Tensor(
+      storage: out.storage, shape: ShapeCache.shared.array(SmallInts([m, n])!),
+      strides: ShapeCache.shared.array(SmallInts([1, m])!))
   }
 
   /// A stride-0 broadcast view of this tensor as `target` that records nothing.

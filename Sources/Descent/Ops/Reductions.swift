@@ -87,7 +87,11 @@ struct NormReducer: RowReducer {
 extension Tensor {
   /// Normalised, sorted, de-duplicated reduction dims (all dims when `dims` is nil).
   func reductionDims(_ dims: [Int]?, op: String) -> [Int] {
-    guard let dims, !dims.isEmpty else { return Array(0..<rank) }
+    guard let dims, !dims.isEmpty else { return ShapeCache.shared.allDims(rank) }
+    if dims.count == 1 {
+      let d = normalizeDim(dims[0], rank: rank, op: op)
+      return d == dims[0] ? dims : [d]
+    }
     let d = dims.map { normalizeDim($0, rank: rank, op: op) }
     require(Set(d).count == d.count, "\(op): dim appears multiple times in the list of dims")
     return d.sorted()
@@ -95,6 +99,18 @@ extension Tensor {
 
   /// Output shape of a reduction over `dims`.
   func reducedShape(_ dims: [Int], keepDim: Bool) -> [Int] {
+    if !keepDim && dims.count == rank { return [] }
+    if rank <= SmallInts.capacity {
+      var key = SmallInts()
+      for d in 0..<rank {
+        if dims.contains(d) {
+          if keepDim { key.append(1) }
+        } else {
+          key.append(shape[d])
+        }
+      }
+      return ShapeCache.shared.array(key)
+    }
     var out: [Int] = []
     for d in 0..<rank {
       if dims.contains(d) {
@@ -109,8 +125,13 @@ extension Tensor {
   /// Applies `reducer` to each row after moving the reduced dims last; no autograd.
   func reduceRows<R: RowReducer>(_ reducer: R, dims: [Int], keepDim: Bool, op: String) -> Tensor {
     require(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
-    let kept = (0..<rank).filter { !dims.contains($0) }
-    let moved = permuteRaw(kept + dims).contiguousCopyIfNeeded()
+    // Reduced dims already last (all of them, say) need no permuted view.
+    let trailing =
+      dims.count <= rank && dims.enumerated().allSatisfy { $0.element == rank - dims.count + $0.offset }
+    let moved =
+      trailing
+      ? contiguousCopyIfNeeded()
+      : permuteRaw((0..<rank).filter { !dims.contains($0) } + dims).contiguousCopyIfNeeded()
     let inner = dims.reduce(1) { $0 * shape[$1] }
     let outShape = reducedShape(dims, keepDim: keepDim)
     let out = Tensor(uninitializedShape: outShape, dtype: dtype)
@@ -168,6 +189,15 @@ extension Tensor {
 
   /// Expands a reduced gradient back to this tensor's shape.
   func expandReduced(_ g: Tensor, dims: [Int], keepDim: Bool) -> Tensor {
+    Tensor.expandReduced(g, dims: dims, keepDim: keepDim, to: shape)
+  }
+
+  /// Expands a gradient reduced over `dims` back to `shape`, as one stride-0 view.
+  static func expandReduced(_ g: Tensor, dims: [Int], keepDim: Bool, to shape: [Int]) -> Tensor {
+    if !keepDim && dims.count == shape.count && g.count == 1 {
+      // A full reduction's 0-d gradient: every element of the input gets it.
+      return g.reshape(Array(repeating: 1, count: shape.count)).expand(shape)
+    }
     var g = g
     if !keepDim { for d in dims { g = g.unsqueeze(d) } }
     return g.expand(shape)
@@ -186,9 +216,10 @@ extension Tensor {
     let out =
       sumOverLeadingDims(d, keepDim: keepDim)
       ?? reduceRows(SumReducer(), dims: d, keepDim: keepDim, op: "sum")
-    let source = detach()
+    guard GradMode.isEnabled, requiresGrad else { return out }
+    let shape = self.shape
     return out.recording(dims == nil ? "SumBackward0" : "SumBackward1", [self]) { g in
-      [source.expandReduced(g, dims: d, keepDim: keepDim)]
+      [Tensor.expandReduced(g, dims: d, keepDim: keepDim, to: shape)]
     }
   }
 
