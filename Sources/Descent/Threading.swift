@@ -32,6 +32,15 @@ public enum Threads {
     openblas_set_num_threads(Int32(n))
   }
 
+  /// Whether Descent's BLAS calls run on its own pool, split into single-threaded OpenBLAS
+  /// calls (default), or go to OpenBLAS whole, on OpenBLAS's threads (`false`; also set by
+  /// `DESCENT_BLAS_POOL=off` at start). A diagnostic: `descent bench threads` compares the
+  /// two in one run. Change it between computations, not concurrently with them.
+  public static var blasOnPool: Bool {
+    get { PooledBLAS.enabled }
+    set { PooledBLAS.enabled = newValue }
+  }
+
   /// Elementwise work below this many elements stays on the calling thread: spawning
   /// costs more than it saves.
   public static let grainSize = 1 << 15

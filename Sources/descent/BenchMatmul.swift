@@ -26,6 +26,8 @@ struct BenchMatmul: ParsableCommand {
   var repeats: Int = 15
 
   func run() throws {
+    // The core is chosen before any BLAS call, the benchmark's own raw calls included.
+    BLASCore.prepare()
     if let threads { Threads.set(threads) }
     print("threads: \(Threads.count); BLAS: \(BLASSummary.line)")
     print(

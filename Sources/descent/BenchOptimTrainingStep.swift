@@ -58,6 +58,8 @@ struct BenchTrainingStep: ParsableCommand {
   }
 
   func run() throws {
+    // The core is chosen before any BLAS call, the benchmark's own raw calls included.
+    BLASCore.prepare()
     if let threads { Threads.set(threads) }
     manualSeed(0)
     var modules: [Module] = []

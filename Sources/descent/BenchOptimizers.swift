@@ -145,6 +145,8 @@ struct BenchOptimizers: ParsableCommand {
   }
 
   func run() throws {
+    // The core is chosen before any BLAS call, the benchmark's own raw calls included.
+    BLASCore.prepare()
     if let threads { Threads.set(threads) }
     let kinds = optimizers.map { BenchOptimizerKind(rawValue: $0)! }
     var caseLayouts: [BenchLayout] = []

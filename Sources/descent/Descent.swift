@@ -12,6 +12,6 @@ struct DescentCommand: ParsableCommand {
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure Descent against its baselines, in one run.",
-    subcommands: [BenchMatmul.self, BenchOptimizers.self, BenchTrainingStep.self]
+    subcommands: [BenchMatmul.self, BenchOptimizers.self, BenchTrainingStep.self, BenchThreads.self]
   )
 }

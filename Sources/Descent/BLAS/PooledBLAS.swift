@@ -12,8 +12,10 @@ import Foundation
 /// `DESCENT_BLAS_POOL=off` (read once) hands every call to OpenBLAS whole instead, on its
 /// own threads: a diagnostic, for comparing the two.
 enum PooledBLAS {
-  /// Whether calls go through the pool (`DESCENT_BLAS_POOL` is not `off`).
-  static let enabled: Bool = getenv("DESCENT_BLAS_POOL").map { String(cString: $0) != "off" } ?? true
+  /// Whether calls go through the pool: ``Threads/blasOnPool``, initially `false` only when
+  /// `DESCENT_BLAS_POOL=off`.
+  nonisolated(unsafe) static var enabled: Bool =
+    getenv("DESCENT_BLAS_POOL").map { String(cString: $0) != "off" } ?? true
 
   /// Products below this many multiply-adds run as one call: OpenBLAS's own threshold
   /// for threading a `gemm` (`65536 · GEMM_MULTITHREAD_THRESHOLD`).
