@@ -3,7 +3,7 @@ import CBLAS
 /// One precision's CBLAS entry points, called as they are: single calls on the calling
 /// thread. ``PooledBLAS`` splits work across Descent's pool on top of them.
 protocol BLASRoutines {
-  associatedtype Scalar
+  associatedtype Scalar: BinaryFloatingPoint
   static func axpy(
     _ n: Int, _ alpha: Scalar, _ x: UnsafePointer<Scalar>, _ incx: Int,
     _ y: UnsafeMutablePointer<Scalar>, _ incy: Int)
