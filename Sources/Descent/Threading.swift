@@ -53,15 +53,15 @@ protocol RangeTask {
   func run(_ range: Range<Int>)
 }
 
-/// How `0..<count` is cut: the number of chunks and their length (a multiple of 16, so
-/// that vectorised loops start aligned); one chunk when the work is small or one thread is
-/// configured.
+/// How `0..<count` is cut: the number of chunks and their length, a multiple of
+/// `alignment` (16 elements by default, so that vectorised loops start aligned; 1 for
+/// indices of blocks); one chunk when the work is small or one thread is configured.
 @inline(__always)
-func chunking(_ count: Int, grain: Int) -> (chunks: Int, per: Int) {
+func chunking(_ count: Int, grain: Int, alignment: Int = 16) -> (chunks: Int, per: Int) {
   let threads = Threads.count
   if threads <= 1 || count < 2 * grain { return (1, count) }
   let chunks = Swift.min(threads, count / Swift.max(grain, 1))
-  let per = ((count + chunks - 1) / chunks + 15) & ~15
+  let per = ((count + chunks - 1) / chunks + alignment - 1) / alignment * alignment
   return ((count + per - 1) / per, per)
 }
 
@@ -86,8 +86,10 @@ private let rangeTaskTrampoline: @convention(c) (UnsafeMutableRawPointer?, Int64
 /// thread takes a chunk too), or on the calling thread alone when the work is small.
 /// Allocates nothing.
 @inline(__always)
-func parallelFor<Task: RangeTask>(_ count: Int, grain: Int = Threads.grainSize, _ task: Task) {
-  let (chunks, per) = chunking(count, grain: grain)
+func parallelFor<Task: RangeTask>(
+  _ count: Int, grain: Int = Threads.grainSize, alignment: Int = 16, _ task: Task
+) {
+  let (chunks, per) = chunking(count, grain: grain, alignment: alignment)
   if chunks <= 1 {
     task.run(0..<count)
     return

@@ -58,6 +58,22 @@ struct PooledBLASTests {
     return out
   }
 
+  /// Blocks of a product are cut as whole indices: two blocks at two threads are two
+  /// chunks (element ranges round to 16, which would put both blocks on one thread).
+  @Test func blocksAreSpreadOverThreads() {
+    with(threads: 2) {
+      #expect(chunking(2, grain: 1, alignment: 1).chunks == 2)
+      #expect(chunking(3, grain: 1, alignment: 1).chunks == 2)
+      #expect(chunking(2, grain: 1).chunks == 1)
+      let (count, length) = PooledBLAS.blocks(512, threads: 2)
+      #expect(count == 2 && length == 256)
+    }
+    with(threads: 4) {
+      #expect(chunking(4, grain: 1, alignment: 1).chunks == 4)
+      #expect(PooledBLAS.blocks(100, threads: 4) == (4, 32))
+    }
+  }
+
   @Test(arguments: gemmCases)
   func gemmMatchesOneCall(_ c: GEMMCase) {
     for threads in [2, 3, 4] {

@@ -115,7 +115,7 @@ enum PooledBLAS {
       let splitColumns = n >= m
       let (count, length) = blocks(splitColumns ? n : m, threads: threads)
       parallelFor(
-        count, grain: 1,
+        count, grain: 1, alignment: 1,
         GEMMTask<R>(
           transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a,
           lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, splitColumns: splitColumns, length: length))
@@ -166,7 +166,7 @@ enum PooledBLAS {
       }
       let (count, length) = blocks(outputs, threads: threads)
       parallelFor(
-        count, grain: 1,
+        count, grain: 1, alignment: 1,
         GEMVTask<R>(
           transposed: transposed, m: m, n: n, alpha: alpha, beta: beta, a: a, lda: lda, x: x,
           incx: incx, y: y, incy: incy, length: length))
