@@ -12,8 +12,10 @@ import Foundation
 /// spinning); the step alone at one thread. The MLP training step is timed at N threads
 /// and at one. Each condition runs with Descent's BLAS calls on its pool and, with
 /// `--blas-pool on off`, handed to OpenBLAS's threads, so that both are measured under the
-/// same machine load. Before every measurement except "after BLAS" it waits until no other
-/// thread of the process is runnable.
+/// same machine load. Before every measurement it waits until no other thread of the
+/// process is runnable; then an "alone" measurement runs one untimed step of its own kind
+/// first (unless `--no-warm`: threads awake and the clock up, as in a training loop), and
+/// "after BLAS" runs the BLAS step instead, with no wait before the timed step.
 struct BenchThreads: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "threads",
@@ -39,6 +41,13 @@ struct BenchThreads: ParsableCommand {
 
   @Flag(help: "Leave out the MLP step.")
   var noMLP = false
+
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Run one untimed step of the same kind right before each timed \"alone\" step, as in a training loop (threads awake, clock up); without, each such step starts from an idle pause."
+  )
+  var warm = true
 
   func validate() throws {
     for name in optimizers where !["sgd", "adam"].contains(name) {
@@ -97,6 +106,7 @@ struct BenchThreads: ParsableCommand {
             Condition(subject: c.name, situation: "alone, \(wide) threads", pool: pool),
             {
               quiet.wait()
+              if warm { try c.fused.step() }
               return try timeMilliseconds { try c.fused.step() }
             }
           ))
@@ -116,6 +126,7 @@ struct BenchThreads: ParsableCommand {
               Threads.set(1)
               defer { Threads.set(wide) }
               quiet.wait()
+              if warm { try c.fused.step() }
               return try timeMilliseconds { try c.fused.step() }
             }
           ))
@@ -131,6 +142,7 @@ struct BenchThreads: ParsableCommand {
                 Threads.set(n)
                 defer { Threads.set(wide) }
                 quiet.wait()
+                if warm { try mlp.step() }
                 return try timeMilliseconds { try mlp.step() }
               }
             ))
@@ -151,7 +163,9 @@ struct BenchThreads: ParsableCommand {
     print(
       "descent bench threads — \(wide) threads, median of \(rounds) interleaved rounds; \(Machine.current().cpu); BLAS: \(BLASSummary.line)"
     )
-    print("load average: \(Machine.loadAverage()); \(quiet.summary)")
+    print(
+      "load average: \(Machine.loadAverage()); \(quiet.summary); an untimed step before each alone step: \(warm)"
+    )
     for pool in pools {
       print(
         "\nDescent's BLAS calls \(pool ? "on Descent's pool (default)" : "on OpenBLAS's threads (DESCENT_BLAS_POOL=off)"):"
