@@ -44,21 +44,26 @@ struct BenchMatmul: ParsableCommand {
       defer { raw.deallocate() }
       var tensorTimes: [Double] = []
       var blasTimes: [Double] = []
-      // Interleave the two so that machine noise hits both alike.
+      func tensorProduct() { _ = a.matmul(b) }
+      func rawProduct() {
+        a.withUnsafePointer(Float.self) { pa in
+          b.withUnsafePointer(Float.self) { pb in
+            cblas_sgemm(
+              CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
+              pa, blasint(n), pb, blasint(n), 0, raw, blasint(n))
+          }
+        }
+      }
+      // Interleave the two so that machine noise hits both alike. Each sample follows one
+      // untimed product of its own kind: after the quiet wait, threads asleep on an idle
+      // (virtual) CPU take up to a millisecond to wake, which would otherwise be timed.
       for _ in 0..<(repeats + 2) {
         if quietWait { quiet.wait() }
-        tensorTimes.append(time(inner) { _ = a.matmul(b) })
+        tensorProduct()
+        tensorTimes.append(time(inner) { tensorProduct() })
         if quietWait { quiet.wait() }
-        blasTimes.append(
-          time(inner) {
-            a.withUnsafePointer(Float.self) { pa in
-              b.withUnsafePointer(Float.self) { pb in
-                cblas_sgemm(
-                  CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
-                  pa, blasint(n), pb, blasint(n), 0, raw, blasint(n))
-              }
-            }
-          })
+        rawProduct()
+        blasTimes.append(time(inner) { rawProduct() })
       }
       let t = median(Array(tensorTimes.dropFirst(2)))
       let r = median(Array(blasTimes.dropFirst(2)))
