@@ -45,11 +45,15 @@ let package = Package(
       pkgConfig: "ompi",
       providers: [.apt(["libopenmpi-dev"])]
     ),
+    // OpenBLAS's kernel choice ("core"): cpuid, dlsym'd OpenBLAS entry points, a forked check.
+    .target(name: "CDescentBLAS", dependencies: ["CBLAS"]),
     .target(
       name: "Descent",
       dependencies: [
         "CBLAS",
         "CLAPACKE",
+        "CDescentBLAS",
+        "CDescentKernels",
         .product(name: "RealModule", package: "swift-numerics"),
       ],
       swiftSettings: swift5

@@ -236,7 +236,7 @@ def loss_case(name, fn, inputs, grad_of=(0,)):
         except Exception as e:  # recorded: PyTorch rejects this case
             out["dtypes"][dname] = {"error": f"{type(e).__name__}: {e}"}
             continue
-        entry = {"loss": enc(loss)}
+        entry = {"loss": enc(loss), "grad_fn": type(loss.grad_fn).__name__ if loss.grad_fn is not None else None}
         if loss.requires_grad and loss.numel() > 0:
             g = torch.ones_like(loss)
             loss.backward(gradient=g)

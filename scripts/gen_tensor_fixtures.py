@@ -329,6 +329,8 @@ OPS = {
     "dot": lambda xs, a, d: torch.dot(xs[0], xs[1]),
     "mv": lambda xs, a, d: torch.mv(xs[0], xs[1]),
     "outer": lambda xs, a, d: torch.outer(xs[0], xs[1]),
+    "addmm": lambda xs, a, d: torch.addmm(xs[0], xs[1], xs[2], beta=a.get("beta", 1), alpha=a.get("alpha", 1)),
+    "linear": lambda xs, a, d: torch.nn.functional.linear(xs[0], xs[1], xs[2] if len(xs) > 2 else None),
     "qr": lambda xs, a, d: tuple(torch.linalg.qr(xs[0])),
 }
 
@@ -749,6 +751,23 @@ def matmul_cases():
     ]
     # one larger product so that BLAS takes its blocked path
     cases.append(case("matmul 17x33 @ 33x9", "matmul", [inp(rnd(17 * 33, 90), [17, 33]), inp(rnd(33 * 9, 91), [33, 9])], tol="accum"))
+    # addmm (the bias added by the gemm) and F.linear, as nn.Linear runs them
+    W = rnd(20, 92)
+    X = rnd(12, 93)
+    b5 = rnd(5, 94)
+    cases += [
+        case("addmm row bias, transposed mat2", "addmm", [inp(b5, [5]), inp(X, [3, 4]), inp(W, [5, 4], views=[["t"]])], tol="accum"),
+        case("addmm full input, beta and alpha", "addmm", [inp(rnd(15, 95), [3, 5]), inp(X, [3, 4]), inp(W, [4, 5])], {"beta": 0.5, "alpha": -2.0}, tol="accum"),
+        case("addmm beta 0 ignores NaN input", "addmm", [inp(["nan"] * 5, [5]), inp(X, [3, 4]), inp(W, [4, 5])], {"beta": 0}, tol="accum"),
+        case("addmm column input, transposed mat1", "addmm", [inp(rnd(3, 96), [3, 1]), inp(X, [4, 3], views=[["t"]]), inp(W, [4, 5])], tol="accum"),
+        case("addmm 0-d input", "addmm", [inp([1.5], []), inp(X, [3, 4]), inp(W, [4, 5])], tol="accum"),
+        case("addmm empty k", "addmm", [inp(b5, [5]), inp([], [3, 0]), inp([], [0, 5])], {"beta": 2.0}, tol="accum"),
+        case("linear 2-D", "linear", [inp(X, [3, 4]), inp(W, [5, 4]), inp(b5, [5])], tol="accum"),
+        case("linear 1-D input", "linear", [inp(X[:4], [4]), inp(W, [5, 4]), inp(b5, [5])], tol="accum"),
+        case("linear 3-D input", "linear", [inp(rnd(24, 97), [2, 3, 4]), inp(W, [5, 4]), inp(b5, [5])], tol="accum"),
+        case("linear transposed 3-D input", "linear", [inp(rnd(24, 97), [2, 4, 3], views=[["transpose", 1, 2]]), inp(W, [5, 4]), inp(b5, [5])], tol="accum"),
+        case("linear without bias", "linear", [inp(X, [3, 4]), inp(W, [5, 4])], tol="accum"),
+    ]
     return cases
 
 
@@ -1023,6 +1042,11 @@ def grad_fn_name_cases():
         ("clamp", "clamp", [m], {"min": -1.0, "max": 1.0}),
         # linear algebra
         ("matmul 2-D", "matmul", [m, inp(B34, [4, 3])], {}),
+        ("addmm", "addmm", [inp(A34[:3], [3]), m, inp(B34, [4, 3])], {}),
+        ("linear 2-D", "linear", [m, inp(B34[:8], [2, 4]), inp(A34[:2], [2])], {}),
+        ("linear 1-D input", "linear", [v, inp(B34[:8], [2, 4]), inp(A34[:2], [2])], {}),
+        ("linear 3-D input", "linear", [m314, inp(B34[:8], [2, 4]), inp(A34[:2], [2])], {}),
+        ("linear without bias", "linear", [m, inp(B34[:8], [2, 4])], {}),
         ("matmul 2-D by 1-D", "matmul", [m, w], {}),
         ("matmul 1-D by 1-D", "matmul", [v, w], {}),
         ("dot", "dot", [v, w], {}),
@@ -1057,8 +1081,26 @@ def std_constant_case():
     return {"input": encode_tensor(x), "weights": [1.5, -2.0], "output": encode_tensor(y), "grad": encode_tensor(x.grad)}
 
 
+def activation_backward_case():
+    """ReLU's backward is `threshold_backward(grad, result, 0)` (the gradient where the result
+    is above 0, else 0: a NaN result passes it, an infinite gradient at 0 gives 0), and leaky
+    ReLU's `leaky_relu_backward` (grad where x > 0, else grad * slope), one pass each."""
+    nan, inf = float("nan"), float("inf")
+    xs = [nan, -1.0, 0.0, 2.0, inf, -0.0, 3.0, -inf]
+    gs = [1.0, 2.0, inf, 4.0, 5.0, nan, -inf, 7.0]
+    out = {"input": encode_tensor(torch.tensor(xs, dtype=torch.float64)), "upstream": encode_tensor(torch.tensor(gs, dtype=torch.float64))}
+    x = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    x.relu().backward(torch.tensor(gs, dtype=torch.float64))
+    out["relu_grad"] = encode_tensor(x.grad)
+    x = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.leaky_relu(x, 0.2).backward(torch.tensor(gs, dtype=torch.float64))
+    out["leaky_relu_grad"] = encode_tensor(x.grad)
+    return out
+
+
 def autograd_fixture():
     return {
+        "activation_backward": activation_backward_case(),
         "std_constant": std_constant_case(),
         "grad_assignment": grad_assignment_cases(),
         "copy": copy_cases(),

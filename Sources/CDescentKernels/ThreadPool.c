@@ -1,4 +1,5 @@
 // A small persistent thread pool for the fused optimizer kernels (see descent_parallel_run).
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -61,6 +62,8 @@ static _Atomic uint64_t published;  // `generation`, readable without the lock f
 
 static void *worker_main(void *unused) {
   (void)unused;
+  // A name for perf, top -H and /proc/<pid>/task/*/comm: "which pool is spinning?"
+  pthread_setname_np(pthread_self(), "descent-pool");
   pthread_mutex_lock(&lock);
   uint64_t seen = generation;
   pthread_mutex_unlock(&lock);
@@ -100,7 +103,13 @@ void descent_parallel_run(int64_t count, descent_task task, void *context) {
     return;
   }
   pthread_once(&fork_handler_once, install_fork_handler);
-  pthread_mutex_lock(&run_lock);
+  // The pool serves one job at a time. A caller that finds it busy (another thread's
+  // kernel, a data-loading worker next to a training step) runs its tasks itself instead
+  // of waiting for the other job to finish.
+  if (pthread_mutex_trylock(&run_lock) != 0) {
+    for (int64_t i = 0; i < count; i++) task(context, i);
+    return;
+  }
   int wanted = count - 1 > DESCENT_MAX_WORKERS ? DESCENT_MAX_WORKERS : (int)(count - 1);
   while (workers < wanted) {
     pthread_t thread;

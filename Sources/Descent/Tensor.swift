@@ -10,7 +10,8 @@
 /// let y = (x * 2 + 1).sum()
 /// ```
 public final class Tensor {
-  /// The memory this tensor views. Replaced only by ``convertInPlace(to:)``.
+  /// The memory this tensor views. Replaced only by ``convertInPlace(to:)``; autograd also
+  /// tests whether a gradient's storage is shared.
   public internal(set) var storage: TensorStorage
   /// Size of each dimension.
   public let shape: [Int]
@@ -82,14 +83,9 @@ public final class Tensor {
     return true
   }
 
+  /// Row-major strides of `shape`; one shared array per distinct shape (``ShapeCache``).
   static func contiguousStrides(for shape: [Int]) -> [Int] {
-    var strides = [Int](repeating: 1, count: shape.count)
-    var acc = 1
-    for d in stride(from: shape.count - 1, through: 0, by: -1) {
-      strides[d] = acc
-      acc *= Swift.max(shape[d], 1)
-    }
-    return strides
+    ShapeCache.shared.contiguousStrides(for: shape)
   }
 
   /// Typed pointer to the first element. Only valid while the tensor is alive.

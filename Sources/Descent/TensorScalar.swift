@@ -1,10 +1,11 @@
-import CBLAS
 import RealModule
 
 /// The floating-point element types a ``Tensor`` computes with: `Float` and `Double`.
 ///
 /// Each conforming type carries its ``DType`` and its BLAS level-1 to level-3 entry points,
 /// so that generic kernels dispatch to `cblas_s*` or `cblas_d*` without a runtime switch.
+/// The entry points run on Descent's thread pool (``Threads``): large calls are split into
+/// blocks, each a single-threaded OpenBLAS call; `dot` is one call.
 public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable
 where Self.RawSignificand: FixedWidthInteger {
   /// The tensor dtype whose elements are `Self`.
@@ -36,102 +37,92 @@ where Self.RawSignificand: FixedWidthInteger {
     _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
 }
 
-@inline(__always) private func trans(_ t: Bool) -> CBLAS_TRANSPOSE {
-  t ? CblasTrans : CblasNoTrans
-}
-
 extension Float: TensorScalar {
   public static var dtype: DType { .float32 }
-  @inline(__always)
   public static func axpy(
     _ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ incx: Int,
     _ y: UnsafeMutablePointer<Float>, _ incy: Int
   ) {
-    cblas_saxpy(blasint(n), alpha, x, blasint(incx), y, blasint(incy))
+    PooledBLAS.level1(
+      SingleBLAS.self, n,
+      .init(kind: .axpy, alpha: alpha, beta: 1, x: x, incx: incx, y: y, incy: incy))
   }
-  @inline(__always)
   public static func axpby(
     _ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ incx: Int, _ beta: Float,
     _ y: UnsafeMutablePointer<Float>, _ incy: Int
   ) {
-    cblas_saxpby(blasint(n), alpha, x, blasint(incx), beta, y, blasint(incy))
+    PooledBLAS.level1(
+      SingleBLAS.self, n,
+      .init(kind: .axpby, alpha: alpha, beta: beta, x: x, incx: incx, y: y, incy: incy))
   }
-  @inline(__always)
   public static func scal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>, _ incx: Int) {
-    cblas_sscal(blasint(n), alpha, x, blasint(incx))
+    PooledBLAS.level1(
+      SingleBLAS.self, n,
+      .init(kind: .scal, alpha: alpha, beta: 1, x: UnsafePointer(x), incx: incx, y: x, incy: incx))
   }
-  @inline(__always)
   public static func dot(
     _ n: Int, _ x: UnsafePointer<Float>, _ incx: Int, _ y: UnsafePointer<Float>, _ incy: Int
   ) -> Float {
-    cblas_sdot(blasint(n), x, blasint(incx), y, blasint(incy))
+    PooledBLAS.singleThreaded { SingleBLAS.dot(n, x, incx, y, incy) }
   }
-  @inline(__always)
   public static func gemv(
     transposed: Bool, _ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
     _ lda: Int, _ x: UnsafePointer<Float>, _ incx: Int, _ beta: Float,
     _ y: UnsafeMutablePointer<Float>, _ incy: Int
   ) {
-    cblas_sgemv(
-      CblasRowMajor, trans(transposed), blasint(m), blasint(n), alpha, a, blasint(lda), x,
-      blasint(incx), beta, y, blasint(incy))
+    PooledBLAS.gemv(SingleBLAS.self, transposed: transposed, m, n, alpha, a, lda, x, incx, beta, y, incy)
   }
-  @inline(__always)
   public static func gemm(
     transA: Bool, transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
   ) {
-    cblas_sgemm(
-      CblasRowMajor, trans(transA), trans(transB), blasint(m), blasint(n), blasint(k), alpha,
-      a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    PooledBLAS.gemm(
+      SingleBLAS.self, transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
   }
 }
 
 extension Double: TensorScalar {
   public static var dtype: DType { .float64 }
-  @inline(__always)
   public static func axpy(
     _ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ incx: Int,
     _ y: UnsafeMutablePointer<Double>, _ incy: Int
   ) {
-    cblas_daxpy(blasint(n), alpha, x, blasint(incx), y, blasint(incy))
+    PooledBLAS.level1(
+      DoubleBLAS.self, n,
+      .init(kind: .axpy, alpha: alpha, beta: 1, x: x, incx: incx, y: y, incy: incy))
   }
-  @inline(__always)
   public static func axpby(
     _ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ incx: Int, _ beta: Double,
     _ y: UnsafeMutablePointer<Double>, _ incy: Int
   ) {
-    cblas_daxpby(blasint(n), alpha, x, blasint(incx), beta, y, blasint(incy))
+    PooledBLAS.level1(
+      DoubleBLAS.self, n,
+      .init(kind: .axpby, alpha: alpha, beta: beta, x: x, incx: incx, y: y, incy: incy))
   }
-  @inline(__always)
   public static func scal(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>, _ incx: Int) {
-    cblas_dscal(blasint(n), alpha, x, blasint(incx))
+    PooledBLAS.level1(
+      DoubleBLAS.self, n,
+      .init(kind: .scal, alpha: alpha, beta: 1, x: UnsafePointer(x), incx: incx, y: x, incy: incx))
   }
-  @inline(__always)
   public static func dot(
     _ n: Int, _ x: UnsafePointer<Double>, _ incx: Int, _ y: UnsafePointer<Double>, _ incy: Int
   ) -> Double {
-    cblas_ddot(blasint(n), x, blasint(incx), y, blasint(incy))
+    PooledBLAS.singleThreaded { DoubleBLAS.dot(n, x, incx, y, incy) }
   }
-  @inline(__always)
   public static func gemv(
     transposed: Bool, _ m: Int, _ n: Int, _ alpha: Double, _ a: UnsafePointer<Double>,
     _ lda: Int, _ x: UnsafePointer<Double>, _ incx: Int, _ beta: Double,
     _ y: UnsafeMutablePointer<Double>, _ incy: Int
   ) {
-    cblas_dgemv(
-      CblasRowMajor, trans(transposed), blasint(m), blasint(n), alpha, a, blasint(lda), x,
-      blasint(incx), beta, y, blasint(incy))
+    PooledBLAS.gemv(DoubleBLAS.self, transposed: transposed, m, n, alpha, a, lda, x, incx, beta, y, incy)
   }
-  @inline(__always)
   public static func gemm(
     transA: Bool, transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
     _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
     _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int
   ) {
-    cblas_dgemm(
-      CblasRowMajor, trans(transA), trans(transB), blasint(m), blasint(n), blasint(k), alpha,
-      a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    PooledBLAS.gemm(
+      DoubleBLAS.self, transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
   }
 }

@@ -24,22 +24,29 @@ public final class TensorStorage: @unchecked Sendable {
   /// (which makes them contend for the same cache sets and memory banks).
   static let hugePageThreshold = 4 << 20
 
-  /// Allocates uninitialised storage for `count` elements of `dtype`.
+  /// Bytes of the buffer, as allocated (at least `byteCount`): what goes back to the cache.
+  private let capacity: Int
+
+  /// Allocates uninitialised storage for `count` elements of `dtype`, reusing a freed
+  /// buffer of the same size class when ``TensorMemory`` holds one.
   init(count: Int, dtype: DType) {
     self.dtype = dtype
     self.byteCount = count * dtype.byteSize
     // At least one cache line so that zero-size tensors still own a valid pointer.
-    let bytes = max(byteCount, Self.alignment)
-    let rounded = (bytes + Self.alignment - 1) / Self.alignment * Self.alignment
-    base = UnsafeMutableRawPointer(aligned_alloc(Self.alignment, rounded)!)
+    let (buffer, capacity) = BufferCache.shared.allocate(Swift.max(byteCount, Self.alignment))
+    base = buffer
+    self.capacity = capacity
     #if os(Linux)
-      if rounded >= Self.hugePageThreshold {
+      if capacity >= Self.hugePageThreshold {
         // Advice only, given before the first touch, on the whole pages of the buffer; the
-        // kernel backs its 2 MiB-aligned stretches with huge pages where it can.
+        // kernel backs its 2 MiB-aligned stretches with huge pages where it can. (Repeated
+        // for a reused buffer: harmless.)
         let page = 4096
         let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
-        let end = (Int(bitPattern: base) + rounded) & ~(page - 1)
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE)
+        let end = (Int(bitPattern: base) + capacity) & ~(page - 1)
+        if end > start {
+          _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE)
+        }
       }
     #endif
   }
@@ -50,7 +57,7 @@ public final class TensorStorage: @unchecked Sendable {
     base.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
   }
 
-  deinit { free(base) }
+  deinit { BufferCache.shared.release(base, capacity: capacity) }
 
   @inline(__always)
   func pointer<T>(as: T.Type) -> UnsafeMutablePointer<T> {

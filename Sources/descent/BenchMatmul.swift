@@ -13,6 +13,12 @@ struct BenchMatmul: ParsableCommand {
   @Option(name: .long, parsing: .upToNextOption, help: "Square sizes to run.")
   var sizes: [Int] = [64, 128, 256, 512, 1024, 2048]
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Wait before each measured round until no other thread of this process is runnable."
+  )
+  var quietWait = true
+
   @Option(name: .long, help: "Threads for OpenBLAS and Descent (default: all cores).")
   var threads: Int?
 
@@ -20,11 +26,14 @@ struct BenchMatmul: ParsableCommand {
   var repeats: Int = 15
 
   func run() throws {
+    // The core is chosen before any BLAS call, the benchmark's own raw calls included.
+    BLASCore.prepare()
     if let threads { Threads.set(threads) }
-    print("threads: \(Threads.count)")
+    print("threads: \(Threads.count); BLAS: \(BLASSummary.line)")
     print(
       "size".padding(7) + "tensor GFLOP/s".padding(16) + "sgemm GFLOP/s".padding(16)
         + "tensor/sgemm")
+    let quiet = QuietThreads()
     for n in sizes {
       let a = Tensor.randn([n, n])
       let b = Tensor.randn([n, n])
@@ -35,19 +44,26 @@ struct BenchMatmul: ParsableCommand {
       defer { raw.deallocate() }
       var tensorTimes: [Double] = []
       var blasTimes: [Double] = []
-      // Interleave the two so that machine noise hits both alike.
+      func tensorProduct() { _ = a.matmul(b) }
+      func rawProduct() {
+        a.withUnsafePointer(Float.self) { pa in
+          b.withUnsafePointer(Float.self) { pb in
+            cblas_sgemm(
+              CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
+              pa, blasint(n), pb, blasint(n), 0, raw, blasint(n))
+          }
+        }
+      }
+      // Interleave the two so that machine noise hits both alike. Each sample follows one
+      // untimed product of its own kind: after the quiet wait, threads asleep on an idle
+      // (virtual) CPU take up to a millisecond to wake, which would otherwise be timed.
       for _ in 0..<(repeats + 2) {
-        tensorTimes.append(time(inner) { _ = a.matmul(b) })
-        blasTimes.append(
-          time(inner) {
-            a.withUnsafePointer(Float.self) { pa in
-              b.withUnsafePointer(Float.self) { pb in
-                cblas_sgemm(
-                  CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
-                  pa, blasint(n), pb, blasint(n), 0, raw, blasint(n))
-              }
-            }
-          })
+        if quietWait { quiet.wait() }
+        tensorProduct()
+        tensorTimes.append(time(inner) { tensorProduct() })
+        if quietWait { quiet.wait() }
+        rawProduct()
+        blasTimes.append(time(inner) { rawProduct() })
       }
       let t = median(Array(tensorTimes.dropFirst(2)))
       let r = median(Array(blasTimes.dropFirst(2)))
@@ -57,6 +73,7 @@ struct BenchMatmul: ParsableCommand {
         "\(n)".padding(7) + String(format: "%.1f", gt).padding(16)
           + String(format: "%.1f", gr).padding(16) + String(format: "%.3f", gt / gr))
     }
+    print(quiet.summary)
   }
 
   private func time(_ iterations: Int, _ body: () -> Void) -> Double {

@@ -14,7 +14,8 @@ struct BenchTrainingStep: ParsableCommand {
     discussion: """
       Each round times one Descent step and, with --compare-torch, one step of PyTorch's \
       default Adam (the for-loop on CPU) and of Adam(fused=True), in a rotating order with a \
-      pause before each. The same layer sizes, batch and learning rate on both sides; inputs \
+      pause before each that ends when no other thread of either process is runnable (no \
+      pool still spinning after the previous step). The same layer sizes, batch and learning rate on both sides; inputs \
       and targets are fixed random tensors.
       """
   )
@@ -24,6 +25,12 @@ struct BenchTrainingStep: ParsableCommand {
 
   @Option(help: "Batch size.")
   var batch: Int = 128
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Wait before each measured round until no other thread of this process (or PyTorch's) is runnable."
+  )
+  var quietWait = true
 
   @Option(help: "Threads for Descent, OpenBLAS and PyTorch (default: all cores).")
   var threads: Int?
@@ -36,7 +43,10 @@ struct BenchTrainingStep: ParsableCommand {
 
   @OptionGroup var torchOptions: TorchComparisonOptions
 
-  @Option(help: "Milliseconds to sleep before each timed step.")
+  @Option(
+    help:
+      "Milliseconds to sleep before each timed step; then it waits until no other thread of this process or PyTorch's is runnable."
+  )
   var settleMs: Int = 20
 
   func validate() throws {
@@ -48,6 +58,8 @@ struct BenchTrainingStep: ParsableCommand {
   }
 
   func run() throws {
+    // The core is chosen before any BLAS call, the benchmark's own raw calls included.
+    BLASCore.prepare()
     if let threads { Threads.set(threads) }
     manualSeed(0)
     var modules: [Module] = []
@@ -60,13 +72,34 @@ struct BenchTrainingStep: ParsableCommand {
     let criterion = CrossEntropyLoss()
     let x = Tensor.randn([batch, layers[0]], generator: Generator(seed: 1))
     let y = Tensor.randint(0, layers.last!, shape: [batch], generator: Generator(seed: 2))
+    // Heap allocations of each phase, summed over the timed steps, and its times.
+    var phaseAllocations = [UInt64](repeating: 0, count: 5)
+    var phaseTimes = [[Double]](repeating: [], count: 5)
     func step() throws {
+      var mark = descent_malloc_count()
+      var clock = DispatchTime.now().uptimeNanoseconds
+      func phase(_ i: Int) {
+        let now = descent_malloc_count()
+        phaseAllocations[i] &+= now - mark
+        mark = now
+        let time = DispatchTime.now().uptimeNanoseconds
+        phaseTimes[i].append(Double(time - clock) / 1e6)
+        clock = time
+      }
       optimizer.zeroGrad()
-      let loss = criterion(model(x), y)
+      phase(0)
+      let output = model(x)
+      phase(1)
+      let loss = criterion(output, y)
+      phase(2)
       loss.backward()
+      phase(3)
       try optimizer.step()
+      phase(4)
     }
     for _ in 0..<warmup { try step() }
+    phaseAllocations = [UInt64](repeating: 0, count: 5)
+    phaseTimes = [[Double]](repeating: [], count: 5)
 
     var torch: TorchStepServer?
     let torchImpls = ["default", "fused"]
@@ -82,9 +115,11 @@ struct BenchTrainingStep: ParsableCommand {
     var allocations: [UInt64] = []
     var torchTimes: [String: [Double]] = [:]
     let items = ["descent"] + (torch == nil ? [] : torchImpls)
+    let quiet = QuietThreads()
     for round in 0..<steps {
       for k in items.indices {
         if settleMs > 0 { usleep(UInt32(settleMs) * 1000) }
+        if quietWait { quiet.wait(others: torch.map { [$0.pid] } ?? []) }
         let item = items[(k + round) % items.count]
         if item == "descent" {
           let before = descent_malloc_count()
@@ -102,11 +137,20 @@ struct BenchTrainingStep: ParsableCommand {
     print(
       "MLP \(sizes), batch \(batch), Adam(lr=1e-3), float32, \(Threads.count) threads, median of \(steps) interleaved rounds"
     )
-    print("load average: \(Machine.loadAverage())")
+    print("load average: \(Machine.loadAverage()); BLAS: \(BLASSummary.line)")
+    print(quiet.summary)
     let ms = median(descentTimes)
     print(
       "Descent              \(String(format: "%8.3f", ms)) ms/step  \(String(format: "%7.1f", 1000 / ms)) steps/s  (\(String(format: "%.0f", Double(allocations.reduce(0, +)) / Double(allocations.count))) mallocs/step)"
     )
+    let phases = ["zeroGrad", "forward", "loss", "backward", "step"].enumerated().map { i, name in
+      "\(name) \(String(format: "%.0f", Double(phaseAllocations[i]) / Double(steps)))"
+    }
+    print("  mallocs/step by phase: \(phases.joined(separator: ", "))")
+    let times = ["zeroGrad", "forward", "loss", "backward", "step"].enumerated().map { i, name in
+      "\(name) \(String(format: "%.3f", median(phaseTimes[i])))"
+    }
+    print("  median ms by phase:    \(times.joined(separator: ", "))")
     if let torch {
       print("PyTorch \(torch.torchVersion), eager:")
       for impl in torchImpls {

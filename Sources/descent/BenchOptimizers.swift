@@ -70,6 +70,12 @@ struct BenchOptimizers: ParsableCommand {
     help: "Descent implementations: blas, fused, default (= \(OptimizerImplementation.default.rawValue)).")
   var implementations: [ImplementationChoice] = [.blas, .fused]
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Wait before each measured round until no other thread of this process (or PyTorch's) is runnable."
+  )
+  var quietWait = true
+
   @Option(help: "Threads for Descent, OpenBLAS and PyTorch (default: Descent's default, all cores).")
   var threads: Int?
 
@@ -95,7 +101,7 @@ struct BenchOptimizers: ParsableCommand {
 
   @Option(
     help:
-      "Milliseconds to sleep before each timed step, so that threads spinning after the previous one (OpenBLAS, PyTorch's OpenMP) are idle."
+      "Milliseconds to sleep before each timed step; then it waits until no other thread of this process or PyTorch's is runnable (pools spinning after the previous step)."
   )
   var settleMs: Int = 50
 
@@ -141,6 +147,8 @@ struct BenchOptimizers: ParsableCommand {
   }
 
   func run() throws {
+    // The core is chosen before any BLAS call, the benchmark's own raw calls included.
+    BLASCore.prepare()
     if let threads { Threads.set(threads) }
     let kinds = optimizers
     var caseLayouts: [BenchLayout] = []
@@ -171,9 +179,10 @@ struct BenchOptimizers: ParsableCommand {
       log("PyTorch comparison skipped: \(error)")
     }
     log(
-      "descent bench optimizers: \(dtype.rawValue), \(Threads.count) threads, kernels: \(report.machine.kernelISA), load average \(report.machine.loadAverageStart)"
+      "descent bench optimizers: \(dtype.rawValue), \(Threads.count) threads, kernels: \(report.machine.kernelISA), BLAS: \(report.machine.blas), load average \(report.machine.loadAverageStart)"
     )
 
+    let quiet = QuietThreads()
     for layout in caseLayouts {
       var blasAxpy: [Double] = []
       var threadedAxpy: [Double] = []
@@ -216,6 +225,7 @@ struct BenchOptimizers: ParsableCommand {
           for round in 0..<steps {
             for k in items.indices {
               settle()
+              if quietWait { quiet.wait(others: torch.map { [$0.pid] } ?? []) }
               switch items[(k + round) % items.count] {
               case .descent(let i):
                 let before = descent_malloc_count()
@@ -254,6 +264,7 @@ struct BenchOptimizers: ParsableCommand {
       report.fillStreamFractions()
     }
     report.machine.loadAverageEnd = Machine.loadAverage()
+    report.notes.append(quiet.summary)
     report.evaluateTargets()
 
     if json {

@@ -233,6 +233,7 @@ struct BenchReport: Encodable {
     out += "median of \(steps) interleaved rounds × \(allocations) fresh allocations\n"
     out +=
       "machine: \(machine.cpu), \(machine.cores) cores; load average \(machine.loadAverageStart) → \(machine.loadAverageEnd)\n"
+    out += "BLAS: \(machine.blas)\n"
     if let torch {
       out += "PyTorch \(torch.version) (Python \(torch.python)), \(torch.threads) threads, same session\n"
     }
@@ -377,6 +378,7 @@ struct Machine: Encodable {
   var cpu: String
   var cores: Int
   var kernelISA: String
+  var blas: String
   var loadAverageStart: String
   var loadAverageEnd: String = ""
 
@@ -388,7 +390,8 @@ struct Machine: Encodable {
       .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
     return Machine(
       cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount,
-      kernelISA: String(cString: descent_kernels_isa()), loadAverageStart: loadAverage())
+      kernelISA: String(cString: descent_kernels_isa()), blas: BLASSummary.line,
+      loadAverageStart: loadAverage())
   }
 
   static func loadAverage() -> String {

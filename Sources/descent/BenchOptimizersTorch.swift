@@ -20,6 +20,8 @@ final class TorchStepServer {
   let pythonVersion: String
   let threads: Int
   private let process: Process
+  /// The server's process id, whose threads `descent bench` waits to be quiet.
+  var pid: Int32 { process.processIdentifier }
   private let input: FileHandle
   private let output: FileHandle
   private var buffer = Data()

@@ -5,7 +5,7 @@ struct DescentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "descent",
     abstract: "Descent: PyTorch's torch.optim experience in Swift, on OpenBLAS.",
-    subcommands: [Compare.self, LRFind.self, Bench.self, Train.self, CheckpointCommand.self]
+    subcommands: [Compare.self, LRFind.self, Bench.self, Train.self, CheckpointCommand.self, Info.self]
   )
 
   /// Hands the commands that run over MPI to `descent-distributed` before parsing (see
@@ -27,7 +27,7 @@ struct Bench: ParsableCommand {
     abstract: "Measure Descent against its baselines, in one run.",
     subcommands: [
       BenchMatmul.self, BenchOptimizers.self, BenchTrainingStep.self, BenchLinalg.self,
-      BenchAllreduceForward.self,
+      BenchThreads.self, BenchAllreduceForward.self,
     ]
   )
 }

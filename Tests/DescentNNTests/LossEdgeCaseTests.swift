@@ -11,6 +11,8 @@ struct LossEdgeFixture: Decodable {
     let loss: FixtureTensor?
     let grads: [FixtureTensor?]?
     let error: String?
+    /// PyTorch's `type(loss.grad_fn).__name__`.
+    let grad_fn: String?
   }
   struct Case: Decodable {
     let name: String
@@ -86,6 +88,27 @@ struct LossEdgeCaseTests {
       let grad = try #require(inputs[0].grad ?? (value.count == 0 ? Tensor.zerosLike(inputs[0]) : nil))
       expectClose(grad, expected, rtol: rtol, "\(key) input grad", normwise: gradientsNormwise)
     }
+  }
+
+  /// `nll_loss` and `cross_entropy` with class-index targets are one node, as in PyTorch
+  /// (`NllLossBackward0`, `NllLoss2DBackward0` for K-dimensional inputs, under a view for
+  /// 3-D unreduced ones), not a chain of gather, neg and where.
+  @Test("nll_loss and cross_entropy record PyTorch's node", arguments: FixtureCase.lossEdgeCases)
+  func nllNode(_ key: FixtureCase) throws {
+    let c = LossEdgeFixture.shared.cases[key.index]
+    guard
+      c.name.hasPrefix("nll") || c.name.hasPrefix("zero_size_nll")
+        || ((c.name.hasPrefix("cross_entropy") || c.name.hasPrefix("zero_size_cross_entropy"))
+          && !c.name.contains("smoothing") && !c.name.contains("probs"))
+    else { return }
+    let result = try #require(c.dtypes[key.dtype.rawValue])
+    let reductionName = String(c.name.split(separator: "_").last!)
+    let reduction = try #require(Reduction(rawValue: reductionName))
+    let family = String(c.name.dropLast(reductionName.count + 1))
+    let inputs = c.inputs.enumerated().map { i, t in t.tensor(key.dtype, requiresGrad: i == 0) }
+    let loss = try #require(edgeLosses[family])
+    let value = loss(inputs, reduction)
+    #expect(value.gradFn?.name == result.grad_fn, "\(key)")
   }
 
   @Test("every edge case family is exercised")

@@ -155,6 +155,44 @@ private func matmulCases() -> [GradcheckCase] {
       $0[0].mv($0[1])
     },
     GradcheckCase("outer", { [gradLeaf([3], seed: 45), gradLeaf([4], seed: 46)] }) { $0[0].outer($0[1]) },
+    // addmm in every layout of its matrices (each gradient computed in its operand's layout),
+    // with a row, a full and a 0-d input, and beta/alpha ≠ 1.
+    GradcheckCase(
+      "addmm row input",
+      { [gradLeaf([4], seed: 47), gradLeaf([3, 5], seed: 48), gradLeaf([5, 4], seed: 49)] }
+    ) { Tensor.addmm($0[0], $0[1], $0[2]) },
+    GradcheckCase(
+      "addmm transposed mat1 and mat2",
+      {
+        [
+          gradLeaf([3, 4], seed: 50), gradLeaf([3, 5], seed: 51, .any, .transposed),
+          gradLeaf([5, 4], seed: 52, .any, .transposed),
+        ]
+      }
+    ) { Tensor.addmm($0[0], $0[1], $0[2], beta: 0.5, alpha: -1.5) },
+    GradcheckCase(
+      "addmm 0-d input, strided mat1",
+      { [gradLeaf([], seed: 53), gradLeaf([3, 5], seed: 54, .any, .strided), gradLeaf([5, 2], seed: 55)] }
+    ) { Tensor.addmm($0[0], $0[1], $0[2], beta: 2) },
+    GradcheckCase(
+      "linear 2-D", { [gradLeaf([3, 4], seed: 56), gradLeaf([2, 4], seed: 57), gradLeaf([2], seed: 58)] }
+    ) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) },
+    GradcheckCase(
+      "linear 3-D input",
+      { [gradLeaf([2, 3, 4], seed: 59), gradLeaf([2, 4], seed: 60), gradLeaf([2], seed: 61)] }
+    ) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) },
+    GradcheckCase(
+      "linear transposed input",
+      {
+        [
+          gradLeaf([2, 4, 3], seed: 62, .any, .transposed), gradLeaf([2, 3], seed: 63),
+          gradLeaf([2], seed: 64),
+        ]
+      }
+    ) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) },
+    GradcheckCase("linear without bias", { [gradLeaf([3, 4], seed: 65), gradLeaf([2, 4], seed: 66)] }) {
+      Tensor.linear($0[0], weight: $0[1])
+    },
   ]
 }
 

@@ -413,3 +413,54 @@ struct GradcheckSelfTests {
     #expect(values(base) == (0..<12).map { Double($0) / 7 }, "inputs restored after perturbation")
   }
 }
+
+/// A leaf's first gradient may be the engine's own temporary (PyTorch's AccumulateGrad
+/// steals it), but never a tensor that something else still refers to.
+@Suite("Leaf gradients don't alias")
+struct LeafGradientAliasingTests {
+  @Test("two leaves fed the same gradient get separate .grad tensors")
+  func sharedIncomingGradient() {
+    let a = Tensor([1.0, 2.0, 3.0], requiresGrad: true)
+    let b = Tensor([4.0, 5.0, 6.0], requiresGrad: true)
+    (a + b).sum().backward()
+    a.grad!.mulInPlace(10)
+    #expect(b.grad!.asArray(Float.self) == [1, 1, 1])
+    #expect(a.grad!.asArray(Float.self) == [10, 10, 10])
+  }
+
+  @Test("a leaf's .grad is not the gradient passed to backward")
+  func userGradient() {
+    let x = Tensor([1.0, 2.0], requiresGrad: true)
+    let g = Tensor([0.5, -1.0])
+    x.backward(gradient: g)
+    g.mulInPlace(4)
+    #expect(x.grad!.asArray(Float.self) == [0.5, -1.0])
+  }
+
+  @Test("a gradient that is a view of another gradient is copied")
+  func viewOfAnotherGradient() {
+    let w = Tensor([1.0, 2.0, 3.0, 4.0], shape: [2, 2], requiresGrad: true)
+    let y = w.t() * Tensor([1.0, 10.0], shape: [1, 2])
+    y.sum().backward()
+    #expect(w.grad!.isContiguous)
+    #expect(w.grad!.asArray(Float.self) == [1, 1, 10, 10])
+  }
+
+  @Test("Linear's weight gradient arrives contiguous, as computed by PyTorch's layout rule")
+  func linearWeightGradient() {
+    let w = Tensor.randn([3, 4], generator: Generator(seed: 1)).requiresGrad(true)
+    let bias = Tensor.randn([3], generator: Generator(seed: 2)).requiresGrad(true)
+    let x = Tensor.randn([5, 4], generator: Generator(seed: 3))
+    let y = Tensor.linear(x, weight: w, bias: bias)
+    #expect(y.gradFn?.name == "AddmmBackward0")
+    y.sum().backward()
+    #expect(w.grad!.isContiguous)
+    // dL/dW = 1ᵀ x for every row of W.
+    let expected = x.sum(dim: 0).asArray(Float.self)
+    for r in 0..<3 {
+      let row = w.grad!.select(dim: 0, index: r).asArray(Float.self)
+      #expect(zip(row, expected).allSatisfy { Swift.abs($0 - $1) <= 1e-5 })
+    }
+    #expect(bias.grad!.asArray(Float.self) == [5, 5, 5])
+  }
+}

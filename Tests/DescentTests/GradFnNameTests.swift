@@ -29,4 +29,22 @@ struct GradFnNameTests {
     }
     expectMatches(grad, c.grad, tolerance: "accum", label: "std gradient")
   }
+
+  /// ReLU's backward is one pass of `threshold_backward(grad, result, 0)` and leaky ReLU's one
+  /// of `leaky_relu_backward`: the same gradients as PyTorch's on NaN, ±0 and ±inf, where a
+  /// multiplication by a 0/1 mask would differ (NaN · 0, inf · 0).
+  @Test("relu and leaky_relu gradients on NaN, ±0 and ±inf are PyTorch's")
+  func activationBackwardSpecialValues() {
+    let c = AutogradFixture.shared.activation_backward
+    let upstream = Tensor(c.upstream.data.map(\.double), shape: c.upstream.shape, dtype: .float64)
+    func leaf() -> Tensor {
+      Tensor(c.input.data.map(\.double), shape: c.input.shape, dtype: .float64, requiresGrad: true)
+    }
+    let x = leaf()
+    x.relu().backward(gradient: upstream)
+    expectMatches(x.grad!, c.relu_grad, tolerance: "exact", label: "relu gradient")
+    let y = leaf()
+    y.leakyRelu(negativeSlope: 0.2).backward(gradient: upstream)
+    expectMatches(y.grad!, c.leaky_relu_grad, tolerance: "exact", label: "leaky_relu gradient")
+  }
 }

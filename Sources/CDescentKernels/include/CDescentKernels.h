@@ -322,8 +322,8 @@ typedef void (*descent_task)(void *context, int64_t index);
 /// count - 1 persistent worker threads, and returns when all have finished. Unlike
 /// `DispatchQueue.concurrentPerform` it allocates nothing once its workers exist (they are
 /// started on first use and kept), which is what keeps an optimizer step free of heap
-/// allocations. Calls from several threads run one after another; a call from inside a
-/// task runs its tasks on the calling thread.
+/// allocations. A call made while the pool runs another thread's job, or from inside a
+/// task, runs its tasks on the calling thread.
 void descent_parallel_run(int64_t count, descent_task task, void *context);
 
 // MARK: Dispatch

@@ -69,11 +69,19 @@ extension Tensor {
     }
   }
 
-  /// Adds `incoming` into `.grad`, allocating a fresh contiguous buffer the first time so
-  /// that `.grad` never aliases another tensor.
-  func accumulateGrad(_ incoming: Tensor) {
+  /// Adds `incoming` into `.grad`. The first time, `.grad` becomes a fresh contiguous
+  /// tensor that aliases nothing: `incoming` itself when `mayTake` and nothing else refers
+  /// to it or its storage (the engine's own temporary, as PyTorch's `AccumulateGrad`
+  /// steals a gradient whose use count allows it), else a copy.
+  func accumulateGrad(_ incoming: inout Tensor, mayTake: Bool = false) {
     if let grad {
       grad.addInPlace(incoming)
+    } else if mayTake, incoming.dtype == dtype, incoming.shape == shape, incoming.offset == 0,
+      incoming.gradFn == nil, !incoming.requiresGradStorage, incoming.isContiguous,
+      incoming.storage.count == incoming.count, isKnownUniquelyReferenced(&incoming),
+      isKnownUniquelyReferenced(&incoming.storage)
+    {
+      gradStorage = incoming
     } else {
       gradStorage = incoming.to(dtype: dtype).contiguousCopy()
     }
@@ -134,11 +142,12 @@ enum AutogradEngine {
     var captured: [ObjectIdentifier: Tensor] = [:]
     for tensor in order.reversed() {
       let key = ObjectIdentifier(tensor)
-      guard let grad = grads.removeValue(forKey: key) else { continue }
+      guard var grad = grads.removeValue(forKey: key) else { continue }
       if let capturing {
         if capturing.contains(key) { captured[key] = grad }
       } else if tensor.gradFn == nil || tensor.retainsGradStorage {
-        tensor.accumulateGrad(grad)
+        // A leaf's gradient goes nowhere else and may become its `.grad` as it is.
+        tensor.accumulateGrad(&grad, mayTake: tensor.gradFn == nil)
         if tensor.gradFn == nil { PostAccumulateGradHooks.run(for: tensor) }
       }
       guard let node = tensor.gradFn else { continue }

@@ -25,7 +25,7 @@ extension Autograd {
     let out = withNoGrad { forward(saved) }.detach()
     let savedOut = out.detach()
     let dtypes = inputs.map(\.dtype)
-    return out.recording(name, inputs) { g in
+    return out.recording(name, inputs.map { $0 }) { g in
       let grads = backward(g, saved, savedOut)
       require(
         grads.count == dtypes.count,

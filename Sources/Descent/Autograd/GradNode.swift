@@ -13,9 +13,12 @@ public final class GradNode {
   var inputs: [Tensor?]
   var backwardFunction: ((Tensor) -> [Tensor?])?
 
-  init(name: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+  init(name: String, inputs: consuming [Tensor?], backward: @escaping (Tensor) -> [Tensor?]) {
     self.name = name
-    self.inputs = inputs.map { $0.requiresGrad ? $0 : nil }
+    // The caller's array, taken over and edited in place (no second array per node).
+    var edges = inputs
+    for i in edges.indices where edges[i]?.requiresGrad != true { edges[i] = nil }
+    self.inputs = edges
     self.backwardFunction = backward
   }
 
@@ -46,9 +49,9 @@ extension Tensor {
   /// requires grad. Returns `self` for chaining.
   @discardableResult
   func recording(
-    _ name: String, _ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]
+    _ name: String, _ inputs: consuming [Tensor?], _ backward: @escaping (Tensor) -> [Tensor?]
   ) -> Tensor {
-    guard GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else { return self }
+    guard GradMode.isEnabled, inputs.contains(where: { $0?.requiresGrad == true }) else { return self }
     gradFn = GradNode(name: name, inputs: inputs, backward: backward)
     return self
   }

@@ -81,34 +81,41 @@ private let colMajor = Int32(LAPACK_COL_MAJOR)
   )
 }
 
+// Every wrapper runs BLASCore's selection first: LAPACK calls OpenBLAS's BLAS inside, and the
+// first call of a program must find the core Descent selected.
 extension Float: LAPACKScalar {
   static func getrf(
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ ipiv: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    LAPACKE_sgetrf_work(colMajor, m, n, a, lda, ipiv)
+    BLASCore.prepare()
+    return LAPACKE_sgetrf_work(colMajor, m, n, a, lda, ipiv)
   }
   static func getrs(
     _ trans: CChar, _ n: Int32, _ nrhs: Int32, _ a: UnsafePointer<Float>, _ lda: Int32,
     _ ipiv: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Float>, _ ldb: Int32
   ) -> Int32 {
-    LAPACKE_sgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb)
+    BLASCore.prepare()
+    return LAPACKE_sgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb)
   }
   static func getri(
     _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32, _ ipiv: UnsafePointer<Int32>,
     _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_sgetri_work(colMajor, n, a, lda, ipiv, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_sgetri_work(colMajor, n, a, lda, ipiv, work, lwork)
   }
   static func potrf(_ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32) -> Int32 {
-    LAPACKE_spotrf_work(colMajor, uplo, n, a, lda)
+    BLASCore.prepare()
+    return LAPACKE_spotrf_work(colMajor, uplo, n, a, lda)
   }
   static func syevd(
     _ jobz: CChar, _ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ w: UnsafeMutablePointer<Float>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>, _ liwork: Int32
   ) -> Int32 {
-    LAPACKE_ssyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
+    BLASCore.prepare()
+    return LAPACKE_ssyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
   }
   static func gesdd(
     _ jobz: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
@@ -116,33 +123,38 @@ extension Float: LAPACKScalar {
     _ vt: UnsafeMutablePointer<Float>?, _ ldvt: Int32, _ work: UnsafeMutablePointer<Float>,
     _ lwork: Int32, _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    LAPACKE_sgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
+    BLASCore.prepare()
+    return LAPACKE_sgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
   }
   static func geqrf(
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ tau: UnsafeMutablePointer<Float>,
     _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_sgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_sgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
   }
   static func orgqr(
     _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ tau: UnsafePointer<Float>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_sorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_sorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork)
   }
   static func gels(
     _ trans: CChar, _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Float>, _ ldb: Int32, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_sgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_sgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
   }
   static func gelsy(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Float>, _ ldb: Int32, _ jpvt: UnsafeMutablePointer<Int32>, _ rcond: Float,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_sgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_sgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
   }
   static func gelsd(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
@@ -150,21 +162,24 @@ extension Float: LAPACKScalar {
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    LAPACKE_sgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
+    BLASCore.prepare()
+    return LAPACKE_sgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
   }
   static func gelss(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Float>, _ ldb: Int32, _ s: UnsafeMutablePointer<Float>, _ rcond: Float,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_sgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_sgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
   }
   static func trsm(
     left: Bool, upper: Bool, transposed: Bool, unit: Bool, _ m: Int, _ n: Int,
     _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafeMutablePointer<Float>, _ ldb: Int
   ) {
     let (side, uplo, trans, diag) = cblasFlags(left: left, upper: upper, transposed: transposed, unit: unit)
-    cblas_strsm(
+    BLASCore.prepare()
+    return cblas_strsm(
       CblasRowMajor, side, uplo, trans, diag, blasint(m), blasint(n), 1, a, blasint(lda), b, blasint(ldb))
   }
 }
@@ -174,29 +189,34 @@ extension Double: LAPACKScalar {
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ ipiv: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    LAPACKE_dgetrf_work(colMajor, m, n, a, lda, ipiv)
+    BLASCore.prepare()
+    return LAPACKE_dgetrf_work(colMajor, m, n, a, lda, ipiv)
   }
   static func getrs(
     _ trans: CChar, _ n: Int32, _ nrhs: Int32, _ a: UnsafePointer<Double>, _ lda: Int32,
     _ ipiv: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Double>, _ ldb: Int32
   ) -> Int32 {
-    LAPACKE_dgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb)
+    BLASCore.prepare()
+    return LAPACKE_dgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb)
   }
   static func getri(
     _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32, _ ipiv: UnsafePointer<Int32>,
     _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_dgetri_work(colMajor, n, a, lda, ipiv, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_dgetri_work(colMajor, n, a, lda, ipiv, work, lwork)
   }
   static func potrf(_ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32) -> Int32 {
-    LAPACKE_dpotrf_work(colMajor, uplo, n, a, lda)
+    BLASCore.prepare()
+    return LAPACKE_dpotrf_work(colMajor, uplo, n, a, lda)
   }
   static func syevd(
     _ jobz: CChar, _ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ w: UnsafeMutablePointer<Double>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>, _ liwork: Int32
   ) -> Int32 {
-    LAPACKE_dsyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
+    BLASCore.prepare()
+    return LAPACKE_dsyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
   }
   static func gesdd(
     _ jobz: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
@@ -204,33 +224,38 @@ extension Double: LAPACKScalar {
     _ vt: UnsafeMutablePointer<Double>?, _ ldvt: Int32, _ work: UnsafeMutablePointer<Double>,
     _ lwork: Int32, _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    LAPACKE_dgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
+    BLASCore.prepare()
+    return LAPACKE_dgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
   }
   static func geqrf(
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ tau: UnsafeMutablePointer<Double>,
     _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_dgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_dgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
   }
   static func orgqr(
     _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ tau: UnsafePointer<Double>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_dorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_dorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork)
   }
   static func gels(
     _ trans: CChar, _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Double>, _ ldb: Int32, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_dgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_dgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
   }
   static func gelsy(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Double>, _ ldb: Int32, _ jpvt: UnsafeMutablePointer<Int32>, _ rcond: Double,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_dgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_dgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
   }
   static func gelsd(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
@@ -238,21 +263,24 @@ extension Double: LAPACKScalar {
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    LAPACKE_dgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
+    BLASCore.prepare()
+    return LAPACKE_dgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
   }
   static func gelss(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Double>, _ ldb: Int32, _ s: UnsafeMutablePointer<Double>, _ rcond: Double,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    LAPACKE_dgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
+    BLASCore.prepare()
+    return LAPACKE_dgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
   }
   static func trsm(
     left: Bool, upper: Bool, transposed: Bool, unit: Bool, _ m: Int, _ n: Int,
     _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafeMutablePointer<Double>, _ ldb: Int
   ) {
     let (side, uplo, trans, diag) = cblasFlags(left: left, upper: upper, transposed: transposed, unit: unit)
-    cblas_dtrsm(
+    BLASCore.prepare()
+    return cblas_dtrsm(
       CblasRowMajor, side, uplo, trans, diag, blasint(m), blasint(n), 1, a, blasint(lda), b, blasint(ldb))
   }
 }

@@ -151,6 +151,14 @@ extension Tensor {
     let sb = b.detach()
     let needA = a.requiresGrad
     let needB = b.requiresGrad
+    if a.rank == 2 && b.rank == 2 {
+      return out.recording("MmBackward0", [a, b]) { g in
+        [
+          needA ? Tensor.mmMat1Backward(g, sb, like: sa, alpha: 1) : nil,
+          needB ? Tensor.mmMat2Backward(g, sa, like: sb, alpha: 1) : nil,
+        ]
+      }
+    }
     return out.recording("MmBackward0", [a, b]) { g in
       [
         needA ? g.matmul(sb.transpose(-1, -2)).sumToShape(sa.shape) : nil,
@@ -159,19 +167,89 @@ extension Tensor {
     }
   }
 
+  /// Whether a matrix is laid out column by column (the transpose of a contiguous one).
+  static func isColumnMajor(_ m: Tensor) -> Bool {
+    m.rank == 2 && m.strides[0] == 1 && m.strides[1] == m.shape[0] && m.shape[0] > 1
+  }
+
+  /// The gradient of `mat1` in `mat1 @ mat2`: `α · g @ mat2ᵀ`, computed as
+  /// `(α · mat2 @ gᵀ)ᵀ` when `mat1` is column-major so that it comes out in `mat1`'s
+  /// layout (PyTorch's `mm_mat1_backward`).
+  static func mmMat1Backward(_ g: Tensor, _ mat2: Tensor, like mat1: Tensor, alpha: Double) -> Tensor {
+    product2D(g, false, mat2, true, alpha: alpha, transposedResult: isColumnMajor(mat1))
+  }
+
+  /// The gradient of `mat2` in `mat1 @ mat2`: `α · mat1ᵀ @ g`, computed as
+  /// `(α · gᵀ @ mat1)ᵀ` when `mat2` is column-major (a transposed weight, as in `Linear`),
+  /// so that the transpose's gradient is contiguous (PyTorch's `mm_mat2_backward`).
+  static func mmMat2Backward(_ g: Tensor, _ mat1: Tensor, like mat2: Tensor, alpha: Double) -> Tensor {
+    product2D(mat1, true, g, false, alpha: alpha, transposedResult: isColumnMajor(mat2))
+  }
+
+  /// `alpha · op(a) @ op(b)` of matrices, `op` a transpose where its flag is set, without
+  /// autograd and without building view tensors (BLAS reads the strides as they are). With
+  /// `transposedResult` the product is computed as `(op(b)ᵀ @ op(a)ᵀ)ᵀ`: a column-major
+  /// result, the transpose of a contiguous one.
+  static func product2D(
+    _ a: Tensor, _ transposeA: Bool, _ b: Tensor, _ transposeB: Bool, alpha: Double,
+    transposedResult: Bool
+  ) -> Tensor {
+    guard a.rank == 2, b.rank == 2, a.dtype == b.dtype, a.dtype.isFloatingPoint else {
+      let product = (transposeA ? a.t() : a).matmul(transposeB ? b.t() : b)
+      return alpha == 1 ? product : product * alpha
+    }
+    // op(x) as (rows, cols, row stride, column stride).
+    func operand(_ x: Tensor, _ t: Bool) -> (Int, Int, Int, Int) {
+      t
+        ? (x.shape[1], x.shape[0], x.strides[1], x.strides[0])
+        : (x.shape[0], x.shape[1], x.strides[0], x.strides[1])
+    }
+    // C = op(p) @ op(q), computed contiguous; for a transposed result p = op(b)ᵀ, q = op(a)ᵀ.
+    let (p, tp, q, tq) = transposedResult ? (b, !transposeB, a, !transposeA) : (a, transposeA, b, transposeB)
+    let (n, k, rsP, csP) = operand(p, tp)
+    let (_, m, rsQ, csQ) = operand(q, tq)
+    let out = Tensor(uninitializedShape: ShapeCache.shared.array(SmallInts([n, m])!), dtype: a.dtype)
+    guard let lp = BLASLayout(rows: n, cols: k, rowStride: rsP, colStride: csP),
+      let lq = BLASLayout(rows: k, cols: m, rowStride: rsQ, colStride: csQ), n > 0, m > 0, k > 0
+    else {
+      // Empty, or a layout BLAS can't read: the general path.
+      let product = (tp ? p.t() : p).matmul(tq ? q.t() : q)
+      let scaled = alpha == 1 ? product : product * alpha
+      return transposedResult ? scaled.t() : scaled
+    }
+    func run<T: TensorScalar>(_: T.Type) {
+      T.gemm(
+        transA: lp.transposed, transB: lq.transposed, n, m, k, T(alpha), p.pointer(T.self),
+        lp.leadingDimension, q.pointer(T.self), lq.leadingDimension, 0, out.pointer(T.self), m)
+    }
+    if a.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    withExtendedLifetime((p, q)) {}
+    guard transposedResult else { return out }
+    return Tensor(
+      storage: out.storage, shape: ShapeCache.shared.array(SmallInts([m, n])!),
+      strides: ShapeCache.shared.array(SmallInts([1, m])!))
+  }
+
   /// A stride-0 broadcast view of this tensor as `target` that records nothing.
   fileprivate func broadcastView(_ target: [Int], op: String) -> Tensor {
     Tensor(storage: storage, shape: target, strides: broadcastStrides(to: target, op: op), offset: offset)
   }
 
-  private static func gemmBatched<T: TensorScalar>(_: T.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
+  /// `out ← alpha · a @ b + beta · out` for every batch (`beta == 0`: `out` is not read).
+  static func gemmBatched<T: TensorScalar>(
+    _: T.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor, alpha: T = 1, beta: T = 0
+  ) {
     let r = a.rank
     let n = a.shape[r - 2]
     let k = a.shape[r - 1]
     let m = b.shape[r - 1]
     if out.count == 0 { return }
     if k == 0 {
-      out.fillStorage(0)
+      if beta == 0 {
+        out.fillStorage(0)
+      } else if beta != 1 {
+        Tensor.applyBinary(MulOp(), out, out.scalarLike(Double(beta)), into: out, name: "addmm")
+      }
       return
     }
     var a = a
@@ -203,12 +281,12 @@ extension Tensor {
       if m == 1 {
         // Matrix × vector: gemv over A with B's column as x.
         T.gemv(
-          transposed: la!.transposed, la!.transposed ? k : n, la!.transposed ? n : k, 1,
-          pa + offA, la!.leadingDimension, pb + offB, Swift.max(b.strides[r - 2], 1), 0, c, 1)
+          transposed: la!.transposed, la!.transposed ? k : n, la!.transposed ? n : k, alpha,
+          pa + offA, la!.leadingDimension, pb + offB, Swift.max(b.strides[r - 2], 1), beta, c, 1)
       } else {
         T.gemm(
-          transA: la!.transposed, transB: lb!.transposed, n, m, k, 1, pa + offA,
-          la!.leadingDimension, pb + offB, lb!.leadingDimension, 0, c, m)
+          transA: la!.transposed, transB: lb!.transposed, n, m, k, alpha, pa + offA,
+          la!.leadingDimension, pb + offB, lb!.leadingDimension, beta, c, m)
       }
       var d = batchShape.count - 1
       while d >= 0 {

@@ -39,20 +39,21 @@ struct PowExponentGradOp: BinaryScalarOp {
 
 extension Tensor {
   /// `label` is PyTorch's op name for precondition messages; `name` is the graph node's.
+  /// The inputs are kept as they are; the output, detached, only where the gradient needs
+  /// it (`savesOutput`). Nothing is kept when nothing records.
   private static func binary<Op: BinaryScalarOp>(
-    _ a: Tensor, _ b: Tensor, _ op: Op, _ label: String, _ name: String,
-    backward: @escaping (_ g: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor) -> (Tensor?, Tensor?)
+    _ a: Tensor, _ b: Tensor, _ op: Op, _ label: String, _ name: String, savesOutput: Bool = false,
+    backward: @escaping (_ g: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor?) -> (Tensor?, Tensor?)
   ) -> Tensor {
     let out = zipped(a, b, op, name: label)
-    let sa = a.detach()
-    let sb = b.detach()
-    let so = out.detach()
+    guard GradMode.isEnabled, a.requiresGrad || b.requiresGrad else { return out }
+    let so = savesOutput ? out.detach() : nil
     let shapeA = a.shape
     let shapeB = b.shape
     let typeA = a.dtype
     let typeB = b.dtype
     return out.recording(name, [a, b]) { g in
-      let (ga, gb) = backward(g, sa, sb, so)
+      let (ga, gb) = backward(g, a, b, so)
       return [
         ga?.sumToShape(shapeA).to(dtype: typeA), gb?.sumToShape(shapeB).to(dtype: typeB),
       ]
@@ -113,10 +114,10 @@ extension Tensor {
 
   /// Elementwise power with a tensor exponent (`torch.pow(input, exponent)`).
   public func pow(_ exponent: Tensor) -> Tensor {
-    Tensor.binary(self, exponent, PowOp(), "pow", "PowBackward1") { g, a, b, out in
+    Tensor.binary(self, exponent, PowOp(), "pow", "PowBackward1", savesOutput: true) { g, a, b, out in
       (
         g * b * Tensor.zipped(a, b - 1, PowOp(), name: "pow"),
-        g * out * Tensor.zipped(a, b, PowExponentGradOp(), name: "pow")
+        g * out! * Tensor.zipped(a, b, PowExponentGradOp(), name: "pow")
       )
     }
   }

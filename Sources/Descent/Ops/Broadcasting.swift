@@ -1,6 +1,11 @@
 /// The broadcast shape of two shapes under NumPy/PyTorch rules, or a precondition failure
 /// naming the op and both shapes.
 func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
+  // The common cases return one of the operands' arrays (no allocation): equal shapes, and
+  // one shape that broadcasts into the other.
+  if a == b { return a }
+  if broadcasts(b, into: a) { return a }
+  if broadcasts(a, into: b) { return b }
   let rank = max(a.count, b.count)
   var out = [Int](repeating: 1, count: rank)
   for i in 0..<rank {
@@ -13,6 +18,15 @@ func broadcastShapes(_ a: [Int], _ b: [Int], op: String) -> [Int] {
     out[i] = da == 1 ? db : da
   }
   return out
+}
+
+/// Whether `small` broadcasts to exactly `large` (every dimension equal or 1, aligned at
+/// the end).
+private func broadcasts(_ small: [Int], into large: [Int]) -> Bool {
+  guard small.count <= large.count else { return false }
+  let lead = large.count - small.count
+  for i in 0..<small.count where small[i] != large[lead + i] && small[i] != 1 { return false }
+  return true
 }
 
 extension Tensor {

@@ -55,22 +55,22 @@ extension Tensor {
     let b = b.to(dtype: dtype)
     let shape = broadcastShapes(broadcastShapes(mask.shape, a.shape, op: "where"), b.shape, op: "where")
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
-    let strides = [
-      out.strides, mask.broadcastStrides(to: shape, op: "where"),
-      a.broadcastStrides(to: shape, op: "where"), b.broadcastStrides(to: shape, op: "where"),
-    ]
+    mask.checkBroadcast(to: shape, op: "where")
+    a.checkBroadcast(to: shape, op: "where")
+    b.checkBroadcast(to: shape, op: "where")
+    let rank = shape.count
     func run<T: TensorScalar>(_: T.Type) {
-      let loop = StridedLoop(shape: shape, strides: strides)
-      let po = out.pointer(T.self)
-      let pm = mask.pointer(Bool.self)
-      let pa = a.pointer(T.self)
-      let pb = b.pointer(T.self)
-      loop.runParallel { offs, inc, n in
-        let o = po + offs[0]
-        let m = pm + offs[1]
-        let x = pa + offs[2]
-        let y = pb + offs[3]
-        for i in 0..<n { o[i * inc[0]] = m[i * inc[1]] ? x[i * inc[2]] : y[i * inc[3]] }
+      StridedLoop.with(
+        shape: shape, operands: 4,
+        stride: { k, d in
+          k == 0 ? out.strides[d] : (k == 1 ? mask : (k == 2 ? a : b)).broadcastStride(d, rank: rank)
+        }
+      ) {
+        parallelFor(
+          $0.count,
+          WhereTask(
+            loop: $0, out: out.pointer(T.self), mask: mask.pointer(Bool.self), a: a.pointer(T.self),
+            b: b.pointer(T.self)))
       }
     }
     if dtype == .float32 { run(Float.self) } else { run(Double.self) }
@@ -102,6 +102,25 @@ extension Tensor {
     let b = other.expand(shape).asArray(Double.self)
     return zip(a, b).allSatisfy { x, y in
       x == y || Swift.abs(x - y) <= atol + rtol * Swift.abs(y)
+    }
+  }
+}
+
+/// `out = mask ? a : b` over a broadcast loop.
+struct WhereTask<T: TensorScalar>: RangeTask {
+  let loop: StridedLoop
+  let out: UnsafeMutablePointer<T>
+  let mask: UnsafePointer<Bool>
+  let a: UnsafePointer<T>
+  let b: UnsafePointer<T>
+
+  func run(_ range: Range<Int>) {
+    loop.run(range) { offs, inc, n in
+      let o = out + offs[0]
+      let m = mask + offs[1]
+      let x = a + offs[2]
+      let y = b + offs[3]
+      for i in 0..<n { o[i * inc[0]] = m[i * inc[1]] ? x[i * inc[2]] : y[i * inc[3]] }
     }
   }
 }

@@ -122,20 +122,11 @@ extension Tensor {
       return
     }
     func run<S: TensorElement, D: TensorElement>(_: S.Type, _: D.Type) {
-      let loop = StridedLoop(shape: shape, strides: [strides, source.strides])
-      let dst = pointer(D.self)
-      let src = source.pointer(S.self)
-      loop.runParallel { offs, inc, n in
-        let d = dst + offs[0]
-        let s = src + offs[1]
-        let id = inc[0]
-        let isr = inc[1]
-        if S.self == D.self {
-          let s = UnsafeMutableRawPointer(s).assumingMemoryBound(to: D.self)
-          for i in 0..<n { d[i * id] = s[i * isr] }
-        } else {
-          for i in 0..<n { d[i * id] = D(elementValue: s[i * isr].elementValue) }
-        }
+      StridedLoop.with(
+        shape: shape, operands: 2, stride: { k, d in k == 0 ? strides[d] : source.strides[d] }
+      ) {
+        parallelFor(
+          $0.count, CopyTask(loop: $0, destination: pointer(D.self), source: source.pointer(S.self)))
       }
     }
     func dispatchDestination<S: TensorElement>(_ s: S.Type) {
@@ -158,10 +149,7 @@ extension Tensor {
   /// Sets every element of the underlying storage region to `value` (fresh tensors only).
   func fillStorage(_ value: Double) {
     func fill<E: TensorElement>(_: E.Type) {
-      let p = pointer(E.self)
-      let v = E(elementValue: value)
-      let n = count
-      parallelChunks(n) { r in (p + r.lowerBound).update(repeating: v, count: r.count) }
+      parallelFor(count, FillTask(pointer: pointer(E.self), value: E(elementValue: value)))
     }
     require(isContiguous, "fillStorage: tensor of shape \(shape) is not contiguous")
     switch dtype {
@@ -193,4 +181,40 @@ extension Tensor {
   /// Sets every element to zero in place (`zero_`).
   @discardableResult
   public func zero() -> Tensor { fill(0) }
+}
+
+/// Element copy with conversion over a strided loop (destination, source).
+struct CopyTask<S: TensorElement, D: TensorElement>: RangeTask {
+  let loop: StridedLoop
+  let destination: UnsafeMutablePointer<D>
+  let source: UnsafeMutablePointer<S>
+
+  func run(_ range: Range<Int>) {
+    loop.run(range) { offs, inc, n in
+      let d = destination + offs[0]
+      let s = source + offs[1]
+      let id = inc[0]
+      let isr = inc[1]
+      if S.self == D.self {
+        let s = UnsafeMutableRawPointer(s).assumingMemoryBound(to: D.self)
+        if id == 1 && isr == 1 {
+          d.update(from: s, count: n)
+        } else {
+          for i in 0..<n { d[i * id] = s[i * isr] }
+        }
+      } else {
+        for i in 0..<n { d[i * id] = D(elementValue: s[i * isr].elementValue) }
+      }
+    }
+  }
+}
+
+/// Sets a contiguous range to one value.
+struct FillTask<E: TensorElement>: RangeTask {
+  let pointer: UnsafeMutablePointer<E>
+  let value: E
+
+  func run(_ range: Range<Int>) {
+    (pointer + range.lowerBound).update(repeating: value, count: range.count)
+  }
 }

@@ -21,23 +21,111 @@ protocol ComparisonScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> Bool
 }
 
+/// The row loops of the elementwise kernels, as ``RangeTask``s that ``parallelFor(_:grain:_:)``
+/// runs on the pool without allocating.
+struct UnaryTask<Op: UnaryScalarOp, T: TensorScalar>: RangeTask {
+  let op: Op
+  let loop: StridedLoop
+  let out: UnsafeMutablePointer<T>
+  let x: UnsafePointer<T>
+
+  func run(_ range: Range<Int>) {
+    loop.run(range) { offs, inc, n in
+      let o = out + offs[0]
+      let a = x + offs[1]
+      if inc[0] == 1 && inc[1] == 1 {
+        for i in 0..<n { o[i] = op(a[i]) }
+      } else {
+        let io = inc[0]
+        let ia = inc[1]
+        for i in 0..<n { o[i * io] = op(a[i * ia]) }
+      }
+    }
+  }
+}
+
+struct BinaryTask<Op: BinaryScalarOp, T: TensorScalar>: RangeTask {
+  let op: Op
+  let loop: StridedLoop
+  let out: UnsafeMutablePointer<T>
+  let a: UnsafePointer<T>
+  let b: UnsafePointer<T>
+
+  func run(_ range: Range<Int>) {
+    loop.run(range) { offs, inc, n in
+      let o = out + offs[0]
+      let x = a + offs[1]
+      let y = b + offs[2]
+      let io = inc[0]
+      let ia = inc[1]
+      let ib = inc[2]
+      if io == 1 && ia == 1 && ib == 1 {
+        for i in 0..<n { o[i] = op(x[i], y[i]) }
+      } else if io == 1 && ia == 1 && ib == 0 {
+        let yv = y[0]
+        for i in 0..<n { o[i] = op(x[i], yv) }
+      } else if io == 1 && ia == 0 && ib == 1 {
+        let xv = x[0]
+        for i in 0..<n { o[i] = op(xv, y[i]) }
+      } else {
+        for i in 0..<n { o[i * io] = op(x[i * ia], y[i * ib]) }
+      }
+    }
+  }
+}
+
+struct TernaryTask<Op: TernaryScalarOp, T: TensorScalar>: RangeTask {
+  let op: Op
+  let loop: StridedLoop
+  let out: UnsafeMutablePointer<T>
+  let a: UnsafePointer<T>
+  let b: UnsafePointer<T>
+  let c: UnsafePointer<T>
+
+  func run(_ range: Range<Int>) {
+    loop.run(range) { offs, inc, n in
+      let o = out + offs[0]
+      let x = a + offs[1]
+      let y = b + offs[2]
+      let z = c + offs[3]
+      if inc[0] == 1 && inc[1] == 1 && inc[2] == 1 && inc[3] == 1 {
+        for i in 0..<n { o[i] = op(x[i], y[i], z[i]) }
+      } else {
+        let io = inc[0]
+        let ia = inc[1]
+        let ib = inc[2]
+        let ic = inc[3]
+        for i in 0..<n { o[i * io] = op(x[i * ia], y[i * ib], z[i * ic]) }
+      }
+    }
+  }
+}
+
+struct ComparisonTask<Op: ComparisonScalarOp, T: TensorScalar>: RangeTask {
+  let op: Op
+  let loop: StridedLoop
+  let out: UnsafeMutablePointer<Bool>
+  let a: UnsafePointer<T>
+  let b: UnsafePointer<T>
+
+  func run(_ range: Range<Int>) {
+    loop.run(range) { offs, inc, n in
+      let o = out + offs[0]
+      let x = a + offs[1]
+      let y = b + offs[2]
+      for i in 0..<n { o[i * inc[0]] = op(x[i * inc[1]], y[i * inc[2]]) }
+    }
+  }
+}
+
 extension Tensor {
   /// `out[i] = op(x[i])` where `out` and `x` have the same shape and dtype.
   static func applyUnary<Op: UnaryScalarOp>(_ op: Op, _ x: Tensor, into out: Tensor, name: String) {
     func run<T: TensorScalar>(_: T.Type) {
-      let loop = StridedLoop(shape: out.shape, strides: [out.strides, x.strides])
-      let po = out.pointer(T.self)
-      let px = x.pointer(T.self)
-      loop.runParallel { offs, inc, n in
-        let o = po + offs[0]
-        let a = px + offs[1]
-        if inc[0] == 1 && inc[1] == 1 {
-          for i in 0..<n { o[i] = op(a[i]) }
-        } else {
-          let io = inc[0]
-          let ia = inc[1]
-          for i in 0..<n { o[i * io] = op(a[i * ia]) }
-        }
+      StridedLoop.with(
+        shape: out.shape, operands: 2, stride: { k, d in k == 0 ? out.strides[d] : x.strides[d] }
+      ) {
+        parallelFor($0.count, UnaryTask(op: op, loop: $0, out: out.pointer(T.self), x: x.pointer(T.self)))
       }
     }
     switch out.dtype {
@@ -53,31 +141,19 @@ extension Tensor {
   static func applyBinary<Op: BinaryScalarOp>(
     _ op: Op, _ a: Tensor, _ b: Tensor, into out: Tensor, name: String
   ) {
-    let sa = a.broadcastStrides(to: out.shape, op: name)
-    let sb = b.broadcastStrides(to: out.shape, op: name)
+    a.checkBroadcast(to: out.shape, op: name)
+    b.checkBroadcast(to: out.shape, op: name)
+    let rank = out.rank
     func run<T: TensorScalar>(_: T.Type) {
-      let loop = StridedLoop(shape: out.shape, strides: [out.strides, sa, sb])
-      let po = out.pointer(T.self)
-      let pa = a.pointer(T.self)
-      let pb = b.pointer(T.self)
-      loop.runParallel { offs, inc, n in
-        let o = po + offs[0]
-        let x = pa + offs[1]
-        let y = pb + offs[2]
-        let io = inc[0]
-        let ia = inc[1]
-        let ib = inc[2]
-        if io == 1 && ia == 1 && ib == 1 {
-          for i in 0..<n { o[i] = op(x[i], y[i]) }
-        } else if io == 1 && ia == 1 && ib == 0 {
-          let yv = y[0]
-          for i in 0..<n { o[i] = op(x[i], yv) }
-        } else if io == 1 && ia == 0 && ib == 1 {
-          let xv = x[0]
-          for i in 0..<n { o[i] = op(xv, y[i]) }
-        } else {
-          for i in 0..<n { o[i * io] = op(x[i * ia], y[i * ib]) }
+      StridedLoop.with(
+        shape: out.shape, operands: 3,
+        stride: { k, d in
+          k == 0 ? out.strides[d] : (k == 1 ? a : b).broadcastStride(d, rank: rank)
         }
+      ) {
+        parallelFor(
+          $0.count,
+          BinaryTask(op: op, loop: $0, out: out.pointer(T.self), a: a.pointer(T.self), b: b.pointer(T.self)))
       }
     }
     switch out.dtype {
@@ -93,29 +169,22 @@ extension Tensor {
   static func applyTernary<Op: TernaryScalarOp>(
     _ op: Op, _ a: Tensor, _ b: Tensor, _ c: Tensor, into out: Tensor, name: String
   ) {
-    let sa = a.broadcastStrides(to: out.shape, op: name)
-    let sb = b.broadcastStrides(to: out.shape, op: name)
-    let sc = c.broadcastStrides(to: out.shape, op: name)
+    a.checkBroadcast(to: out.shape, op: name)
+    b.checkBroadcast(to: out.shape, op: name)
+    c.checkBroadcast(to: out.shape, op: name)
+    let rank = out.rank
     func run<T: TensorScalar>(_: T.Type) {
-      let loop = StridedLoop(shape: out.shape, strides: [out.strides, sa, sb, sc])
-      let po = out.pointer(T.self)
-      let pa = a.pointer(T.self)
-      let pb = b.pointer(T.self)
-      let pc = c.pointer(T.self)
-      loop.runParallel { offs, inc, n in
-        let o = po + offs[0]
-        let x = pa + offs[1]
-        let y = pb + offs[2]
-        let z = pc + offs[3]
-        if inc[0] == 1 && inc[1] == 1 && inc[2] == 1 && inc[3] == 1 {
-          for i in 0..<n { o[i] = op(x[i], y[i], z[i]) }
-        } else {
-          let io = inc[0]
-          let ia = inc[1]
-          let ib = inc[2]
-          let ic = inc[3]
-          for i in 0..<n { o[i * io] = op(x[i * ia], y[i * ib], z[i * ic]) }
+      StridedLoop.with(
+        shape: out.shape, operands: 4,
+        stride: { k, d in
+          k == 0 ? out.strides[d] : (k == 1 ? a : (k == 2 ? b : c)).broadcastStride(d, rank: rank)
         }
+      ) {
+        parallelFor(
+          $0.count,
+          TernaryTask(
+            op: op, loop: $0, out: out.pointer(T.self), a: a.pointer(T.self), b: b.pointer(T.self),
+            c: c.pointer(T.self)))
       }
     }
     switch out.dtype {
@@ -155,18 +224,18 @@ extension Tensor {
     let b = b.to(dtype: a.dtype)
     let shape = broadcastShapes(a.shape, b.shape, op: name)
     let out = Tensor(uninitializedShape: shape, dtype: .bool)
-    let sa = a.broadcastStrides(to: shape, op: name)
-    let sb = b.broadcastStrides(to: shape, op: name)
+    a.checkBroadcast(to: shape, op: name)
+    b.checkBroadcast(to: shape, op: name)
+    let rank = shape.count
     func run<T: TensorScalar>(_: T.Type) {
-      let loop = StridedLoop(shape: shape, strides: [out.strides, sa, sb])
-      let po = out.pointer(Bool.self)
-      let pa = a.pointer(T.self)
-      let pb = b.pointer(T.self)
-      loop.runParallel { offs, inc, n in
-        let o = po + offs[0]
-        let x = pa + offs[1]
-        let y = pb + offs[2]
-        for i in 0..<n { o[i * inc[0]] = op(x[i * inc[1]], y[i * inc[2]]) }
+      StridedLoop.with(
+        shape: shape, operands: 3,
+        stride: { k, d in k == 0 ? out.strides[d] : (k == 1 ? a : b).broadcastStride(d, rank: rank) }
+      ) {
+        parallelFor(
+          $0.count,
+          ComparisonTask(
+            op: op, loop: $0, out: out.pointer(Bool.self), a: a.pointer(T.self), b: b.pointer(T.self)))
       }
     }
     switch a.dtype {

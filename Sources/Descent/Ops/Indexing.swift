@@ -146,7 +146,7 @@ extension Tensor {
       bounds.append((start, len))
       start += len
     }
-    return out.recording("CatBackward0", tensors) { g in
+    return out.recording("CatBackward0", tensors.map { $0 }) { g in
       bounds.map { g.narrow(dim: d, start: $0.0, length: $0.1) }
     }
   }
@@ -164,7 +164,7 @@ extension Tensor {
     let d = normalizeDim(dim, rank: shape.count + 1, op: "stack")
     let out = withNoGrad { cat(tensors.map { $0.unsqueeze(d) }, dim: d) }
     let dtypes = tensors.map(\.dtype)
-    return out.recording("StackBackward0", tensors) { g in
+    return out.recording("StackBackward0", tensors.map { $0 }) { g in
       dtypes.enumerated().map { i, dtype in g.select(dim: d, index: i).to(dtype: dtype) }
     }
   }

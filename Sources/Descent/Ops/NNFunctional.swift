@@ -4,33 +4,31 @@ import RealModule
 // with its own kernel and PyTorch's backward formula.
 
 extension Tensor {
-  /// Runs `rowKernel(src, dst, n)` over every row of `n` elements along `dim`, after moving
+  /// Runs `kernel(src, dst, n)` over every row of `n` elements along `dim`, after moving
   /// `dim` last; returns a contiguous result in this tensor's shape.
-  private func alongRows(
-    dim d: Int, op: String,
-    _ rowKernel: (UnsafePointer<Double>?, UnsafePointer<Float>?, UnsafeMutableRawPointer, Int) -> Void
-  ) -> Tensor {
+  private func alongRows<K: RowKernel>(dim d: Int, op: String, _ kernel: K) -> Tensor {
     require(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
     var order = Array(0..<rank)
     order.remove(at: d)
     order.append(d)
-    let moved = permuteRaw(order).contiguousCopyIfNeeded()
+    let moved = d == rank - 1 ? contiguousCopyIfNeeded() : permuteRaw(order).contiguousCopyIfNeeded()
     let out = Tensor(uninitializedShape: moved.shape, dtype: dtype)
     let n = shape[d]
     let rows = n == 0 ? 0 : count / n
-    let byteSize = dtype.byteSize
-    let isFloat = dtype == .float32
+    let grain = Swift.max(1, Threads.grainSize / Swift.max(n, 1))
     withExtendedLifetime((moved, out)) {
-      let dst = out.storage.base
-      parallelChunks(rows, grain: Swift.max(1, Threads.grainSize / Swift.max(n, 1))) { range in
-        for r in range {
-          let rowOut = dst + r * n * byteSize
-          if isFloat {
-            rowKernel(nil, UnsafePointer(moved.pointer(Float.self) + r * n), rowOut, n)
-          } else {
-            rowKernel(UnsafePointer(moved.pointer(Double.self) + r * n), nil, rowOut, n)
-          }
-        }
+      if dtype == .float32 {
+        parallelFor(
+          rows, grain: grain,
+          RowsTask(
+            kernel: kernel, source: UnsafePointer(moved.pointer(Float.self)),
+            destination: out.pointer(Float.self), n: n))
+      } else {
+        parallelFor(
+          rows, grain: grain,
+          RowsTask(
+            kernel: kernel, source: UnsafePointer(moved.pointer(Double.self)),
+            destination: out.pointer(Double.self), n: n))
       }
     }
     if d == rank - 1 { return out }
@@ -46,10 +44,7 @@ extension Tensor {
   public func softmax(dim: Int) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "softmax")
     if rank == 0 { return reshape([1]).softmax(dim: 0).reshape([]) }
-    let out = alongRows(dim: d, op: "softmax") { pd, pf, dst, n in
-      if let pf { softmaxRow(pf, dst.assumingMemoryBound(to: Float.self), n) }
-      if let pd { softmaxRow(pd, dst.assumingMemoryBound(to: Double.self), n) }
-    }
+    let out = alongRows(dim: d, op: "softmax", SoftmaxRow())
     let y = out.detach()
     return out.recording("SoftmaxBackward0", [self]) { g in
       [y * (g - (g * y).sum(dim: d, keepDim: true))]
@@ -63,10 +58,7 @@ extension Tensor {
   public func logSoftmax(dim: Int) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "log_softmax")
     if rank == 0 { return reshape([1]).logSoftmax(dim: 0).reshape([]) }
-    let out = alongRows(dim: d, op: "log_softmax") { pd, pf, dst, n in
-      if let pf { logSoftmaxRow(pf, dst.assumingMemoryBound(to: Float.self), n) }
-      if let pd { logSoftmaxRow(pd, dst.assumingMemoryBound(to: Double.self), n) }
-    }
+    let out = alongRows(dim: d, op: "log_softmax", LogSoftmaxRow())
     let y = out.detach()
     return out.recording("LogSoftmaxBackward0", [self]) { g in
       [g - y.exp() * g.sum(dim: d, keepDim: true)]
@@ -156,4 +148,33 @@ private func logSoftmaxRow<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMu
   for i in 0..<n { sum += T.exp(x[i] - m) }
   let logSum = T.log(sum)
   for i in 0..<n { y[i] = x[i] - m - logSum }
+}
+
+/// A function of one contiguous row, applied by `alongRows`.
+protocol RowKernel {
+  func callAsFunction<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int)
+}
+
+struct SoftmaxRow: RowKernel {
+  func callAsFunction<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    softmaxRow(x, y, n)
+  }
+}
+
+struct LogSoftmaxRow: RowKernel {
+  func callAsFunction<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    logSoftmaxRow(x, y, n)
+  }
+}
+
+/// `kernel` over rows `range` of `n` contiguous elements.
+struct RowsTask<K: RowKernel, T: TensorScalar>: RangeTask {
+  let kernel: K
+  let source: UnsafePointer<T>
+  let destination: UnsafeMutablePointer<T>
+  let n: Int
+
+  func run(_ range: Range<Int>) {
+    for r in range { kernel(source + r * n, destination + r * n, n) }
+  }
 }

@@ -87,7 +87,11 @@ struct NormReducer: RowReducer {
 extension Tensor {
   /// Normalised, sorted, de-duplicated reduction dims (all dims when `dims` is nil).
   func reductionDims(_ dims: [Int]?, op: String) -> [Int] {
-    guard let dims, !dims.isEmpty else { return Array(0..<rank) }
+    guard let dims, !dims.isEmpty else { return ShapeCache.shared.allDims(rank) }
+    if dims.count == 1 {
+      let d = normalizeDim(dims[0], rank: rank, op: op)
+      return d == dims[0] ? dims : [d]
+    }
     let d = dims.map { normalizeDim($0, rank: rank, op: op) }
     require(Set(d).count == d.count, "\(op): dim appears multiple times in the list of dims")
     return d.sorted()
@@ -95,6 +99,18 @@ extension Tensor {
 
   /// Output shape of a reduction over `dims`.
   func reducedShape(_ dims: [Int], keepDim: Bool) -> [Int] {
+    if !keepDim && dims.count == rank { return [] }
+    if rank <= SmallInts.capacity {
+      var key = SmallInts()
+      for d in 0..<rank {
+        if dims.contains(d) {
+          if keepDim { key.append(1) }
+        } else {
+          key.append(shape[d])
+        }
+      }
+      return ShapeCache.shared.array(key)
+    }
     var out: [Int] = []
     for d in 0..<rank {
       if dims.contains(d) {
@@ -109,8 +125,13 @@ extension Tensor {
   /// Applies `reducer` to each row after moving the reduced dims last; no autograd.
   func reduceRows<R: RowReducer>(_ reducer: R, dims: [Int], keepDim: Bool, op: String) -> Tensor {
     require(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
-    let kept = (0..<rank).filter { !dims.contains($0) }
-    let moved = permuteRaw(kept + dims).contiguousCopyIfNeeded()
+    // Reduced dims already last (all of them, say) need no permuted view.
+    let trailing =
+      dims.count <= rank && dims.enumerated().allSatisfy { $0.element == rank - dims.count + $0.offset }
+    let moved =
+      trailing
+      ? contiguousCopyIfNeeded()
+      : permuteRaw((0..<rank).filter { !dims.contains($0) } + dims).contiguousCopyIfNeeded()
     let inner = dims.reduce(1) { $0 * shape[$1] }
     let outShape = reducedShape(dims, keepDim: keepDim)
     let out = Tensor(uninitializedShape: outShape, dtype: dtype)
@@ -123,11 +144,11 @@ extension Tensor {
       )
     }
     func run<T: TensorScalar>(_: T.Type) {
-      let src = moved.pointer(T.self)
-      let dst = out.pointer(T.self)
-      parallelChunks(rows, grain: Swift.max(1, Threads.grainSize / Swift.max(inner, 1))) { r in
-        for i in r { dst[i] = reducer(src + i * inner, inner) }
-      }
+      parallelFor(
+        rows, grain: Swift.max(1, Threads.grainSize / Swift.max(inner, 1)),
+        ReduceRowsTask(
+          reducer: reducer, source: UnsafePointer(moved.pointer(T.self)), destination: out.pointer(T.self),
+          inner: inner))
     }
     if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     withExtendedLifetime(moved) {}
@@ -146,21 +167,11 @@ extension Tensor {
     guard outer > 1, inner > 0 else { return nil }
     let out = Tensor(uninitializedShape: reducedShape(dims, keepDim: keepDim), dtype: dtype)
     func run<T: TensorScalar>(_: T.Type) {
-      let src = pointer(T.self)
-      let dst = out.pointer(T.self)
-      parallelChunks(inner, grain: Swift.max(16, Threads.grainSize / outer)) { columns in
-        let width = columns.count
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { acc in
-          let a = acc.baseAddress!
-          a.initialize(repeating: 0, count: width)
-          for i in 0..<outer {
-            let row = src + i * inner + columns.lowerBound
-            for j in 0..<width { a[j] += Double(row[j]) }
-          }
-          let o = dst + columns.lowerBound
-          for j in 0..<width { o[j] = T(a[j]) }
-        }
-      }
+      parallelFor(
+        inner, grain: Swift.max(16, Threads.grainSize / outer),
+        SumLeadingDimsTask(
+          source: UnsafePointer(pointer(T.self)), destination: out.pointer(T.self), outer: outer,
+          inner: inner))
     }
     if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     withExtendedLifetime(self) {}
@@ -178,6 +189,15 @@ extension Tensor {
 
   /// Expands a reduced gradient back to this tensor's shape.
   func expandReduced(_ g: Tensor, dims: [Int], keepDim: Bool) -> Tensor {
+    Tensor.expandReduced(g, dims: dims, keepDim: keepDim, to: shape)
+  }
+
+  /// Expands a gradient reduced over `dims` back to `shape`, as one stride-0 view.
+  static func expandReduced(_ g: Tensor, dims: [Int], keepDim: Bool, to shape: [Int]) -> Tensor {
+    if !keepDim && dims.count == shape.count && g.count == 1 {
+      // A full reduction's 0-d gradient: every element of the input gets it.
+      return g.reshape(Array(repeating: 1, count: shape.count)).expand(shape)
+    }
     var g = g
     if !keepDim { for d in dims { g = g.unsqueeze(d) } }
     return g.expand(shape)
@@ -196,9 +216,10 @@ extension Tensor {
     let out =
       sumOverLeadingDims(d, keepDim: keepDim)
       ?? reduceRows(SumReducer(), dims: d, keepDim: keepDim, op: "sum")
-    let source = detach()
+    guard GradMode.isEnabled, requiresGrad else { return out }
+    let shape = self.shape
     return out.recording(dims == nil ? "SumBackward0" : "SumBackward1", [self]) { g in
-      [source.expandReduced(g, dims: d, keepDim: keepDim)]
+      [Tensor.expandReduced(g, dims: d, keepDim: keepDim, to: shape)]
     }
   }
 
@@ -377,5 +398,45 @@ extension Tensor {
   /// `.infinity`, `-.infinity` or 0): ``Linalg/vectorNorm(_:ord:dim:keepDim:)``.
   public func norm(p: Double = 2, dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
     Linalg.vectorNorm(self, ord: p, dim: dims, keepDim: keepDim)
+  }
+}
+
+/// `destination[i] = reducer(row i)` for rows of `inner` contiguous elements.
+struct ReduceRowsTask<R: RowReducer, T: TensorScalar>: RangeTask {
+  let reducer: R
+  let source: UnsafePointer<T>
+  let destination: UnsafeMutablePointer<T>
+  let inner: Int
+
+  func run(_ range: Range<Int>) {
+    for i in range { destination[i] = reducer(source + i * inner, inner) }
+  }
+}
+
+/// Column sums of an `outer × inner` row-major block, each in a `Double` accumulator and
+/// in row order, for the columns of the range.
+struct SumLeadingDimsTask<T: TensorScalar>: RangeTask {
+  let source: UnsafePointer<T>
+  let destination: UnsafeMutablePointer<T>
+  let outer: Int
+  let inner: Int
+
+  func run(_ columns: Range<Int>) {
+    // Blocks of at most 1024 columns keep the accumulators on the stack and in L1.
+    var start = columns.lowerBound
+    while start < columns.upperBound {
+      let n = Swift.min(1024, columns.upperBound - start)
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { acc in
+        let a = acc.baseAddress!
+        a.initialize(repeating: 0, count: n)
+        for i in 0..<outer {
+          let row = source + i * inner + start
+          for j in 0..<n { a[j] += Double(row[j]) }
+        }
+        let o = destination + start
+        for j in 0..<n { o[j] = T(a[j]) }
+      }
+      start += n
+    }
   }
 }

@@ -73,10 +73,17 @@ struct GELUGradOp: UnaryScalarOp {
     return cdf + x * pdf
   }
 }
-struct StepMaskOp: UnaryScalarOp {
-  // 1 where x > 0 else `below`: derivative of relu / leaky relu.
-  let below: Double
-  func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : T(below) }
+/// ReLU's backward in one pass, as PyTorch's `threshold_backward(grad, result, 0)`: the
+/// gradient where the result is above the threshold, else 0 (a NaN result passes it).
+struct ThresholdBackwardOp: BinaryScalarOp {
+  let threshold: Double
+  func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { y <= T(threshold) ? 0 : g }
+}
+/// Leaky ReLU's backward in one pass (`leaky_relu_backward`): `g` where `x > 0`, else
+/// `g · slope`.
+struct LeakyReLUBackwardOp: BinaryScalarOp {
+  let slope: Double
+  func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T { x > 0 ? g : g * T(slope) }
 }
 struct ClampMaskOp: UnaryScalarOp {
   let low: Double
@@ -85,30 +92,36 @@ struct ClampMaskOp: UnaryScalarOp {
 }
 
 extension Tensor {
+  /// Runs `op` and records `backward(g, x, y)`. The input `x` is kept as it is (an input
+  /// can't hold its consumer's node); the output `y` is kept, detached, only by the ops
+  /// whose gradient needs it (`savesOutput`), so that the others allocate no extra tensor.
   private func unary<Op: UnaryScalarOp>(
-    _ op: Op, _ name: String, backward: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor
+    _ op: Op, _ name: String, savesOutput: Bool = false,
+    backward: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor?) -> Tensor
   ) -> Tensor {
     let out = mapped(op, name: name)
-    let x = detach()
-    let y = out.detach()
-    return out.recording(name, [self]) { g in [backward(g, x, y)] }
+    guard GradMode.isEnabled, requiresGrad else { return out }
+    let y = savesOutput ? out.detach() : nil
+    return out.recording(name, [self]) { [self] g in [backward(g, self, y)] }
   }
 
   /// `exp(x)`.
-  public func exp() -> Tensor { unary(ExpOp(), "ExpBackward0") { g, _, y in g * y } }
+  public func exp() -> Tensor { unary(ExpOp(), "ExpBackward0", savesOutput: true) { g, _, y in g * y! } }
   /// Natural logarithm.
   public func log() -> Tensor { unary(LogOp(), "LogBackward0") { g, x, _ in g / x } }
   /// `log(1 + x)`, accurate near zero.
   public func log1p() -> Tensor { unary(Log1pOp(), "Log1PBackward0") { g, x, _ in g / (x + 1) } }
   /// Square root.
-  public func sqrt() -> Tensor { unary(SqrtOp(), "SqrtBackward0") { g, _, y in g / (y * 2) } }
+  public func sqrt() -> Tensor {
+    unary(SqrtOp(), "SqrtBackward0", savesOutput: true) { g, _, y in g / (y! * 2) }
+  }
   /// `1 / sqrt(x)`.
   public func rsqrt() -> Tensor {
-    unary(RsqrtOp(), "RsqrtBackward0") { g, _, y in g * y.pow(3) * -0.5 }
+    unary(RsqrtOp(), "RsqrtBackward0", savesOutput: true) { g, _, y in g * y!.pow(3) * -0.5 }
   }
   /// `1 / x` (`reciprocal`).
   public func reciprocal() -> Tensor {
-    unary(ReciprocalOp(), "ReciprocalBackward0") { g, _, y in -(g * y * y) }
+    unary(ReciprocalOp(), "ReciprocalBackward0", savesOutput: true) { g, _, y in -(g * y! * y!) }
   }
   /// Absolute value.
   public func abs() -> Tensor { unary(AbsOp(), "AbsBackward0") { g, x, _ in g * x.sign() } }
@@ -118,20 +131,22 @@ extension Tensor {
   }
   /// Logistic sigmoid `1 / (1 + exp(-x))`.
   public func sigmoid() -> Tensor {
-    unary(SigmoidOp(), "SigmoidBackward0") { g, _, y in g * y * (1 - y) }
+    unary(SigmoidOp(), "SigmoidBackward0", savesOutput: true) { g, _, y in g * y! * (1 - y!) }
   }
   /// Hyperbolic tangent.
   public func tanh() -> Tensor {
-    unary(TanhOp(), "TanhBackward0") { g, _, y in g * (1 - y * y) }
+    unary(TanhOp(), "TanhBackward0", savesOutput: true) { g, _, y in g * (1 - y! * y!) }
   }
   /// `max(x, 0)`.
   public func relu() -> Tensor {
-    unary(ReLUOp(), "ReluBackward0") { g, _, y in g * y.mapped(StepMaskOp(below: 0), name: "relu") }
+    unary(ReLUOp(), "ReluBackward0", savesOutput: true) { g, _, y in
+      Tensor.zipped(g, y!, ThresholdBackwardOp(threshold: 0), name: "relu")
+    }
   }
   /// `x` if `x > 0` else `negativeSlope * x` (`leaky_relu`, default slope 0.01).
   public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
     unary(LeakyReLUOp(slope: negativeSlope), "LeakyReluBackward0") { g, x, _ in
-      g * x.mapped(StepMaskOp(below: negativeSlope), name: "leaky_relu")
+      Tensor.zipped(g, x, LeakyReLUBackwardOp(slope: negativeSlope), name: "leaky_relu")
     }
   }
   /// Exact GELU, `x * Φ(x)` (`gelu(approximate='none')`).

@@ -59,9 +59,17 @@ extension Tensor {
   private func swappedView(_ a: Int, _ b: Int, name: String) -> Tensor {
     var newShape = shape
     var newStrides = strides
-    if rank >= 2 {
-      newShape.swapAt(a, b)
-      newStrides.swapAt(a, b)
+    if rank >= 2 && a != b {
+      if var s = SmallInts(shape), var t = SmallInts(strides) {
+        // Shared arrays for the swapped lists: no allocation for shapes seen before.
+        (s[a], s[b]) = (s[b], s[a])
+        (t[a], t[b]) = (t[b], t[a])
+        newShape = ShapeCache.shared.array(s)
+        newStrides = ShapeCache.shared.array(t)
+      } else {
+        newShape.swapAt(a, b)
+        newStrides.swapAt(a, b)
+      }
     }
     let out = Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
     let r = rank

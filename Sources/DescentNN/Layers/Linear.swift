@@ -64,15 +64,14 @@ public final class Linear: Module {
     }
   }
 
-  /// `input.matmul(weight.t()) + bias`.
+  /// `input @ weightᵀ + bias` (``Tensor/linear(_:weight:bias:)``): for a 2-D input one
+  /// `addmm`, the bias added by the product's `gemm` (node `AddmmBackward0`, as in PyTorch).
   public override func forward(_ input: Tensor) -> Tensor {
     require(input.dtype.isFloatingPoint || bias == nil, linearDTypeMessage(input, weight))
     require(
       input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
       "Linear: mat1 and mat2 shapes cannot be multiplied (input shape \(input.shape), weight shape \(weight.shape))"
     )
-    let product = input.matmul(weight.t())
-    guard let bias else { return product }
-    return product + bias
+    return Tensor.linear(input, weight: weight, bias: bias)
   }
 }

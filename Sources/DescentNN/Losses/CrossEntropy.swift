@@ -63,25 +63,46 @@ public func nllLoss(
   let (rows, indices, classes) = indexRows(input, target, ignoreIndex: ignoreIndex, op: "nll_loss")
   if let weight { weightShape(weight, classes: classes, op: "nll_loss") }
   let classWeights = weight?.asArray(Double.self)
-  let kept = indices.map { $0 != ignoreIndex }
-  let safe = Tensor(indices.map { $0 == ignoreIndex ? 0 : $0 }, shape: [indices.count, 1])
-  let sampleWeights = zip(indices, kept).map { t, keep in keep ? classWeights?[t] ?? 1 : 0 }
-  // As PyTorch's decomposition: weight the log-probabilities, gather, negate, mask.
-  var picked = rows.gather(dim: 1, index: safe).reshape([indices.count])
-  if classWeights != nil {
-    picked = picked * Tensor(sampleWeights, dtype: input.dtype)
+  // wᵢ = weight[tᵢ], 0 where ignored; the mean divides by their sum, as PyTorch does.
+  let sampleWeights = indices.map { t in t == ignoreIndex ? 0 : classWeights?[t] ?? 1 }
+  let totalWeight = sampleWeights.reduce(0, +)
+  let dtype = input.dtype
+  // One node, as PyTorch records it (NllLossBackward0 for [C] and [N, C] inputs,
+  // NllLoss2DBackward0 for more dimensions, viewed to the target's shape as PyTorch's
+  // 3-D and 5-D+ unreduced losses are): the forward picks -wᵢ · input[i, tᵢ] from the rows,
+  // the backward writes -wᵢ · gᵢ there.
+  let name = input.rank <= 2 ? "NllLossBackward0" : "NllLoss2DBackward0"
+  let viewedBack = reduction == .none && input.rank > 2 && input.rank != 4
+  let outShape = viewedBack ? [indices.count] : target.shape
+  let losses = Autograd.function(name, inputs: [rows]) { xs in
+    let x = xs[0].to(dtype: .float64).contiguous().asArray(Double.self)
+    var values = [Double](repeating: 0, count: indices.count)
+    for (i, t) in indices.enumerated() where t != ignoreIndex {
+      values[i] = -sampleWeights[i] * x[i * classes + t]
+    }
+    switch reduction {
+    case .none:
+      return Tensor(values, shape: outShape, dtype: dtype)
+    case .sum:
+      return Tensor(scalar: values.reduce(0, +), dtype: dtype)
+    case .mean:
+      // Rounded like PyTorch: the sum and the total weight each in the input's dtype.
+      let sum = Tensor(scalar: values.reduce(0, +), dtype: dtype)
+      return sum / Tensor(scalar: totalWeight, dtype: dtype)
+    }
+  } backward: { g, xs, _ in
+    let upstream = g.to(dtype: .float64).contiguous().asArray(Double.self)
+    let grad = Tensor.zeros([indices.count, classes], dtype: .float64)
+    grad.withUnsafeMutablePointer(Double.self) { p in
+      for (i, t) in indices.enumerated() where t != ignoreIndex {
+        let scale =
+          reduction == .none ? upstream[i] : (reduction == .sum ? upstream[0] : upstream[0] / totalWeight)
+        p[i * classes + t] = -sampleWeights[i] * scale
+      }
+    }
+    return [grad.to(dtype: xs[0].dtype)]
   }
-  let keepMask = Tensor(kept)
-  let losses = Tensor.where(keepMask, -picked, 0)
-  switch reduction {
-  case .none:
-    return losses.reshape(target.shape)
-  case .sum:
-    return losses.sum()
-  case .mean:
-    let totalWeight = Tensor(sampleWeights, dtype: input.dtype).sum()
-    return losses.sum() / totalWeight
-  }
+  return viewedBack ? losses.reshape(target.shape) : losses
 }
 
 /// `nllLoss` with class indices given as `[Int]` (one per sample).

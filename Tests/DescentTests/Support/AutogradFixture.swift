@@ -77,6 +77,15 @@ struct AutogradFixture: Decodable, Sendable {
     let grad: ExpectedTensor
   }
 
+  /// ReLU's and leaky ReLU's (slope 0.2) gradients on NaN, ±0, ±inf inputs.
+  struct ActivationBackward: Decodable, Sendable {
+    let input: ExpectedTensor
+    let upstream: ExpectedTensor
+    let relu_grad: ExpectedTensor
+    let leaky_relu_grad: ExpectedTensor
+  }
+
+  let activation_backward: ActivationBackward
   let grad_assignment: GradAssignments
   let copy: Copies
   let index_select: [IndexSelectCase]

@@ -164,6 +164,11 @@ func runOp(_ op: String, _ xs: [Tensor], _ args: [String: JSON], dtype: DType) -
   case "dot": return [xs[0].dot(xs[1])]
   case "mv": return [xs[0].mv(xs[1])]
   case "outer": return [xs[0].outer(xs[1])]
+  case "addmm":
+    return [
+      Tensor.addmm(xs[0], xs[1], xs[2], beta: optional("beta") ?? 1, alpha: optional("alpha") ?? 1)
+    ]
+  case "linear": return [Tensor.linear(xs[0], weight: xs[1], bias: xs.count > 2 ? xs[2] : nil)]
   case "qr":
     let (q, r) = Linalg.qr(x!)
     return [q, r]

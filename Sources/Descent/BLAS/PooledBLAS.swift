@@ -1,0 +1,207 @@
+import CDescentBLAS
+import Foundation
+
+/// BLAS calls run on Descent's thread pool: large products and vector updates are cut into
+/// blocks, each a single-threaded OpenBLAS call on one of the pool's threads, so that one
+/// pool serves both Descent's kernels and BLAS (see ``Threads``).
+///
+/// A block of a product is a block of rows or of columns of `C`, whichever dimension is
+/// larger, so that the operand every block reads whole (and packs again) is the smaller one.
+/// `dot` is never split: its summation order stays that of one call.
+///
+/// `DESCENT_BLAS_POOL=off` (read once) hands every call to OpenBLAS whole instead, on its
+/// own threads: a diagnostic, for comparing the two.
+enum PooledBLAS {
+  /// Whether calls go through the pool: ``Threads/blasOnPool``, initially `false` only when
+  /// `DESCENT_BLAS_POOL=off`.
+  nonisolated(unsafe) static var enabled: Bool =
+    getenv("DESCENT_BLAS_POOL").map { String(cString: $0) != "off" } ?? true
+
+  /// Products below this many multiply-adds run as one call: OpenBLAS's own threshold
+  /// for threading a `gemm` (`65536 · GEMM_MULTITHREAD_THRESHOLD`).
+  static let gemmThreshold = 1 << 18
+  /// Block boundaries are multiples of this (the kernels' widest register block).
+  static let blockAlignment = 16
+
+  /// Runs `body` with OpenBLAS set to one thread when Descent runs several.
+  @inline(__always)
+  static func singleThreaded<R>(_ body: () -> R) -> R {
+    BLASCore.prepare()
+    if !enabled { return body() }
+    let threads = Int32(Threads.count)
+    descent_blas_enter_single_threaded(threads)
+    defer { descent_blas_leave_single_threaded(threads) }
+    return body()
+  }
+
+  /// How `extent` elements split into blocks: (count, length), with lengths multiples of
+  /// ``blockAlignment``.
+  @inline(__always)
+  static func blocks(_ extent: Int, threads: Int) -> (count: Int, length: Int) {
+    let wanted = Swift.min(threads, Swift.max(1, extent / blockAlignment))
+    let length = ((extent + wanted - 1) / wanted + blockAlignment - 1) / blockAlignment * blockAlignment
+    return ((extent + length - 1) / length, length)
+  }
+
+  struct GEMMTask<R: BLASRoutines>: RangeTask {
+    let transA: Bool, transB: Bool
+    let m: Int, n: Int, k: Int
+    let alpha: R.Scalar, beta: R.Scalar
+    let a: UnsafePointer<R.Scalar>, lda: Int
+    let b: UnsafePointer<R.Scalar>, ldb: Int
+    let c: UnsafeMutablePointer<R.Scalar>, ldc: Int
+    /// Blocks split the columns of C (else its rows); `length` elements each.
+    let splitColumns: Bool
+    let length: Int
+
+    func run(_ range: Range<Int>) {
+      for block in range {
+        let lo = block * length
+        let hi = Swift.min(splitColumns ? n : m, lo + length)
+        if lo >= hi { continue }
+        if splitColumns {
+          // op(B) columns lo..<hi: B is k × n (rows), or n × k when transposed.
+          PooledBLAS.gemmOnce(
+            R.self, transA: transA, transB: transB, m, hi - lo, k, alpha, a, lda,
+            transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
+        } else {
+          PooledBLAS.gemmOnce(
+            R.self, transA: transA, transB: transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda,
+            lda, b, ldb, beta, c + lo * ldc, ldc)
+        }
+      }
+    }
+  }
+
+  /// One `gemm` call. With `beta == 0` the output is zeroed here and the call made with
+  /// `beta = 1`: OpenBLAS's own zeroing (its `?gemm_beta` kernel) is a plain loop, and it
+  /// was 7 % of an MLP training step. The products are the same (`x + 0 == x`), except
+  /// that an exact `-0` result comes out `+0`.
+  @inline(__always)
+  static func gemmOnce<R: BLASRoutines>(
+    _: R.Type, transA: Bool, transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: R.Scalar,
+    _ a: UnsafePointer<R.Scalar>, _ lda: Int, _ b: UnsafePointer<R.Scalar>, _ ldb: Int,
+    _ beta: R.Scalar, _ c: UnsafeMutablePointer<R.Scalar>, _ ldc: Int
+  ) {
+    if beta == 0 && k > 0 {
+      let bytes = n * MemoryLayout<R.Scalar>.stride
+      if ldc == n {
+        memset(c, 0, m * bytes)
+      } else {
+        for i in 0..<m { memset(c + i * ldc, 0, bytes) }
+      }
+      R.gemm(transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, 1, c, ldc)
+    } else {
+      R.gemm(transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+  }
+
+  @inline(__always)
+  static func gemm<R: BLASRoutines>(
+    _: R.Type, transA: Bool, transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: R.Scalar,
+    _ a: UnsafePointer<R.Scalar>, _ lda: Int, _ b: UnsafePointer<R.Scalar>, _ ldb: Int,
+    _ beta: R.Scalar, _ c: UnsafeMutablePointer<R.Scalar>, _ ldc: Int
+  ) {
+    singleThreaded {
+      let threads = Threads.count
+      if !enabled {
+        R.gemm(transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+      }
+      if threads <= 1 || m * n * k < gemmThreshold || Swift.max(m, n) < 2 * blockAlignment {
+        gemmOnce(R.self, transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+      }
+      let splitColumns = n >= m
+      let (count, length) = blocks(splitColumns ? n : m, threads: threads)
+      parallelFor(
+        count, grain: 1, alignment: 1,
+        GEMMTask<R>(
+          transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a,
+          lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, splitColumns: splitColumns, length: length))
+    }
+  }
+
+  struct GEMVTask<R: BLASRoutines>: RangeTask {
+    let transposed: Bool
+    let m: Int, n: Int
+    let alpha: R.Scalar, beta: R.Scalar
+    let a: UnsafePointer<R.Scalar>, lda: Int
+    let x: UnsafePointer<R.Scalar>, incx: Int
+    let y: UnsafeMutablePointer<R.Scalar>, incy: Int
+    let length: Int
+
+    func run(_ range: Range<Int>) {
+      for block in range {
+        let lo = block * length
+        let hi = Swift.min(transposed ? n : m, lo + length)
+        if lo >= hi { continue }
+        if transposed {
+          // y[j] = Σᵢ A[i, j] x[i] for the columns lo..<hi.
+          R.gemv(
+            transposed: true, m, hi - lo, alpha, a + lo, lda, x, incx, beta, y + lo * incy, incy)
+        } else {
+          R.gemv(
+            transposed: false, hi - lo, n, alpha, a + lo * lda, lda, x, incx, beta, y + lo * incy,
+            incy)
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  static func gemv<R: BLASRoutines>(
+    _: R.Type, transposed: Bool, _ m: Int, _ n: Int, _ alpha: R.Scalar,
+    _ a: UnsafePointer<R.Scalar>, _ lda: Int, _ x: UnsafePointer<R.Scalar>, _ incx: Int,
+    _ beta: R.Scalar, _ y: UnsafeMutablePointer<R.Scalar>, _ incy: Int
+  ) {
+    singleThreaded {
+      let threads = Threads.count
+      let outputs = transposed ? n : m
+      if threads <= 1 || !enabled || m * n < 2 * Threads.grainSize || incy <= 0
+        || outputs < 2 * blockAlignment
+      {
+        R.gemv(transposed: transposed, m, n, alpha, a, lda, x, incx, beta, y, incy)
+        return
+      }
+      let (count, length) = blocks(outputs, threads: threads)
+      parallelFor(
+        count, grain: 1, alignment: 1,
+        GEMVTask<R>(
+          transposed: transposed, m: m, n: n, alpha: alpha, beta: beta, a: a, lda: lda, x: x,
+          incx: incx, y: y, incy: incy, length: length))
+    }
+  }
+
+  /// `y ← αx + βy` (`beta == nil`: `axpy`) or `x ← αx` (`scal`) over `n` elements.
+  struct Level1Task<R: BLASRoutines>: RangeTask {
+    enum Kind { case axpy, axpby, scal }
+    let kind: Kind
+    let alpha: R.Scalar, beta: R.Scalar
+    let x: UnsafePointer<R.Scalar>, incx: Int
+    let y: UnsafeMutablePointer<R.Scalar>, incy: Int
+
+    func run(_ range: Range<Int>) {
+      let n = range.count
+      let lo = range.lowerBound
+      switch kind {
+      case .axpy: R.axpy(n, alpha, x + lo * incx, incx, y + lo * incy, incy)
+      case .axpby: R.axpby(n, alpha, x + lo * incx, incx, beta, y + lo * incy, incy)
+      case .scal: R.scal(n, alpha, y + lo * incy, incy)
+      }
+    }
+  }
+
+  /// A level-1 update, split in element ranges when large. Negative or zero increments
+  /// (BLAS walks those from the end) run as one call.
+  @inline(__always)
+  static func level1<R: BLASRoutines>(_: R.Type, _ n: Int, _ task: Level1Task<R>) {
+    singleThreaded {
+      if !enabled || task.incx <= 0 || task.incy <= 0 || chunking(n, grain: Threads.grainSize).chunks <= 1 {
+        task.run(0..<n)
+        return
+      }
+      parallelFor(n, task)
+    }
+  }
+}
