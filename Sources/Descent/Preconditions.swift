@@ -7,6 +7,12 @@
 /// op failed on which shapes, as PyTorch's errors do. Bad input from a user or a file is
 /// not a programming error: throw a Swift `Error` for that instead.
 ///
+/// The message ends with the user's line, `(called from Sources/App/main.swift:12)`: the
+/// innermost frame outside Descent's modules, found on the stack when the check fails,
+/// because a check deep inside an op (or an operator such as `+`, which cannot take
+/// `#line`) would otherwise point into Descent. `file`/`line` stay the location printed
+/// before `Fatal error`.
+///
 /// ```swift
 /// require(weight.rank == 2, "embedding(): 'weight' must be 2-D, got shape \(weight.shape)")
 /// ```
@@ -22,14 +28,17 @@ public func require(
   _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
   file: StaticString = #fileID, line: UInt = #line
 ) {
-  if _slowPath(!condition()) { fatalError(message(), file: file, line: line) }
+  if _slowPath(!condition()) { requirementFailure(message(), file: file, line: line) }
 }
 
 /// Stops the process with `message` in every build configuration: ``require(_:_:file:line:)``
-/// for code paths that are errors wherever they are reached.
-@inlinable
+/// for code paths that are errors wherever they are reached. The message ends with the
+/// user's line, as ``require(_:_:file:line:)``'s does.
+@inline(never)
 public func requirementFailure(
   _ message: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line
 ) -> Never {
-  fatalError(message(), file: file, line: line)
+  let text = message()
+  guard let caller = CallerLocation.describe() else { fatalError(text, file: file, line: line) }
+  fatalError("\(text) (called from \(caller))", file: file, line: line)
 }
