@@ -15,7 +15,8 @@ struct SumReducer: RowReducer {
     return T(acc)
   }
 }
-struct MaxReducer: RowReducer {
+/// The largest (`isMax`) or smallest element of a row; a NaN wins, as in PyTorch.
+struct ExtremeReducer: RowReducer {
   let isMax: Bool
   func callAsFunction<T: TensorScalar>(_ row: UnsafePointer<T>, _ n: Int) -> T {
     var best = row[0]
@@ -276,7 +277,7 @@ extension Tensor {
       dims.allSatisfy { shape[$0] > 0 } || reducedShape(dims, keepDim: keepDim).contains(0),
       "\(isMax ? "max" : "min")(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument. (shape \(shape), dims \(dims))"
     )
-    let out = reduceRows(MaxReducer(isMax: isMax), dims: dims, keepDim: keepDim, op: isMax ? "max" : "min")
+    let out = reduceRows(ExtremeReducer(isMax: isMax), dims: dims, keepDim: keepDim, op: isMax ? "max" : "min")
     let source = detach()
     let result = out.detach()
     return out.recording(name ?? (isMax ? "MaxBackward1" : "MinBackward1"), [self]) { g in

@@ -7,7 +7,7 @@ import Foundation
 
 /// `descent bench mlp`: steps per second of a whole training step (zeroGrad, forward,
 /// cross-entropy, backward, Adam) on an MLP, side by side with PyTorch eager.
-struct BenchTrainingStep: ParsableCommand {
+struct BenchMLP: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "mlp",
     abstract: "MLP training steps per second (Adam, float32) against PyTorch eager, in one run.",
