@@ -7,7 +7,12 @@ import Foundation
 struct BenchMatmul: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "matmul",
-    abstract: "GFLOP/s of Tensor.matmul and raw cblas_sgemm on square float32 matrices."
+    abstract: "GFLOP/s of Tensor.matmul and raw cblas_sgemm on square float32 matrices.",
+    discussion: """
+      Tensor.matmul is timed twice: as it runs by default (the product cut into blocks on \
+      Descent's pool, see Threads.blasOnPool) and handed to OpenBLAS whole, on its own \
+      threads ("tensor, OpenBLAS threads"), the way raw cblas_sgemm runs.
+      """
   )
 
   @Option(name: .long, parsing: .upToNextOption, help: "Square sizes to run.")
@@ -31,8 +36,8 @@ struct BenchMatmul: ParsableCommand {
     if let threads { Threads.set(threads) }
     print("threads: \(Threads.count); BLAS: \(BLASSummary.line)")
     print(
-      "size".padding(7) + "tensor GFLOP/s".padding(16) + "sgemm GFLOP/s".padding(16)
-        + "tensor/sgemm")
+      "size".padding(7) + "tensor GFLOP/s".padding(16) + "OpenBLAS-threads".padding(18)
+        + "sgemm GFLOP/s".padding(16) + "tensor/sgemm".padding(14) + "OpenBLAS-threads/sgemm")
     let quiet = QuietThreads()
     for n in sizes {
       let a = Tensor.randn([n, n])
@@ -44,7 +49,14 @@ struct BenchMatmul: ParsableCommand {
       defer { raw.deallocate() }
       var tensorTimes: [Double] = []
       var blasTimes: [Double] = []
+      var wholeTimes: [Double] = []
       func tensorProduct() { _ = a.matmul(b) }
+      func wholeProduct() {
+        let pooled = Threads.blasOnPool
+        Threads.blasOnPool = false
+        defer { Threads.blasOnPool = pooled }
+        _ = a.matmul(b)
+      }
       func rawProduct() {
         a.withUnsafePointer(Float.self) { pa in
           b.withUnsafePointer(Float.self) { pb in
@@ -54,7 +66,7 @@ struct BenchMatmul: ParsableCommand {
           }
         }
       }
-      // Interleave the two so that machine noise hits both alike. Each sample follows one
+      // Interleave the three so that machine noise hits both alike. Each sample follows one
       // untimed product of its own kind: after the quiet wait, threads asleep on an idle
       // (virtual) CPU take up to a millisecond to wake, which would otherwise be timed.
       for _ in 0..<(repeats + 2) {
@@ -64,14 +76,20 @@ struct BenchMatmul: ParsableCommand {
         if quietWait { quiet.wait() }
         rawProduct()
         blasTimes.append(time(inner) { rawProduct() })
+        if quietWait { quiet.wait() }
+        wholeProduct()
+        wholeTimes.append(time(inner) { wholeProduct() })
       }
       let t = median(Array(tensorTimes.dropFirst(2)))
       let r = median(Array(blasTimes.dropFirst(2)))
+      let w = median(Array(wholeTimes.dropFirst(2)))
       let gt = flops / t / 1e9
       let gr = flops / r / 1e9
+      let gw = flops / w / 1e9
       print(
         "\(n)".padding(7) + String(format: "%.1f", gt).padding(16)
-          + String(format: "%.1f", gr).padding(16) + String(format: "%.3f", gt / gr))
+          + String(format: "%.1f", gw).padding(18) + String(format: "%.1f", gr).padding(16)
+          + String(format: "%.3f", gt / gr).padding(14) + String(format: "%.3f", gw / gr))
     }
     print(quiet.summary)
   }
