@@ -13,7 +13,9 @@ struct BenchLinalg: ParsableCommand {
       cholesky a symmetric positive-definite matrix (X·Xᵀ + n·I); eigh a symmetric one \
       (X + Xᵀ); svd a Gaussian matrix, reduced (full_matrices=False). Each round times one \
       Descent call and, with --compare-torch, one PyTorch call, alternating which goes first, \
-      with a pause before each; medians are reported. The ratio is Descent's time over \
+      with a pause before each that ends when no thread of either process is runnable (a \
+      side still spinning after its call would slow the other by up to 20× at n = 256); \
+      medians are reported. The ratio is Descent's time over \
       PyTorch's (below 1: Descent is faster).
       """
   )
@@ -35,6 +37,15 @@ struct BenchLinalg: ParsableCommand {
 
   @Option(help: "Milliseconds to sleep before each timed call.")
   var settleMs: Int = 20
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: """
+      After the sleep, wait until no other thread of this process or PyTorch's is runnable: \
+      OpenMP and OpenBLAS workers spin for a while after a call, on the cores the other \
+      side needs next.
+      """)
+  var quietWait = true
 
   @OptionGroup var torchOptions: TorchComparisonOptions
 
@@ -67,6 +78,7 @@ struct BenchLinalg: ParsableCommand {
     print(
       "function".padding(10) + "n".padding(7) + "Descent ms".padding(13) + "PyTorch ms".padding(13)
         + "Descent ÷ PyTorch")
+    let quiet = QuietThreads()
     for function in functions {
       for n in sizes {
         let call = try makeCall(function, n: n, dtype: dtype)
@@ -85,6 +97,7 @@ struct BenchLinalg: ParsableCommand {
         for round in 0..<rounds {
           for k in 0..<(hasTorch ? 2 : 1) {
             if settleMs > 0 { usleep(UInt32(settleMs) * 1000) }
+            if quietWait { quiet.wait(others: torch.map { [$0.pid] } ?? []) }
             if (k + round) % 2 == 0 || !hasTorch {
               ours.append(try timeMilliseconds { try call() })
             } else {
@@ -106,6 +119,7 @@ struct BenchLinalg: ParsableCommand {
         }
       }
     }
+    print(quiet.summary)
     print("load average at the end: \(Machine.loadAverage())")
   }
 

@@ -9,11 +9,11 @@ import Testing
 @Suite("BLAS on Descent's pool", .serialized)
 struct PooledBLASTests {
   /// Runs `body` with `n` threads, restoring the count.
-  func with<R>(threads n: Int, _ body: () -> R) -> R {
+  func with<R>(threads n: Int, _ body: () throws -> R) rethrows -> R {
     let before = Threads.count
     defer { Threads.set(before) }
     Threads.set(n)
-    return body()
+    return try body()
   }
 
   static func values(_ count: Int, seed: UInt64) -> [Double] {
@@ -145,5 +145,25 @@ struct PooledBLASTests {
     for r in results {
       #expect(zip(r, reference).allSatisfy { Swift.abs($0 - $1) <= 1e-12 })
     }
+  }
+
+  /// Small factorisations run on one OpenBLAS thread (OpenBLAS's threaded LAPACK spins
+  /// between its threads; a second thread gains nothing below 256), larger ones on all.
+  @Test func smallLAPACKCallsRunOnOneOpenBLASThread() {
+    with(threads: 2) {
+      #expect(lapackCall(extent: Int32(lapackSingleThreadedExtent)) { Threads.blasThreads } == 1)
+      #expect(lapackCall(extent: Int32(lapackSingleThreadedExtent + 1)) { Threads.blasThreads } == 2)
+      #expect(Threads.blasThreads == 2)
+    }
+  }
+
+  /// So a small solve gives the same bits at any thread count.
+  @Test func smallSolveIsTheSameAtOneAndTwoThreads() throws {
+    let g = Generator(seed: 7)
+    let a = Tensor.randn([200, 200], generator: g) + Tensor.eye(200) * 200.0
+    let b = Tensor.randn([200, 3], generator: g)
+    let one = try with(threads: 1) { try Linalg.solve(a, b) }
+    let two = try with(threads: 2) { try Linalg.solve(a, b) }
+    #expect(one.asArray(Float.self) == two.asArray(Float.self))
   }
 }

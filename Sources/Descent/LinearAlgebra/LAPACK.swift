@@ -1,4 +1,5 @@
 import CBLAS
+import CDescentBLAS
 import CLAPACKE
 
 // The LAPACK routines Linalg calls, for `Float` and `Double`, through LAPACKE's `_work`
@@ -81,41 +82,58 @@ private let colMajor = Int32(LAPACK_COL_MAJOR)
   )
 }
 
-// Every wrapper runs BLASCore's selection first: LAPACK calls OpenBLAS's BLAS inside, and the
-// first call of a program must find the core Descent selected.
+/// Runs one LAPACK call: BLASCore's selection first (LAPACK calls OpenBLAS's BLAS inside, and
+/// the first call of a program must find the core Descent selected), and on one OpenBLAS
+/// thread when the matrix is small.
+///
+/// Why one thread below ``lapackSingleThreadedExtent``: a second thread gains nothing there
+/// (`Linalg.solve` at 256: 0.55 ms on one thread, 0.56 ms on two, quiet, AMD EPYC Zen 3),
+/// while OpenBLAS's threaded LU, QR and eigen routines synchronise their threads by spinning:
+/// on a machine shared with other processes, one descheduled thread stalls the other, and the
+/// same solve took 9–13 ms on two threads at load 5. Results at these sizes also no longer
+/// depend on the thread count.
+@inline(__always) func lapackCall<R>(extent: Int32, _ body: () -> R) -> R {
+  BLASCore.prepare()
+  let threads = Int32(Threads.count)
+  if threads <= 1 || Int(extent) > lapackSingleThreadedExtent { return body() }
+  descent_blas_enter_single_threaded(threads)
+  defer { descent_blas_leave_single_threaded(threads) }
+  return body()
+}
+
+/// The largest matrix dimension that ``lapackCall(extent:_:)`` factorises on one thread.
+let lapackSingleThreadedExtent = 256
+
 extension Float: LAPACKScalar {
   static func getrf(
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ ipiv: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgetrf_work(colMajor, m, n, a, lda, ipiv)
+    lapackCall(extent: max(m, n)) { LAPACKE_sgetrf_work(colMajor, m, n, a, lda, ipiv) }
   }
   static func getrs(
     _ trans: CChar, _ n: Int32, _ nrhs: Int32, _ a: UnsafePointer<Float>, _ lda: Int32,
     _ ipiv: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Float>, _ ldb: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb)
+    lapackCall(extent: n) { LAPACKE_sgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb) }
   }
   static func getri(
     _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32, _ ipiv: UnsafePointer<Int32>,
     _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgetri_work(colMajor, n, a, lda, ipiv, work, lwork)
+    lapackCall(extent: n) { LAPACKE_sgetri_work(colMajor, n, a, lda, ipiv, work, lwork) }
   }
   static func potrf(_ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_spotrf_work(colMajor, uplo, n, a, lda)
+    lapackCall(extent: n) { LAPACKE_spotrf_work(colMajor, uplo, n, a, lda) }
   }
   static func syevd(
     _ jobz: CChar, _ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ w: UnsafeMutablePointer<Float>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>, _ liwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_ssyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
+    lapackCall(extent: n) {
+      LAPACKE_ssyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
+    }
   }
   static func gesdd(
     _ jobz: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
@@ -123,38 +141,39 @@ extension Float: LAPACKScalar {
     _ vt: UnsafeMutablePointer<Float>?, _ ldvt: Int32, _ work: UnsafeMutablePointer<Float>,
     _ lwork: Int32, _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_sgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
+    }
   }
   static func geqrf(
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ tau: UnsafeMutablePointer<Float>,
     _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
+    lapackCall(extent: max(m, n)) { LAPACKE_sgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork) }
   }
   static func orgqr(
     _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ tau: UnsafePointer<Float>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork)
+    lapackCall(extent: max(m, n)) { LAPACKE_sorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork) }
   }
   static func gels(
     _ trans: CChar, _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Float>, _ ldb: Int32, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_sgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
+    }
   }
   static func gelsy(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Float>, _ ldb: Int32, _ jpvt: UnsafeMutablePointer<Int32>, _ rcond: Float,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_sgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
+    }
   }
   static func gelsd(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
@@ -162,16 +181,18 @@ extension Float: LAPACKScalar {
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_sgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
+    }
   }
   static func gelss(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Float>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Float>, _ ldb: Int32, _ s: UnsafeMutablePointer<Float>, _ rcond: Float,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Float>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_sgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_sgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
+    }
   }
   static func trsm(
     left: Bool, upper: Bool, transposed: Bool, unit: Bool, _ m: Int, _ n: Int,
@@ -189,34 +210,31 @@ extension Double: LAPACKScalar {
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ ipiv: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgetrf_work(colMajor, m, n, a, lda, ipiv)
+    lapackCall(extent: max(m, n)) { LAPACKE_dgetrf_work(colMajor, m, n, a, lda, ipiv) }
   }
   static func getrs(
     _ trans: CChar, _ n: Int32, _ nrhs: Int32, _ a: UnsafePointer<Double>, _ lda: Int32,
     _ ipiv: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Double>, _ ldb: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb)
+    lapackCall(extent: n) { LAPACKE_dgetrs_work(colMajor, trans, n, nrhs, a, lda, ipiv, b, ldb) }
   }
   static func getri(
     _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32, _ ipiv: UnsafePointer<Int32>,
     _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgetri_work(colMajor, n, a, lda, ipiv, work, lwork)
+    lapackCall(extent: n) { LAPACKE_dgetri_work(colMajor, n, a, lda, ipiv, work, lwork) }
   }
   static func potrf(_ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dpotrf_work(colMajor, uplo, n, a, lda)
+    lapackCall(extent: n) { LAPACKE_dpotrf_work(colMajor, uplo, n, a, lda) }
   }
   static func syevd(
     _ jobz: CChar, _ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ w: UnsafeMutablePointer<Double>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>, _ liwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dsyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
+    lapackCall(extent: n) {
+      LAPACKE_dsyevd_work(colMajor, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)
+    }
   }
   static func gesdd(
     _ jobz: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
@@ -224,38 +242,39 @@ extension Double: LAPACKScalar {
     _ vt: UnsafeMutablePointer<Double>?, _ ldvt: Int32, _ work: UnsafeMutablePointer<Double>,
     _ lwork: Int32, _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_dgesdd_work(colMajor, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)
+    }
   }
   static func geqrf(
     _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ tau: UnsafeMutablePointer<Double>,
     _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork)
+    lapackCall(extent: max(m, n)) { LAPACKE_dgeqrf_work(colMajor, m, n, a, lda, tau, work, lwork) }
   }
   static func orgqr(
     _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ tau: UnsafePointer<Double>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork)
+    lapackCall(extent: max(m, n)) { LAPACKE_dorgqr_work(colMajor, m, n, k, a, lda, tau, work, lwork) }
   }
   static func gels(
     _ trans: CChar, _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Double>, _ ldb: Int32, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_dgels_work(colMajor, trans, m, n, nrhs, a, lda, b, ldb, work, lwork)
+    }
   }
   static func gelsy(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Double>, _ ldb: Int32, _ jpvt: UnsafeMutablePointer<Int32>, _ rcond: Double,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_dgelsy_work(colMajor, m, n, nrhs, a, lda, b, ldb, jpvt, rcond, rank, work, lwork)
+    }
   }
   static func gelsd(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
@@ -263,16 +282,18 @@ extension Double: LAPACKScalar {
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32,
     _ iwork: UnsafeMutablePointer<Int32>
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_dgelsd_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork, iwork)
+    }
   }
   static func gelss(
     _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Double>, _ lda: Int32,
     _ b: UnsafeMutablePointer<Double>, _ ldb: Int32, _ s: UnsafeMutablePointer<Double>, _ rcond: Double,
     _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Double>, _ lwork: Int32
   ) -> Int32 {
-    BLASCore.prepare()
-    return LAPACKE_dgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
+    lapackCall(extent: max(m, n)) {
+      LAPACKE_dgelss_work(colMajor, m, n, nrhs, a, lda, b, ldb, s, rcond, rank, work, lwork)
+    }
   }
   static func trsm(
     left: Bool, upper: Bool, transposed: Bool, unit: Bool, _ m: Int, _ n: Int,
