@@ -218,3 +218,34 @@ struct Adam8bitTests {
         == "Adam8bit keeps float32 parameters only; parameter 1 of the group is torch.float64")
   }
 }
+
+/// The fused kernel splits a group across threads on whole blocks: a group of 1.6M elements
+/// (8-bit tensors with short last blocks, and a 32-bit one between them) is cut into one
+/// chunk per thread of ``Threads/count`` (left as it is, since other suites run meanwhile;
+/// with 2 or more, a boundary falls inside the first tensor) and gives the same bits as
+/// the single-threaded reference.
+@Suite struct Adam8bitThreadTests {
+  @Test func threadsSplitOnWholeBlocks() throws {
+    let shapes = [[1000, 1001], [3000], [600_003]]
+    func run(_ implementation: OptimizerImplementation) throws -> [[UInt32]] {
+      let params = shapes.enumerated().map { k, shape in
+        Tensor(adam8bitInitial(k, shape.reduce(1, *)), shape: shape, requiresGrad: true)
+      }
+      let optimizer = try Adam8bit(params, lr: 1e-2, weightDecay: 0.01, implementation: implementation)
+      for t in 1...2 { try runAdam8bitStep(params, optimizer, step: t) }
+      return params.flatMap { p in
+        let state = optimizer.state(for: p)
+        return [p.asArray(Float.self).map(\.bitPattern)]
+          + ["state1", "state2", "absmax1", "absmax2"].compactMap { key in
+            state[key].map { t in t.dtype == .uint8 ? t.asArray(UInt8.self).map(UInt32.init) : t.asArray(Float.self).map(\.bitPattern) }
+          }
+      }
+    }
+    let fused = try run(.fused)
+    let reference = try run(.reference)
+    #expect(fused.count == reference.count)
+    for (i, (a, b)) in zip(fused, reference).enumerated() {
+      #expect(differences(a, b) == 0, "array \(i)")
+    }
+  }
+}
