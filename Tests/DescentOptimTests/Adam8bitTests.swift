@@ -136,13 +136,15 @@ struct Adam8bitTests {
             #expect(n == 0, "step \(t), parameter \(k): \(n) codes of \(key) differ")
           }
           for (key, expected) in [("absmax1", want.absmax1!), ("absmax2", want.absmax2!)] {
-            let n = differences((state[key]?.asArray(Float.self) ?? []).map(\.bitPattern), float32s(expected).map(\.bitPattern))
+            let n = differences(
+              (state[key]?.asArray(Float.self) ?? []).map(\.bitPattern), float32s(expected).map(\.bitPattern))
             #expect(n == 0, "step \(t), parameter \(k): \(n) blocks' \(key) differ")
           }
         } else {
           #expect(state["state1"]?.dtype == .float32)
           for (key, expected) in [("state1", want.state1), ("state2", want.state2)] {
-            let n = differences((state[key]?.asArray(Float.self) ?? []).map(\.bitPattern), float32s(expected).map(\.bitPattern))
+            let n = differences(
+              (state[key]?.asArray(Float.self) ?? []).map(\.bitPattern), float32s(expected).map(\.bitPattern))
             #expect(n == 0, "step \(t), parameter \(k): \(n) elements of \(key) differ")
           }
         }
@@ -167,7 +169,9 @@ struct Adam8bitTests {
       for (key, expected) in [("state1", bytes(want.state1)), ("state2", bytes(want.state2))] {
         let got = state[key]?.asArray(UInt8.self) ?? []
         let same = zip(got, expected).filter { $0 == $1 }.count
-        #expect(Double(same) >= 0.999 * Double(expected.count), "parameter \(k) \(key): \(same) of \(expected.count)")
+        #expect(
+          Double(same) >= 0.999 * Double(expected.count),
+          "parameter \(k) \(key): \(same) of \(expected.count)")
       }
     }
   }
@@ -237,7 +241,10 @@ struct Adam8bitTests {
         let state = optimizer.state(for: p)
         return [p.asArray(Float.self).map(\.bitPattern)]
           + ["state1", "state2", "absmax1", "absmax2"].compactMap { key in
-            state[key].map { t in t.dtype == .uint8 ? t.asArray(UInt8.self).map(UInt32.init) : t.asArray(Float.self).map(\.bitPattern) }
+            state[key].map { t in
+              t.dtype == .uint8
+                ? t.asArray(UInt8.self).map(UInt32.init) : t.asArray(Float.self).map(\.bitPattern)
+            }
           }
       }
     }
