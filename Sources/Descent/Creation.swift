@@ -28,6 +28,12 @@ extension Tensor {
     self.init(elements: values, shape: shape, dtype: .bool)
   }
 
+  /// A `uint8` (by default) tensor holding `values`: storage for bytes such as the codes of
+  /// 8-bit optimizer state (`torch.tensor(values, dtype=torch.uint8)`).
+  public convenience init(_ values: [UInt8], shape: [Int]? = nil, dtype: DType = .uint8) {
+    self.init(elements: values, shape: shape, dtype: dtype)
+  }
+
   /// A zero-dimensional tensor holding one value.
   public convenience init(scalar value: Double, dtype: DType = .float32, requiresGrad: Bool = false) {
     self.init(elements: [value], shape: [], dtype: dtype)
@@ -59,6 +65,7 @@ extension Tensor {
     case .float64: write(Double.self)
     case .int64: write(Int.self)
     case .bool: write(Bool.self)
+    case .uint8: write(UInt8.self)
     }
   }
 

@@ -2,12 +2,15 @@
 ///
 /// `float32` is the default, as in PyTorch. `int64` and `bool` exist for indices
 /// (`argmax`, `randint`, `randperm`, class targets) and masks (comparisons, `where`);
-/// arithmetic, reductions and autograd are defined for the floating types only.
+/// `uint8` is storage only (the codes of 8-bit optimizer state): it is created, copied,
+/// converted, read back and saved, but arithmetic, reductions and autograd are defined for
+/// the floating types only.
 public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
   case float32
   case float64
   case int64
   case bool
+  case uint8
 
   /// Bytes per element.
   public var byteSize: Int {
@@ -16,6 +19,7 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     case .float64: 8
     case .int64: 8
     case .bool: 1
+    case .uint8: 1
     }
   }
 
@@ -36,6 +40,7 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
     if a == b { return a }
     if a == .float64 || b == .float64 { return .float64 }
     if a == .float32 || b == .float32 { return .float32 }
+    if a == .bool && b == .uint8 || a == .uint8 && b == .bool { return .uint8 }
     return .int64
   }
 }

@@ -22,7 +22,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
       if dtype != .float32 { suffixes.append("dtype=\(dtype)") }
       body = "[]"
     } else {
-      if dtype == .float64 { suffixes.append("dtype=\(dtype)") }
+      if dtype == .float64 || dtype == .uint8 { suffixes.append("dtype=\(dtype)") }
       body = ReprPrinter(self).render(indent: indent)
     }
     if let gradFn {
@@ -84,6 +84,10 @@ private struct ReprPrinter {
       let format = FloatFormat(offsets.map { values[$0] })
       width = format.width
       element = { format.string(values[$0]) }
+    case .uint8:
+      let values = tensor.asArray(UInt8.self)
+      width = offsets.map { String(values[$0]).count }.max() ?? 1
+      element = { String(values[$0]) }
     case .int64:
       let values = tensor.asArray(Int.self)
       width = offsets.map { String(values[$0]).count }.max() ?? 1

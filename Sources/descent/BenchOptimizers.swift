@@ -53,6 +53,13 @@ struct BenchOptimizers: ParsableCommand {
   var optimizers: [OptimizerSpec] = OptimizerSpec.benchDefaults
 
   @Option(
+    parsing: .upToNextOption,
+    help: ArgumentHelp(
+      "8-bit optimizers (bitsandbytes' block-wise state, float32 only), timed beside PyTorch's float32 fused Adam/AdamW: \(EightBitChoice.allCases.map(\.rawValue).joined(separator: ", ")).",
+      valueName: "optimizer"))
+  var eightBit: [EightBitChoice] = [.adam8bit]
+
+  @Option(
     parsing: .upToNextOption, help: "Parameter counts of the single-tensor layout (1M, 2.5M, 50000000).")
   var sizes: [String] = ["1M", "10M", "50M"]
 
@@ -150,7 +157,16 @@ struct BenchOptimizers: ParsableCommand {
     // The core is chosen before any BLAS call, the benchmark's own raw calls included.
     BLASCore.prepare()
     if let threads { Threads.set(threads) }
-    let kinds = optimizers
+    var report = BenchReport(
+      machine: .current(), dtype: dtype.rawValue, threads: Threads.count,
+      defaultImplementation: OptimizerImplementation.default.rawValue, steps: steps)
+    var subjects = optimizers.map(BenchSubject.init)
+    let eightBitSubjects = eightBit.compactMap(\.subject)
+    if dtype == .float32 {
+      subjects += eightBitSubjects
+    } else if !eightBitSubjects.isEmpty {
+      report.notes.append("8-bit optimizers skipped: they keep float32 parameters only")
+    }
     var caseLayouts: [BenchLayout] = []
     if layouts.contains(.single) {
       caseLayouts += sizes.map { BenchLayout(tensors: 1, elementsPerTensor: parseCount($0)!) }
@@ -161,9 +177,6 @@ struct BenchOptimizers: ParsableCommand {
       chosen.append(choice.implementation)
     }
 
-    var report = BenchReport(
-      machine: .current(), dtype: dtype.rawValue, threads: Threads.count,
-      defaultImplementation: OptimizerImplementation.default.rawValue, steps: steps)
     report.mallocCounting = Self.mallocCountingWorks()
     report.allocations = allocationsPerCase
 
@@ -186,28 +199,32 @@ struct BenchOptimizers: ParsableCommand {
     for layout in caseLayouts {
       var blasAxpy: [Double] = []
       var threadedAxpy: [Double] = []
-      for kind in kinds {
+      for subject in subjects {
+        let chosen = subject.implementations ?? chosen
+        let torchImpls = subject.torchImpls ?? torchImpls
         var times = [[Double]](repeating: [], count: chosen.count)
         var allocations = [[UInt64]](repeating: [], count: chosen.count)
         var torchTimes: [String: [Double]] = [:]
         var torchSetup: TorchStepServer.Setup?
-        var streams = 0
+        var bytesPerElement = 0.0
         // Where the kernel places a buffer in physical memory moves its bandwidth by tens
         // of percent from one allocation to the next on a virtual machine, so every side
         // allocates its tensors afresh several times and the medians pool all of them.
         for allocation in 0..<allocationsPerCase {
-          log("  \(layout.label) \(kind.label): allocation \(allocation + 1) of \(allocationsPerCase)")
+          log("  \(layout.label) \(subject.label): allocation \(allocation + 1) of \(allocationsPerCase)")
           let parameters = BenchParameters(layout, dtype: dtype.dtype, seed: UInt64(allocation))
           let axpy = BenchAxpy(count: layout.total, dtype: dtype.dtype)
           let optimizers = try chosen.map { implementation -> Optimizer in
-            let optimizer = try kind.make(parameters.params, implementation: implementation)
+            let optimizer = try subject.make(parameters.params, implementation)
             for _ in 0..<warmup { try optimizer.step() }
             return optimizer
           }
-          if let first = optimizers.first { streams = streamsPerElement(first, parameters.params[0]) }
+          if let first = optimizers.first {
+            bytesPerElement = subject.bytesPerElement(first, parameters.params[0])
+          }
           if let torch {
             torchSetup = try torch.setup(
-              optimizer: kind, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
+              optimizer: subject.torch, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
               warmup: warmup)
           }
           // Everything timed in a round, in an order that rotates from round to round, so
@@ -243,12 +260,11 @@ struct BenchOptimizers: ParsableCommand {
         for (i, implementation) in chosen.enumerated() {
           report.results.append(
             BenchReport.Result(
-              optimizer: kind.label, layout: layout, dtype: dtype.dtype, threads: Threads.count,
+              optimizer: subject.label, layout: layout, dtype: dtype.dtype, threads: Threads.count,
               implementation: implementation.rawValue,
               isDefault: implementation == .default, times: times[i],
               allocations: allocations[i],
-              bytesPerStep: Double(
-                streams * layout.total * dtype.dtype.byteSize),
+              bytesPerStep: bytesPerElement * Double(layout.total),
               torch: torchSetup.map { setup in
                 BenchReport.Torch(
                   medians: torchTimes.mapValues(median), unavailable: setup.unavailable,

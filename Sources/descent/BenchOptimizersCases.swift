@@ -1,3 +1,4 @@
+import ArgumentParser
 import CBLAS
 import CBenchKernels
 import CDescentKernels
@@ -22,6 +23,75 @@ extension OptimizerSpec {
 /// parameter (2), the gradient (1) and each parameter-shaped state tensor (2), each once.
 func streamsPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Int {
   3 + 2 * optimizer.state(for: param).values.filter { $0.shape == param.shape }.count
+}
+
+/// Bytes a step of an 8-bit optimizer must move per parameter element: the parameter
+/// (read and write) and the gradient in float32, and each state tensor read and written
+/// once (the uint8 codes: 1 + 1 bytes each; each block's absmax: 8 bytes per 256
+/// elements); the maps (1 KiB each, in cache) are not counted. 16.06 bytes for Adam8bit,
+/// against 28 for Adam.
+func eightBitBytesPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Double {
+  let state = optimizer.state(for: param).filter { !$0.key.hasPrefix("qmap") && $0.value.rank > 0 }
+  let stateBytes = state.values.reduce(0) { $0 + 2 * $1.count * $1.dtype.byteSize }
+  return Double(3 * param.dtype.byteSize) + Double(stateBytes) / Double(param.count)
+}
+
+/// The 8-bit optimizers `descent bench optimizers` can time (they are outside the
+/// registry, whose members PyTorch has).
+enum EightBitChoice: String, ExpressibleByArgument, CaseIterable {
+  case adam8bit, adamw8bit, none
+
+  /// What is timed, and PyTorch's float32 fused counterpart beside it.
+  var subject: BenchSubject? {
+    switch self {
+    case .adam8bit:
+      BenchSubject(
+        label: "adam8bit", make: { try Adam8bit($0, implementation: $1) },
+        torch: OptimizerSpec(.adam), torchImpls: ["fused"], implementations: [.default],
+        bytesPerElement: eightBitBytesPerElement)
+    case .adamw8bit:
+      BenchSubject(
+        label: "adamw8bit", make: { try AdamW8bit($0, implementation: $1) },
+        torch: OptimizerSpec(.adamw), torchImpls: ["fused"], implementations: [.default],
+        bytesPerElement: eightBitBytesPerElement)
+    case .none: nil
+    }
+  }
+}
+
+/// One optimizer of a benchmark run: how to make it, what PyTorch runs beside it and the
+/// bytes its step moves per element.
+struct BenchSubject {
+  var label: String
+  var make: ([Tensor], OptimizerImplementation) throws -> Optimizer
+  /// PyTorch's optimizer timed beside it.
+  var torch: OptimizerSpec
+  /// PyTorch's implementations to time; `nil`: the command's `--torch-impls`.
+  var torchImpls: [String]?
+  /// Descent's implementations to time; `nil`: the command's `--implementations`.
+  var implementations: [OptimizerImplementation]?
+  var bytesPerElement: (Optimizer, Tensor) -> Double
+
+  /// A registry optimizer with its options, timed with every chosen implementation.
+  init(_ spec: OptimizerSpec) {
+    label = spec.label
+    make = { try spec.make($0, implementation: $1) }
+    torch = spec
+    bytesPerElement = { Double(streamsPerElement($0, $1) * $1.dtype.byteSize) }
+  }
+
+  init(
+    label: String, make: @escaping ([Tensor], OptimizerImplementation) throws -> Optimizer,
+    torch: OptimizerSpec, torchImpls: [String]?, implementations: [OptimizerImplementation]?,
+    bytesPerElement: @escaping (Optimizer, Tensor) -> Double
+  ) {
+    self.label = label
+    self.make = make
+    self.torch = torch
+    self.torchImpls = torchImpls
+    self.implementations = implementations
+    self.bytesPerElement = bytesPerElement
+  }
 }
 
 /// How the parameters are laid out: one tensor, or many equal small tensors.

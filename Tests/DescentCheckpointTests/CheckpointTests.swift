@@ -13,6 +13,7 @@ func bitwiseEqual(_ a: Tensor, _ b: Tensor) -> Bool {
   case .float64: return a.asArray(Double.self).map(\.bitPattern) == b.asArray(Double.self).map(\.bitPattern)
   case .int64: return a.asArray(Int.self) == b.asArray(Int.self)
   case .bool: return a.asArray(Bool.self) == b.asArray(Bool.self)
+  case .uint8: return a.asArray(UInt8.self) == b.asArray(UInt8.self)
   }
 }
 

@@ -111,6 +111,7 @@ import Testing
     case .float64: "F64"
     case .int64: "I64"
     case .bool: "BOOL"
+    case .uint8: "U8"
     }
   }
 
@@ -132,7 +133,7 @@ import Testing
     switch tensor.dtype {
     case .float32: size = 4
     case .float64, .int64: size = 8
-    case .bool: size = 1
+    case .bool, .uint8: size = 1
     }
     var bytes: [UInt8] = []
     switch tensor.dtype {
@@ -140,6 +141,7 @@ import Testing
     case .float64: for v in tensor.asArray(Double.self) { withUnsafeBytes(of: v) { bytes += $0 } }
     case .int64: for v in tensor.asArray(Int.self) { withUnsafeBytes(of: v) { bytes += $0 } }
     case .bool: for v in tensor.asArray(Bool.self) { bytes.append(v ? 1 : 0) }
+    case .uint8: bytes += tensor.asArray(UInt8.self)
     }
     precondition(bytes.count == tensor.count * size)
     return bytes.map { String(format: "%02x", $0) }.joined()

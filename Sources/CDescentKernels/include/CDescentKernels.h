@@ -314,6 +314,56 @@ void descent_rprop_f32(const void *config, const void *tensors, int64_t tensor_c
 void descent_rprop_f64(const void *config, const void *tensors, int64_t tensor_count,
                        int64_t begin, int64_t end);
 
+// MARK: Adam8bit / AdamW8bit
+
+/// A group's 8-bit Adam hyperparameters (bitsandbytes' `Optimizer2State` with "adam"), in
+/// double; the kernel rounds each to float32 once, as torch's scalar arguments are.
+typedef struct descent_adam8bit_config {
+  double beta1;
+  double one_minus_beta1;
+  double beta2;
+  double one_minus_beta2;
+  double eps;
+  double shrink;            // 1 - lr·weight_decay
+  int32_t decay;            // weight_decay > 0: θ ← θ·shrink first
+  int32_t reserved;
+  const float *qmap1;       // signed dynamic map (256 values), for the first moment
+  const float *qmap2;       // unsigned dynamic map, for the second moment
+  const uint8_t *lut1;      // 65,536-entry quantization table of qmap1
+  const uint8_t *lut2;
+} descent_adam8bit_config;
+
+/// One parameter of an 8-bit Adam group. Its range in the group's concatenation is counted
+/// in granules of 16 elements, 16 per block of 256 elements (the last block of a tensor is
+/// counted whole), so that every chunk a thread gets (a multiple of 16 granules) is made
+/// of whole blocks: a block's absmax needs all of its elements.
+typedef struct descent_adam8bit_tensor {
+  float *param;
+  const float *grad;
+  void *state1;             // uint8 codes (8-bit) or float32 exp_avg (32-bit)
+  void *state2;             // uint8 codes or float32 exp_avg_sq
+  float *absmax1;           // one per block; NULL for 32-bit state
+  float *absmax2;
+  int64_t start;            // in granules
+  int64_t count;            // in granules: 16 × blocks
+  int64_t elements;         // the parameter's element count
+  double neg_step_size;     // 8-bit: -lr / (1 - β₁ᵗ)
+  double bias_correction2_sqrt;  // 8-bit: (1 - β₂ᵗ)^0.5
+  double step_size;         // 32-bit: -lr·(1 - β₂ᵗ)^0.5 / (1 - β₁ᵗ)
+  double eps_correction;    // 32-bit: eps·(1 - β₂ᵗ)^0.5
+} descent_adam8bit_tensor;
+
+/// Granules (16 elements) per block of 256 elements.
+#define DESCENT_ADAM8BIT_GRANULES_PER_BLOCK 16
+
+void descent_adam8bit_f32(const void *config, const void *tensors, int64_t tensor_count,
+                          int64_t begin, int64_t end);
+
+/// Fills `lut` (65,536 bytes) with bitsandbytes 0.50.2's CPU quantization table of `code`
+/// (256 sorted values in [-1, 1]): entry i is the number of midpoints
+/// 0.5·(code[k] + code[k+1]) below -1 + 2i/65535, each in float32.
+void descent_dynamic_map_lut(const float *code, uint8_t *lut);
+
 // MARK: Threads
 
 typedef void (*descent_task)(void *context, int64_t index);

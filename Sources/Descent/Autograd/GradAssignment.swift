@@ -7,6 +7,7 @@ extension DType {
     case .float64: "double"
     case .int64: "long int"
     case .bool: "bool"
+    case .uint8: "unsigned char"
     }
   }
 
@@ -17,6 +18,7 @@ extension DType {
     case .float64: "Double"
     case .int64: "Long"
     case .bool: "Bool"
+    case .uint8: "Byte"
     }
   }
 }

@@ -135,6 +135,7 @@ extension Tensor {
       case .float64: run(s, Double.self)
       case .int64: run(s, Int.self)
       case .bool: run(s, Bool.self)
+      case .uint8: run(s, UInt8.self)
       }
     }
     switch source.dtype {
@@ -142,6 +143,7 @@ extension Tensor {
     case .float64: dispatchDestination(Double.self)
     case .int64: dispatchDestination(Int.self)
     case .bool: dispatchDestination(Bool.self)
+    case .uint8: dispatchDestination(UInt8.self)
     }
     withExtendedLifetime(source) {}
   }
@@ -157,6 +159,7 @@ extension Tensor {
     case .float64: fill(Double.self)
     case .int64: fill(Int.self)
     case .bool: fill(Bool.self)
+    case .uint8: fill(UInt8.self)
     }
   }
 
@@ -167,6 +170,7 @@ extension Tensor {
     case .float64: pointer(Double.self)[index] = value
     case .int64: pointer(Int.self)[index] = Int(elementValue: value)
     case .bool: pointer(Bool.self)[index] = value != 0
+    case .uint8: pointer(UInt8.self)[index] = UInt8(elementValue: value)
     }
   }
 

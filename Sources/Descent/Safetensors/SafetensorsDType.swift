@@ -42,6 +42,7 @@ enum SafetensorsDType: UInt8, CaseIterable, Comparable {
     case .f64: .float64
     case .i64: .int64
     case .bool: .bool
+    case .u8: .uint8
     default: nil
     }
   }
@@ -53,6 +54,7 @@ enum SafetensorsDType: UInt8, CaseIterable, Comparable {
     case .float64: self = .f64
     case .int64: self = .i64
     case .bool: self = .bool
+    case .uint8: self = .u8
     }
   }
 

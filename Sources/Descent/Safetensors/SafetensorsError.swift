@@ -64,7 +64,7 @@ public enum SafetensorsError: Error, Equatable, Sendable {
   /// Two `__metadata__` keys with different bytes that are canonically equivalent Unicode.
   case equivalentMetadataKeys(String, String)
   /// A valid tensor whose element type Descent has no tensors for (`F16`, `BF16`, `F8_*`,
-  /// `U8`, `I32`, ...).
+  /// `I8`, `I32`, ...).
   case unsupportedDtype(tensor: String, dtype: String)
   /// A valid tensor whose shape Descent can't hold: a dimension over `Int.max`, strides that
   /// overflow, or more than ``maximumRank`` dimensions.

@@ -82,11 +82,11 @@ public struct SafetensorsHeader {
 ///
 /// - Parameter url: a file URL.
 /// - Returns: the tensors by name (`F32` as float32, `F64` as float64, `I64` as int64,
-///   `BOOL` as bool) and the header's metadata.
+///   `BOOL` as bool, `U8` as uint8) and the header's metadata.
 /// - Throws: ``SafetensorsError``: for every file that the reference reader (safetensors 0.8)
 ///   rejects, with the reason and where; for duplicate tensor names, names or metadata keys
 ///   that are canonically equivalent Unicode, and element types Descent does not have
-///   (`F16`, `BF16`, `F8_*`, `I32`, `U8`, ...), which it names.
+///   (`F16`, `BF16`, `F8_*`, `I8`, `I32`, ...), which it names.
 public func loadSafetensors(from url: URL) throws -> SafetensorsFile {
   try withMappedFile(url) { try SafetensorsFile(parsing: $0) }
 }

@@ -78,6 +78,11 @@ public protocol OptimizerRule {
   /// The group's hyperparameters for the fused kernel.
   var fusedConfig: FusedConfig { get }
 
+  /// The length of `param` in the fused kernel's concatenation: its element count, unless
+  /// the kernel counts in other units (8-bit Adam counts granules of 16 elements, so that
+  /// threads get whole blocks).
+  func fusedLength(of param: Tensor) -> Int
+
   /// One parameter's entry of the fused kernel, starting at `start` in the group's
   /// concatenation.
   func fusedEntry(
@@ -87,6 +92,7 @@ public protocol OptimizerRule {
 
 extension OptimizerRule {
   public func missingStateKey(in state: State) -> String? { nil }
+  public func fusedLength(of param: Tensor) -> Int { param.count }
 }
 
 extension OptimizerRule where FusedConfig == Void, FusedEntry == Void {

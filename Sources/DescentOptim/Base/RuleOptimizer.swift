@@ -87,7 +87,7 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
         table.append(
           rule.fusedEntry(
             param: param, grad: grad, state: state, scalars: scalars, start: table.nextStart),
-          elements: param.count)
+          elements: rule.fusedLength(of: param))
       } else if implementation == .reference {
         if param.dtype == .float32 {
           rule.reference(Float.self, param: param, grad: grad, state: state, scalars: scalars)

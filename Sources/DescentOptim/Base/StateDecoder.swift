@@ -64,6 +64,14 @@ public struct StateDecoder {
     return withNoGrad { value.to(dtype: param.dtype).detach().clone() }
   }
 
+  /// The entry `key` as it was loaded, in its own dtype and shape, or `nil` when the dict
+  /// has none: for state that is neither shaped like its parameter nor in its dtype (the
+  /// uint8 codes and per-block scales of ``Adam8bit``), which the rule then checks itself.
+  public mutating func storedTensor(_ key: String) -> Tensor? {
+    readKeys.insert(key)
+    return values[key]
+  }
+
   /// The number `key` (a 0-d or one-element tensor, as PyTorch's `step`), rounded to
   /// float32. Throws when it is missing or holds more than one number.
   public mutating func scalar(_ key: String) throws -> Float {
