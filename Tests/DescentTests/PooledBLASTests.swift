@@ -39,7 +39,23 @@ struct PooledBLASTests {
     GEMMCase(m: 130, n: 47, k: 81, transA: true, transB: false, alpha: -0.5, beta: 1, pad: 3),
     GEMMCase(m: 33, n: 257, k: 40, transA: true, transB: true, alpha: 2, beta: 0.5, pad: 5),
     GEMMCase(m: 20, n: 20, k: 20, transA: false, transB: false, alpha: 1, beta: 0, pad: 0),
+    // A 2 × 2 grid of blocks at four threads, in every layout.
+    GEMMCase(m: 200, n: 180, k: 90, transA: false, transB: false, alpha: 1, beta: 0, pad: 2),
+    GEMMCase(m: 190, n: 210, k: 70, transA: true, transB: true, alpha: 1.5, beta: -1, pad: 1),
+    GEMMCase(m: 170, n: 150, k: 60, transA: true, transB: false, alpha: 1, beta: 0.5, pad: 0),
   ]
+
+  /// The grid packs least: one cut across the larger dimension at two threads, a square
+  /// grid on a square product at 4 and 16, no cut that leaves blocks thinner than 16.
+  @Test func gemmGridPacksLeast() {
+    #expect(PooledBLAS.gemmGrid(m: 1024, n: 1024, k: 1024, threads: 2) == (1, 2))
+    #expect(PooledBLAS.gemmGrid(m: 2048, n: 512, k: 256, threads: 2) == (2, 1))
+    #expect(PooledBLAS.gemmGrid(m: 1024, n: 1024, k: 1024, threads: 4) == (2, 2))
+    #expect(PooledBLAS.gemmGrid(m: 1024, n: 1024, k: 1024, threads: 16) == (4, 4))
+    #expect(PooledBLAS.gemmGrid(m: 128, n: 512, k: 784, threads: 16) == (2, 8))
+    #expect(PooledBLAS.gemmGrid(m: 20, n: 300, k: 50, threads: 4) == (1, 4))
+    #expect(PooledBLAS.gemmGrid(m: 20, n: 20, k: 20, threads: 3) == (1, 1))
+  }
 
   func gemm<T: TensorScalar>(_: T.Type, _ c: GEMMCase, threads: Int) -> [T] {
     // op(A) is m × k: stored m × k, or k × m when transposed; each with `pad` spare columns.
