@@ -326,6 +326,24 @@ typedef void (*descent_task)(void *context, int64_t index);
 /// task, runs its tasks on the calling thread.
 void descent_parallel_run(int64_t count, descent_task task, void *context);
 
+// MARK: Half-precision conversion
+
+/// float32 → bfloat16 bits, round to nearest even; NaN → 0xFFFF (PyTorch's vectorised
+/// conversion).
+void descent_bf16_from_f32(const float *src, uint16_t *dst, int64_t n);
+/// bfloat16 bits → float32 (exact).
+void descent_f32_from_bf16(const uint16_t *src, float *dst, int64_t n);
+/// float32 → float16 bits, round to nearest even (F16C where the CPU has it).
+void descent_f16_from_f32(const float *src, uint16_t *dst, int64_t n);
+/// float16 bits → float32 (exact; F16C where the CPU has it).
+void descent_f32_from_f16(const uint16_t *src, float *dst, int64_t n);
+/// The portable versions of the conversions (what CPUs without F16C run); for tests.
+void descent_bf16_from_f32_portable(const float *src, uint16_t *dst, int64_t n);
+void descent_f16_from_f32_portable(const float *src, uint16_t *dst, int64_t n);
+void descent_f32_from_f16_portable(const uint16_t *src, float *dst, int64_t n);
+/// The float16 conversion path on this CPU: "f16c" or "portable".
+const char *descent_half_conversion_isa(void);
+
 // MARK: Dispatch
 
 /// The instruction set the kernels dispatched to on this CPU: "avx512f", "x86-64-v3" or

@@ -7,6 +7,8 @@ extension DType {
     case .float64: "double"
     case .int64: "long int"
     case .bool: "bool"
+    case .bfloat16: "c10::BFloat16"
+    case .float16: "c10::Half"
     }
   }
 
@@ -17,6 +19,8 @@ extension DType {
     case .float64: "Double"
     case .int64: "Long"
     case .bool: "Bool"
+    case .bfloat16: "BFloat16"
+    case .float16: "Half"
     }
   }
 }

@@ -42,6 +42,8 @@ enum SafetensorsDType: UInt8, CaseIterable, Comparable {
     case .f64: .float64
     case .i64: .int64
     case .bool: .bool
+    case .bf16: .bfloat16
+    case .f16: .float16
     default: nil
     }
   }
@@ -53,6 +55,8 @@ enum SafetensorsDType: UInt8, CaseIterable, Comparable {
     case .float64: self = .f64
     case .int64: self = .i64
     case .bool: self = .bool
+    case .bfloat16: self = .bf16
+    case .float16: self = .f16
     }
   }
 
