@@ -30,7 +30,7 @@ if safetensors.__version__ != EXPECTED_VERSION:
     sys.exit(f"safetensors {safetensors.__version__} found; this script records {EXPECTED_VERSION}")
 
 OUT = Path(__file__).resolve().parent.parent / "Tests/DescentTests/Fixtures/safetensors_reference.json"
-SUPPORTED = {"F32", "F64", "I64", "BOOL"}
+SUPPORTED = {"F32", "F64", "I64", "BOOL", "BF16", "F16"}
 INT_MAX = 2**63 - 1
 
 

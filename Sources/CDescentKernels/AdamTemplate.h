@@ -10,8 +10,8 @@ typedef struct {
 // d = ±g (+ wd·θ) (coupled), m = lerp(m, d, 1-β₁), v = v·β₂ + ((1-β₂)·d)·d,
 // v̂ = max(v̂, v) (AMSGrad), denom = sqrt(v or v̂)/bc2_sqrt + eps,
 // θ = θ + ((-step_size)·m)/denom.
-DESCENT_INLINE void FN(adam_lanes)(const FN(adam_scalars) *s, T *p, const T *g, T *m, T *v,
-                                   T *vmax, int64_t len, const int amsgrad, const int coupled,
+DESCENT_INLINE void FN(adam_lanes)(const FN(adam_scalars) *s, S *p, const S *g, S *m, S *v,
+                                   S *vmax, int64_t len, const int amsgrad, const int coupled,
                                    const int lerp_from_start) {
   V theta = LOAD(p, len);
   // With no decoupled decay `shrink` is 1, and θ·1 is exact.
@@ -53,11 +53,11 @@ void FN(descent_adam)(const void *config, const void *entries, int64_t tensor_co
   DESCENT_FOR_EACH_PART(descent_adam_tensor, entries, tensor_count, begin, end, t, lo, n) {
     s.bias_correction2_sqrt = (T)t->bias_correction2_sqrt;
     s.neg_step_size = (T)t->neg_step_size;
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *m = (T *)t->exp_avg + lo;
-    T *v = (T *)t->exp_avg_sq + lo;
-    T *vmax = amsgrad ? (T *)t->max_exp_avg_sq + lo : (T *)0;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *m = (S *)t->exp_avg + lo;
+    S *v = (S *)t->exp_avg_sq + lo;
+    S *vmax = amsgrad ? (S *)t->max_exp_avg_sq + lo : (S *)0;
 #define ADAM_SPAN(A, C, L) \
   DESCENT_SPAN(W, n, i, len, FN(adam_lanes)(&s, p + i, g + i, m + i, v + i, A ? vmax + i : vmax, len, A, C, L))
     // Literal flags, so that each loop is compiled without branches.

@@ -8,8 +8,8 @@ typedef struct {
 
 // AdamaxRule.reference's order (`_single_tensor_adamax`): d = ±g (+ wd·θ),
 // m = lerp(m, d, 1-β₁), u = maximum(u·β₂, |d| + eps), θ = θ + ((-clr)·m)/u.
-DESCENT_INLINE void FN(adamax_lanes)(const FN(adamax_scalars) *s, T *p, const T *g, T *m,
-                                     T *u, int64_t len, const int decay,
+DESCENT_INLINE void FN(adamax_lanes)(const FN(adamax_scalars) *s, S *p, const S *g, S *m,
+                                     S *u, int64_t len, const int decay,
                                      const int lerp_from_start) {
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
@@ -40,10 +40,10 @@ void FN(descent_adamax)(const void *config, const void *entries, int64_t tensor_
       (s.one_minus_beta1 < 0 ? -s.one_minus_beta1 : s.one_minus_beta1) < (T)0.5;
   DESCENT_FOR_EACH_PART(descent_adamax_tensor, entries, tensor_count, begin, end, t, lo, n) {
     s.neg_clr = (T)t->neg_clr;
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *m = (T *)t->exp_avg + lo;
-    T *u = (T *)t->exp_inf + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *m = (S *)t->exp_avg + lo;
+    S *u = (S *)t->exp_inf + lo;
 #define ADAMAX_SPAN(D, L) \
   DESCENT_SPAN(W, n, i, len, FN(adamax_lanes)(&s, p + i, g + i, m + i, u + i, len, D, L))
     // Literal flags, so that each loop is compiled without branches.

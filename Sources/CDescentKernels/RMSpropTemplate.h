@@ -10,8 +10,8 @@ typedef struct {
 // sqrt(v), a = a + eps, b = b·μ + d/a, θ = θ + (-lr)·b with momentum, else
 // θ = θ + ((-lr)·d)/a. Where PyTorch rounds a·b + c once (add_ with alpha, addcmul_, lerp_)
 // so does this, through an fma.
-DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, T *p, const T *g, T *v,
-                                      T *ga, T *b, int64_t len, const int decay,
+DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, S *p, const S *g, S *v,
+                                      S *ga, S *b, int64_t len, const int decay,
                                       const int centered, const int lerp_from_start, const int momentum) {
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
@@ -55,11 +55,11 @@ void FN(descent_rmsprop)(const void *config, const void *entries, int64_t tensor
   const int lerp_from_start = centered && (s.one_minus_alpha < 0 ? -s.one_minus_alpha : s.one_minus_alpha) < (T)0.5;
   const int momentum = c->has_momentum != 0;
   DESCENT_FOR_EACH_PART(descent_rmsprop_tensor, entries, tensor_count, begin, end, t, lo, n) {
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *v = (T *)t->square_avg + lo;
-    T *ga = centered ? (T *)t->grad_avg + lo : (T *)0;
-    T *b = momentum ? (T *)t->momentum_buffer + lo : (T *)0;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *v = (S *)t->square_avg + lo;
+    S *ga = centered ? (S *)t->grad_avg + lo : (S *)0;
+    S *b = momentum ? (S *)t->momentum_buffer + lo : (S *)0;
 #define RMSPROP_SPAN(D, C, L, M)                                                         \
   DESCENT_SPAN(W, n, i, len, FN(rmsprop_lanes)(&s, p + i, g + i, v + i, C ? ga + i : ga, \
                                                M ? b + i : b, len, D, C, L, M))

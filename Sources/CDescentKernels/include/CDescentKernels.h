@@ -1,5 +1,8 @@
 // Fused optimizer kernels for DescentOptim: one pass over many tensors, vectorised, with
-// runtime CPU dispatch (AVX-512 / AVX2 / baseline) through `target_clones`.
+// runtime CPU dispatch (AVX-512 / AVX2 / baseline) through `target_clones`. Each kernel
+// exists for float32 and float64 (`_f32`, `_f64`) and, except Adafactor's, for bfloat16 and
+// float16 parameters and state (`_bf16`, `_f16`), computed in float32 and rounded once per
+// stored value, as PyTorch's fused CPU kernels do.
 //
 // Why C: Swift lowers `squareRoot()` and division of SIMD vectors to scalar `sqrtss` /
 // `divss` on x86-64, and a package used as a dependency cannot pass `-march` flags. Clang's
@@ -61,6 +64,10 @@ void descent_adam_f32(const void *config, const void *tensors, int64_t tensor_co
                       int64_t begin, int64_t end);
 void descent_adam_f64(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
+void descent_adam_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adam_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: RMSprop
 
@@ -92,6 +99,10 @@ void descent_rmsprop_f32(const void *config, const void *tensors, int64_t tensor
                          int64_t begin, int64_t end);
 void descent_rmsprop_f64(const void *config, const void *tensors, int64_t tensor_count,
                          int64_t begin, int64_t end);
+void descent_rmsprop_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_rmsprop_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: SGD
 
@@ -119,6 +130,10 @@ void descent_sgd_f32(const void *config, const void *tensors, int64_t tensor_cou
                      int64_t begin, int64_t end);
 void descent_sgd_f64(const void *config, const void *tensors, int64_t tensor_count,
                      int64_t begin, int64_t end);
+void descent_sgd_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_sgd_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Adagrad
 
@@ -143,6 +158,10 @@ void descent_adagrad_f32(const void *config, const void *tensors, int64_t tensor
                          int64_t begin, int64_t end);
 void descent_adagrad_f64(const void *config, const void *tensors, int64_t tensor_count,
                          int64_t begin, int64_t end);
+void descent_adagrad_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adagrad_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Adadelta
 
@@ -170,6 +189,10 @@ void descent_adadelta_f32(const void *config, const void *tensors, int64_t tenso
                           int64_t begin, int64_t end);
 void descent_adadelta_f64(const void *config, const void *tensors, int64_t tensor_count,
                           int64_t begin, int64_t end);
+void descent_adadelta_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adadelta_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Adamax
 
@@ -197,6 +220,10 @@ void descent_adamax_f32(const void *config, const void *tensors, int64_t tensor_
                         int64_t begin, int64_t end);
 void descent_adamax_f64(const void *config, const void *tensors, int64_t tensor_count,
                         int64_t begin, int64_t end);
+void descent_adamax_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adamax_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: NAdam
 
@@ -228,6 +255,10 @@ void descent_nadam_f32(const void *config, const void *tensors, int64_t tensor_c
                        int64_t begin, int64_t end);
 void descent_nadam_f64(const void *config, const void *tensors, int64_t tensor_count,
                        int64_t begin, int64_t end);
+void descent_nadam_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_nadam_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: RAdam
 
@@ -262,6 +293,10 @@ void descent_radam_f32(const void *config, const void *tensors, int64_t tensor_c
                        int64_t begin, int64_t end);
 void descent_radam_f64(const void *config, const void *tensors, int64_t tensor_count,
                        int64_t begin, int64_t end);
+void descent_radam_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_radam_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: ASGD
 
@@ -289,6 +324,10 @@ void descent_asgd_f32(const void *config, const void *tensors, int64_t tensor_co
                       int64_t begin, int64_t end);
 void descent_asgd_f64(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
+void descent_asgd_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_asgd_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Rprop
 
@@ -313,6 +352,10 @@ void descent_rprop_f32(const void *config, const void *tensors, int64_t tensor_c
                        int64_t begin, int64_t end);
 void descent_rprop_f64(const void *config, const void *tensors, int64_t tensor_count,
                        int64_t begin, int64_t end);
+void descent_rprop_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_rprop_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Threads
 

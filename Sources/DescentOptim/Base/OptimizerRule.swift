@@ -103,8 +103,14 @@ extension OptimizerRule where FusedConfig == Void, FusedEntry == Void {
 public struct FusedKernels: Sendable {
   let float32: RangeKernel
   let float64: RangeKernel
+  /// Kernels for bfloat16 and float16 parameters and state, computing in float32 (the
+  /// `_bf16` / `_f16` instances of the template); `nil` when the rule has none, and then
+  /// half parameters take ``RuleOptimizer``'s widening path.
+  let bfloat16: RangeKernel?
+  let float16: RangeKernel?
 
-  /// The kernels for float32 and float64 parameters.
+  /// The kernels for float32 and float64 parameters, and optionally for bfloat16 and
+  /// float16 parameters (default `nil`).
   public init(
     float32:
       @escaping @convention(c) (
@@ -113,10 +119,25 @@ public struct FusedKernels: Sendable {
     float64:
       @escaping @convention(c) (
         UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64
-      ) -> Void
+      ) -> Void,
+    bfloat16: (@convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64) -> Void)? = nil,
+    float16: (@convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64) -> Void)? = nil
   ) {
     self.float32 = float32
     self.float64 = float64
+    self.bfloat16 = bfloat16
+    self.float16 = float16
+  }
+
+  /// The kernel for parameters of `dtype`, or `nil` when there is none.
+  func kernel(for dtype: DType) -> RangeKernel? {
+    switch dtype {
+    case .float32: float32
+    case .float64: float64
+    case .bfloat16: bfloat16
+    case .float16: float16
+    default: nil
+    }
   }
 }
 

@@ -79,7 +79,7 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
       if slot.state == nil { slot.state = initialState(for: param, rule: rule) }
       let scalars = rule.beginStep(&slot.state!, for: param)
       let state = slot.state!
-      if kernels != nil {
+      if let kernels, kernels.kernel(for: param.dtype) != nil {
         // One pass over the whole group after the loop; the tensors stay alive in the
         // group, the gradients and the state (or the table, for a copied gradient).
         let table = tables.table(for: param.dtype)
@@ -88,6 +88,16 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
           rule.fusedEntry(
             param: param, grad: grad, state: state, scalars: scalars, start: table.nextStart),
           elements: param.count)
+      } else if param.dtype.isReducedPrecision {
+        // No half kernel for this form: float32 arithmetic on widened tensors, each stored
+        // value rounded once, as the fused half kernels do.
+        withFloat32Storage(param, grad, state) {
+          if implementation == .reference {
+            rule.reference(Float.self, param: param, grad: grad, state: state, scalars: scalars)
+          } else {
+            rule.blas(Float.self, param: param, grad: grad, state: state, scalars: scalars)
+          }
+        }
       } else if implementation == .reference {
         if param.dtype == .float32 {
           rule.reference(Float.self, param: param, grad: grad, state: state, scalars: scalars)
@@ -107,9 +117,29 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
       withUnsafePointer(to: &config) { c in
         tables.float32.run(kernels.float32, config: c)
         tables.float64.run(kernels.float64, config: c)
+        if let k = kernels.bfloat16 { tables.bfloat16.run(k, config: c) }
+        if let k = kernels.float16 { tables.float16.run(k, config: c) }
       }
       tables.reset()
     }
+  }
+
+  /// Runs `body` with `param`, `grad` and the state tensors of `param`'s (half) dtype
+  /// converted to float32 in place, and converts them back after it: the update computes
+  /// in float32 and each stored value is rounded once. The tensors keep their identity but
+  /// get new storage (views taken of them earlier no longer see the updates).
+  private func withFloat32Storage(
+    _ param: Tensor, _ grad: Tensor, _ state: Rule.State, _ body: () -> Void
+  ) {
+    let half = param.dtype
+    var converted: [Tensor] = []
+    for t in [param, grad] + Array(state.stateDict.values)
+    where t.dtype == half && !converted.contains(where: { $0 === t }) {
+      converted.append(t)
+    }
+    for t in converted { t.convertInPlace(to: .float32) }
+    body()
+    for t in converted { t.convertInPlace(to: half) }
   }
 
   /// The state `param` starts with on its first step: the rule's

@@ -104,17 +104,27 @@ private struct ChunkJob {
   }
 }
 
-/// One table per floating-point dtype: a group may mix float32 and float64 parameters.
+/// One table per floating-point dtype: a group may mix float32, float64, bfloat16 and
+/// float16 parameters.
 struct KernelTables<Entry> {
   let float32 = KernelTable<Entry>()
   let float64 = KernelTable<Entry>()
+  let bfloat16 = KernelTable<Entry>()
+  let float16 = KernelTable<Entry>()
 
   func reset() {
     float32.reset()
     float64.reset()
+    bfloat16.reset()
+    float16.reset()
   }
 
   func table(for dtype: DType) -> KernelTable<Entry> {
-    dtype == .float64 ? float64 : float32
+    switch dtype {
+    case .float64: float64
+    case .bfloat16: bfloat16
+    case .float16: float16
+    default: float32
+    }
   }
 }

@@ -226,7 +226,8 @@ public struct AdamRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_adam_f32, float64: descent_adam_f64)
+    float32: descent_adam_f32, float64: descent_adam_f64, bfloat16: descent_adam_bf16,
+    float16: descent_adam_f16)
 
   /// The group's hyperparameters for `AdamTemplate.h`, which rounds each to the element
   /// type once.
