@@ -102,7 +102,7 @@ struct HalfParameterTests {
     #expect(try check(c, implementation: .fused) == 0)
   }
 
-  @Test("the reference and BLAS forms compute in float32 and round once, like the fused kernel",
+  @Test("the reference form computes in float32 and rounds once, like the fused kernel",
     arguments: fusedCases.filter { $0.optimizer != "Adagrad" })
   func otherFormsAgree(_ c: HalfParamsFixture.Case) throws {
     #expect(try check(c, implementation: .reference) == 0)

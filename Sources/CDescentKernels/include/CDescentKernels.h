@@ -58,12 +58,22 @@ typedef struct descent_adam_tensor {
   int64_t count;
   double neg_step_size;     // -lr / (1 - β₁ᵗ)
   double bias_correction2_sqrt;  // (1 - β₂ᵗ)^0.5
+  uint64_t rounding_seed;   // stochastic rounding of half state: this tensor's and step's seed
 } descent_adam_tensor;
 
 void descent_adam_f32(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
 void descent_adam_f64(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
+/// float32 parameters with bfloat16 / float16 moments (`stateDType:`), computed in float32;
+/// the moments are rounded to nearest even, or stochastically (`_sr`, bfloat16 only) with
+/// noise from each entry's `rounding_seed` and the element's index.
+void descent_adam_f32_bf16state(const void *config, const void *tensors, int64_t tensor_count,
+                                int64_t begin, int64_t end);
+void descent_adam_f32_bf16state_sr(const void *config, const void *tensors,
+                                   int64_t tensor_count, int64_t begin, int64_t end);
+void descent_adam_f32_f16state(const void *config, const void *tensors, int64_t tensor_count,
+                               int64_t begin, int64_t end);
 void descent_adam_bf16(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
 void descent_adam_f16(const void *config, const void *tensors, int64_t tensor_count,

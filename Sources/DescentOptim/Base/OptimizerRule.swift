@@ -75,6 +75,11 @@ public protocol OptimizerRule {
   /// The fused C kernels (float32, float64), or `nil` when the rule has none.
   static var fusedKernels: FusedKernels? { get }
 
+  /// The fused kernel for this group's parameters of `dtype`: by default the one of
+  /// ``fusedKernels``; a rule whose settings change the state's layout (Adam's
+  /// `stateDType:`) picks another. `nil` runs the rule's other forms.
+  func fusedKernel(for dtype: DType) -> FusedRangeKernel?
+
   /// The group's hyperparameters for the fused kernel.
   var fusedConfig: FusedConfig { get }
 
@@ -87,7 +92,15 @@ public protocol OptimizerRule {
 
 extension OptimizerRule {
   public func missingStateKey(in state: State) -> String? { nil }
+
+  public func fusedKernel(for dtype: DType) -> FusedRangeKernel? {
+    Self.fusedKernels?.kernel(for: dtype)
+  }
 }
+
+/// A fused C kernel: `kernel(config, entries, entryCount, begin, end)`.
+public typealias FusedRangeKernel =
+  @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64) -> Void
 
 extension OptimizerRule where FusedConfig == Void, FusedEntry == Void {
   public static var fusedKernels: FusedKernels? { nil }

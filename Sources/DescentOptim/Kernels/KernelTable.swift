@@ -82,10 +82,7 @@ final class KernelTable<Entry> {
 
 /// A C kernel's signature with its config and entry pointers erased:
 /// `(config, entries, entryCount, begin, end)`.
-typealias RangeKernel =
-  @convention(c) (
-    UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64
-  ) -> Void
+typealias RangeKernel = FusedRangeKernel
 
 /// One fused kernel call split into chunks, as `descent_parallel_run` hands it to threads.
 private struct ChunkJob {
