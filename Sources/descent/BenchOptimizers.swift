@@ -41,8 +41,12 @@ struct BenchOptimizers: ParsableCommand {
   }
 
   enum DTypeChoice: String, ExpressibleByArgument, CaseIterable {
-    case float32, float64
-    var dtype: DType { self == .float32 ? .float32 : .float64 }
+    case float32, float64, bfloat16, float16
+    var dtype: DType { DType(rawValue: rawValue)! }
+  }
+
+  enum StateDTypeChoice: String, ExpressibleByArgument, CaseIterable {
+    case param, bfloat16, float16
   }
 
   @Option(
@@ -62,8 +66,18 @@ struct BenchOptimizers: ParsableCommand {
   @Option(help: "Tensors × elements per tensor of the many layout.")
   var manyShape: String = "2000x1000"
 
-  @Option(help: "Element type: float32 or float64.")
+  @Option(help: "Element type of the parameters: float32, float64, bfloat16 or float16.")
   var dtype: DTypeChoice = .float32
+
+  @Option(
+    name: .customLong("state-dtype"),
+    help:
+      "Adam's and AdamW's state dtype: param (the parameter's, as PyTorch), bfloat16 or float16 (Descent's stateDType:). PyTorch runs with its own state."
+  )
+  var stateDType: StateDTypeChoice = .param
+
+  @Flag(help: "With --state-dtype bfloat16: stochastic rounding (seed 0) instead of round to nearest.")
+  var stochasticRounding = false
 
   @Option(
     parsing: .upToNextOption,
@@ -150,7 +164,15 @@ struct BenchOptimizers: ParsableCommand {
     // The core is chosen before any BLAS call, the benchmark's own raw calls included.
     BLASCore.prepare()
     if let threads { Threads.set(threads) }
-    let kinds = optimizers
+    // Adam's state dtype rides in the spec (and so in its label); PyTorch gets the spec
+    // without it.
+    let kinds = optimizers.map { spec -> OptimizerSpec in
+      guard stateDType != .param, spec.kind == .adam || spec.kind == .adamw else { return spec }
+      var options = spec.options
+      options["state_dtype"] = .string(stateDType.rawValue)
+      if stochasticRounding { options["state_rounding_seed"] = .string("0") }
+      return OptimizerSpec(spec.kind, options)
+    }
     var caseLayouts: [BenchLayout] = []
     if layouts.contains(.single) {
       caseLayouts += sizes.map { BenchLayout(tensors: 1, elementsPerTensor: parseCount($0)!) }
@@ -191,7 +213,7 @@ struct BenchOptimizers: ParsableCommand {
         var allocations = [[UInt64]](repeating: [], count: chosen.count)
         var torchTimes: [String: [Double]] = [:]
         var torchSetup: TorchStepServer.Setup?
-        var streams = 0
+        var bytesPerElementOfCase = 0
         // Where the kernel places a buffer in physical memory moves its bandwidth by tens
         // of percent from one allocation to the next on a virtual machine, so every side
         // allocates its tensors afresh several times and the medians pool all of them.
@@ -204,10 +226,14 @@ struct BenchOptimizers: ParsableCommand {
             for _ in 0..<warmup { try optimizer.step() }
             return optimizer
           }
-          if let first = optimizers.first { streams = streamsPerElement(first, parameters.params[0]) }
+          if let first = optimizers.first {
+            bytesPerElementOfCase = bytesPerElement(first, parameters.params[0])
+          }
           if let torch {
+            let torchSpec = OptimizerSpec(
+              kind.kind, kind.options.filter { $0.key != "state_dtype" && $0.key != "state_rounding_seed" })
             torchSetup = try torch.setup(
-              optimizer: kind, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
+              optimizer: torchSpec, layout: layout, dtype: dtype.rawValue, impls: torchImpls,
               warmup: warmup)
           }
           // Everything timed in a round, in an order that rotates from round to round, so
@@ -247,8 +273,7 @@ struct BenchOptimizers: ParsableCommand {
               implementation: implementation.rawValue,
               isDefault: implementation == .default, times: times[i],
               allocations: allocations[i],
-              bytesPerStep: Double(
-                streams * layout.total * dtype.dtype.byteSize),
+              bytesPerStep: Double(bytesPerElementOfCase * layout.total),
               torch: torchSetup.map { setup in
                 BenchReport.Torch(
                   medians: torchTimes.mapValues(median), unavailable: setup.unavailable,
@@ -259,7 +284,8 @@ struct BenchOptimizers: ParsableCommand {
       report.baselines.append(
         BenchReport.Baseline(
           layout: layout, dtype: dtype.rawValue,
-          bytes: Double(3 * layout.total * dtype.dtype.byteSize), blasMs: median(blasAxpy),
+          bytes: Double(3 * layout.total * (dtype.dtype.isReducedPrecision ? 4 : dtype.dtype.byteSize)),
+          blasMs: median(blasAxpy),
           descentMs: median(threadedAxpy)))
       report.fillStreamFractions()
     }
