@@ -12,8 +12,7 @@
 #define LOAD(p, len) DESCENT_LOAD(f32v, p, len)
 #define STORE DESCENT_STORE
 #define LOAD_STATE(p, len) DESCENT_LOAD_HALF(DESCENT_WIDEN_BF16, p, len)
-#define STORE_STATE(p, value, len, index, salt) \
-  DESCENT_STORE_HALF(DESCENT_NARROW_BF16, p, value, len)
+#define STORE_STATE(p, value, len, index, salt) DESCENT_STORE_BF16(p, value, len)
 #define FN(name) name##_f32_bf16state
 #include "AdamTemplate.h"
 #undef FN

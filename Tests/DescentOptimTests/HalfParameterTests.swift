@@ -135,3 +135,39 @@ struct HalfParameterTests {
 }
 
 
+
+extension HalfParameterTests {
+  static let forLoopCases = HalfParamsFixture.shared.cases.filter { !$0.fused }
+
+  /// Where PyTorch has no fused kernel (RMSprop, Adamax here; and Adam run as a for-loop),
+  /// its for-loop rounds every tensor op to the half type, while Descent's half kernels
+  /// compute the whole update in float32 and round each stored tensor once, as its fused
+  /// kernels do. The parameters differ by a few half ulps; bitwise equality with the
+  /// for-loop is not implemented (a known issue), and the distance is measured here.
+  @Test("for-loop PyTorch on half parameters: distance to Descent", arguments: forLoopCases)
+  func forLoopDistance(_ c: HalfParamsFixture.Case) throws {
+    let dtype = DType(rawValue: c.dtype)!
+    let params = c.initial.map { halfTensor($0, dtype).requiresGrad(true) }
+    let optimizer = try makeOptimizer(c.optimizer, params, c.hyperparameters, implementation: .fused)
+    var worst = 0.0
+    var differing = 0
+    var total = 0
+    for step in c.steps {
+      for (p, g) in zip(params, step.grads) { p.grad = halfTensor(g, dtype) }
+      try optimizer.step()
+      for (i, p) in params.enumerated() {
+        let torch = halfTensor(step.params[i], dtype).asArray(Double.self)
+        for (a, b) in zip(p.asArray(Double.self), torch) {
+          let ulp = (dtype == .bfloat16 ? 1.0 / 128 : 1.0 / 1024) * Swift.max(Swift.abs(b), 1e-30)
+          worst = Swift.max(worst, Swift.abs(a - b) / ulp)
+          if a != b { differing += 1 }
+          total += 1
+        }
+      }
+    }
+    print("for-loop \(c.testDescription): \(differing) of \(total) parameter values differ, at most \(worst) ulp")
+    withKnownIssue("Descent rounds once per stored tensor, PyTorch's for-loop after every op") {
+      #expect(differing == 0)
+    }
+  }
+}
