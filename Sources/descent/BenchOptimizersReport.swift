@@ -287,7 +287,8 @@ struct BenchReport: Encodable {
     for r in results {
       var cells = [
         r.optimizer, r.layoutLabel, r.implementation + (r.isDefault ? "*" : ""), f(r.medianMs, 3),
-        f(r.bytesPerStep / Double(Swift.max(r.params, 1)), 0), f(r.gbps, 1), r.fractionOfStream.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
+        f(r.bytesPerStep / Double(Swift.max(r.params, 1)), 0), f(r.gbps, 1),
+        r.fractionOfStream.map { String(format: "%.0f%%", $0 * 100) } ?? "-",
         mallocCounting ? (r.allocationsPerStep == 0 ? "0" : f(r.allocationsPerStep, 1)) : "n/a",
       ]
       if hasTorch {

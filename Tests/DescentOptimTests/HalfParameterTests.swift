@@ -39,7 +39,9 @@ private func halfTensor(_ bits: [UInt16], _ dtype: DType) -> Tensor {
 private func bits16(_ t: Tensor) -> [UInt16] {
   let c = t.contiguous()
   return withExtendedLifetime(c) {
-    Array(UnsafeBufferPointer(start: c.storage.base.assumingMemoryBound(to: UInt16.self) + c.offset, count: c.count))
+    Array(
+      UnsafeBufferPointer(
+        start: c.storage.base.assumingMemoryBound(to: UInt16.self) + c.offset, count: c.count))
   }
 }
 
@@ -102,13 +104,15 @@ struct HalfParameterTests {
     #expect(try check(c, implementation: .fused) == 0)
   }
 
-  @Test("the reference form computes in float32 and rounds once, like the fused kernel",
+  @Test(
+    "the reference form computes in float32 and rounds once, like the fused kernel",
     arguments: fusedCases.filter { $0.optimizer != "Adagrad" })
   func otherFormsAgree(_ c: HalfParamsFixture.Case) throws {
     #expect(try check(c, implementation: .reference) == 0)
   }
 
-  @Test("every fused optimizer accepts half parameters and keeps state in their dtype",
+  @Test(
+    "every fused optimizer accepts half parameters and keeps state in their dtype",
     arguments: OptimizerKind.allCases.map(\.name), [DType.bfloat16, .float16])
   func everyOptimizerAccepts(_ name: String, _ dtype: DType) throws {
     let p = Tensor([0.5, -1.25, 2, 3], shape: [2, 2], dtype: dtype).requiresGrad(true)
@@ -133,8 +137,6 @@ struct HalfParameterTests {
     }
   }
 }
-
-
 
 extension HalfParameterTests {
   static let forLoopCases = HalfParamsFixture.shared.cases.filter { !$0.fused }
@@ -165,7 +167,8 @@ extension HalfParameterTests {
         }
       }
     }
-    print("for-loop \(c.testDescription): \(differing) of \(total) parameter values differ, at most \(worst) ulp")
+    print(
+      "for-loop \(c.testDescription): \(differing) of \(total) parameter values differ, at most \(worst) ulp")
     withKnownIssue("Descent rounds once per stored tensor, PyTorch's for-loop after every op") {
       #expect(differing == 0)
     }

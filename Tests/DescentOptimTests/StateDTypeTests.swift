@@ -32,7 +32,8 @@ struct StateDTypeTests {
 
   static func bits(_ t: Tensor) -> [UInt32] { t.asArray(Float.self).map(\.bitPattern) }
 
-  @Test("the fused kernel equals the reference form bit for bit",
+  @Test(
+    "the fused kernel equals the reference form bit for bit",
     arguments: [DType.bfloat16, .float16], [false, true])
   func fusedEqualsReference(_ dtype: DType, _ amsgrad: Bool) throws {
     let fused = try Self.run(steps: 4) {

@@ -127,7 +127,8 @@ struct HalfPrecisionTests {
     #expect(Tensor.ones([3], dtype: .bfloat16).asArray(Int.self) == [1, 1, 1])
   }
 
-  @Test("float32 -> half: edge cases and random bit patterns, bit for bit",
+  @Test(
+    "float32 -> half: edge cases and random bit patterns, bit for bit",
     arguments: halfTypes, ConversionPath.allCases)
   func narrowFromFloat32(_ dtype: DType, _ path: ConversionPath) {
     let f = fixture.from_float32
@@ -139,7 +140,9 @@ struct HalfPrecisionTests {
     for i in inputs.indices where got[i] != expected[i] {
       mismatches += 1
       if mismatches <= 5 {
-        Issue.record("\(dtype) \(path): 0x\(String(inputs[i], radix: 16)) -> 0x\(String(got[i], radix: 16)), PyTorch 0x\(String(expected[i], radix: 16))")
+        Issue.record(
+          "\(dtype) \(path): 0x\(String(inputs[i], radix: 16)) -> 0x\(String(got[i], radix: 16)), PyTorch 0x\(String(expected[i], radix: 16))"
+        )
       }
     }
     #expect(mismatches == 0)
@@ -149,18 +152,22 @@ struct HalfPrecisionTests {
     }
   }
 
-  @Test("float32 -> half over 4M strided float32 bit patterns (hash of PyTorch's results)",
+  @Test(
+    "float32 -> half over 4M strided float32 bit patterns (hash of PyTorch's results)",
     arguments: halfTypes, ConversionPath.allCases)
   func narrowStrided(_ dtype: DType, _ path: ConversionPath) {
     let s = fixture.from_float32.strided
     let multiplier = UInt64(s.multiplier, radix: 16)!
     let addend = UInt64(s.addend, radix: 16)!
-    let floats = (0..<UInt64(s.count)).map { Float(bitPattern: UInt32(truncatingIfNeeded: $0 &* multiplier &+ addend)) }
+    let floats = (0..<UInt64(s.count)).map {
+      Float(bitPattern: UInt32(truncatingIfNeeded: $0 &* multiplier &+ addend))
+    }
     let got = path.narrow(floats, to: dtype)
     #expect(got.withUnsafeBytes { fnv1a64($0) } == s.fnv1a64[dtype.rawValue])
   }
 
-  @Test("half -> float32 and float64, all 65,536 bit patterns (hash of PyTorch's results)",
+  @Test(
+    "half -> float32 and float64, all 65,536 bit patterns (hash of PyTorch's results)",
     arguments: halfTypes, ConversionPath.allCases)
   func widenExhaustive(_ dtype: DType, _ path: ConversionPath) {
     let all = (0..<65536).map { UInt16($0) }
@@ -175,11 +182,15 @@ struct HalfPrecisionTests {
   @Test("the portable and the dispatched conversions agree on all half values and a float32 sweep")
   func pathsAgree() {
     let all = (0..<65536).map { UInt16($0) }
-    #expect(ConversionPath.dispatched.widen(all, from: .float16) == ConversionPath.portable.widen(all, from: .float16))
+    #expect(
+      ConversionPath.dispatched.widen(all, from: .float16)
+        == ConversionPath.portable.widen(all, from: .float16))
     // Every 257th float32 bit pattern (16.7M values).
     let sweep = stride(from: UInt64(0), to: 1 << 32, by: 257).map { Float(bitPattern: UInt32($0)) }
     for dtype in Self.halfTypes {
-      #expect(ConversionPath.dispatched.narrow(sweep, to: dtype) == ConversionPath.portable.narrow(sweep, to: dtype))
+      #expect(
+        ConversionPath.dispatched.narrow(sweep, to: dtype) == ConversionPath.portable.narrow(sweep, to: dtype)
+      )
     }
   }
 
@@ -204,7 +215,8 @@ struct HalfPrecisionTests {
       ("sqrt_abs", a.abs().sqrt()), ("neg", -a), ("maximum", Tensor.maximum(a, b)), ("relu", a.relu()),
       ("mul_scalar", a * 0.1), ("add_scalar", a + 2.5), ("add_scalar_inexact", a + 0.1),
       ("div_scalar", a / 0.3), ("sub_scalar", a - 0.7),
-      ("addcmul_", a.clone().addcmulInPlace(b, b, value: 0.3)), ("lerp_", a.clone().lerpInPlace(b, weight: 0.1)),
+      ("addcmul_", a.clone().addcmulInPlace(b, b, value: 0.3)),
+      ("lerp_", a.clone().lerpInPlace(b, weight: 0.1)),
       ("where", Tensor.where(a .> b, a, b)),
     ]
     for (name, result) in cases {
@@ -229,7 +241,8 @@ struct HalfPrecisionTests {
     let torchSum = ops["sum"]!.number!
     #expect(Swift.abs(sum.item() - torchSum) <= ulp * Swift.max(1, Swift.abs(torchSum)))
     let mean = a.mean()
-    #expect(Swift.abs(mean.item() - ops["mean"]!.number!) <= ulp * Swift.max(1, Swift.abs(ops["mean"]!.number!)))
+    #expect(
+      Swift.abs(mean.item() - ops["mean"]!.number!) <= ulp * Swift.max(1, Swift.abs(ops["mean"]!.number!)))
     let m1 = a.narrow(dim: 0, start: 0, length: 128).reshape([8, 16])
     let m2 = b.narrow(dim: 0, start: 0, length: 64).reshape([16, 4])
     let product = m1.matmul(m2)

@@ -71,7 +71,8 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
       guard let dtype = DType(rawValue: state) else {
         throw OptimizerError("Invalid state_dtype: \(state) (expected bfloat16 or float16)")
       }
-      let rounding = options.removeValue(forKey: "state_rounding_seed")?.string.flatMap(UInt64.init)
+      let rounding =
+        options.removeValue(forKey: "state_rounding_seed")?.string.flatMap(UInt64.init)
         .map { StateRounding.stochastic(seed: $0) } ?? .nearest
       optimizer =
         self == .adam
