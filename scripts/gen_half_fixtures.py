@@ -178,7 +178,7 @@ def main():
         "promotion": promotion_case(),
     }
     with open(OUT, "w") as f:
-        json.dump(data, f, indent=1)
+        json.dump(data, f, separators=(",", ":"))
         f.write("\n")
     print("wrote", os.path.relpath(OUT))
 
