@@ -10,6 +10,12 @@
 // (The half macros' locals are named apart from HalfBits.h's `u_`, `h_`: a statement
 // expression's local would otherwise shadow the argument it is initialised from.)
 #define STORE DESCENT_STORE
+// ROUND(v) rounds a vector to the stored type where PyTorch's for-loop rounds after an op
+// (the half instances of optimizers that PyTorch runs only as a for-loop); ROUND_SCALAR(x)
+// rounds a hyperparameter that PyTorch's `add_` casts to the tensor's type (`alpha`, a
+// scalar addend). Both are the identity for float and double.
+#define ROUND(v) (v)
+#define ROUND_SCALAR(x) (x)
 
 #define T float
 #define S float
@@ -39,6 +45,8 @@
 #undef LOAD
 #undef FN
 #undef STORE
+#undef ROUND
+#undef ROUND_SCALAR
 
 #ifdef DESCENT_HALF_VARIANTS
 typedef uint32_t descent_u32v __attribute__((ext_vector_type(16)));
@@ -72,22 +80,47 @@ typedef uint16_t descent_u16v __attribute__((ext_vector_type(16)));
 #define DESCENT_WIDEN_F16(u) DESCENT_F32_FROM_F16_BITS(descent_u32v, f32v, u)
 #define DESCENT_NARROW_F16(u) DESCENT_F16_FROM_F32_BITS(descent_u32v, u)
 
+#define DESCENT_ROUND_HALF(WIDEN, NARROW, v) \
+  __builtin_bit_cast(f32v, WIDEN(NARROW(__builtin_bit_cast(descent_u32v, (f32v)(v)))))
+static inline float descent_round_scalar_bf16(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  u = DESCENT_F32_FROM_BF16_BITS(uint32_t, DESCENT_BF16_FROM_F32_BITS(uint32_t, u));
+  memcpy(&x, &u, sizeof x);
+  return x;
+}
+static inline float descent_round_scalar_f16(float x) {
+  uint32_t u;
+  memcpy(&u, &x, sizeof u);
+  u = DESCENT_F32_FROM_F16_BITS(uint32_t, float, DESCENT_F16_FROM_F32_BITS(uint32_t, u));
+  memcpy(&x, &u, sizeof x);
+  return x;
+}
+
 #define T float
 #define S uint16_t
 #define V f32v
 #define W 16
 #define LOAD(p, len) DESCENT_LOAD_HALF(DESCENT_WIDEN_BF16, p, len)
 #define STORE(p, value, len) DESCENT_STORE_BF16(p, value, len)
+#define ROUND(v) DESCENT_ROUND_HALF(DESCENT_WIDEN_BF16, DESCENT_NARROW_BF16, v)
+#define ROUND_SCALAR(x) descent_round_scalar_bf16(x)
 #define FN(name) name##_bf16
 #include DESCENT_TEMPLATE
 #undef LOAD
 #undef STORE
+#undef ROUND
+#undef ROUND_SCALAR
 #undef FN
 
 #define LOAD(p, len) DESCENT_LOAD_HALF(DESCENT_WIDEN_F16, p, len)
 #define STORE(p, value, len) DESCENT_STORE_HALF(DESCENT_NARROW_F16, p, value, len)
+#define ROUND(v) DESCENT_ROUND_HALF(DESCENT_WIDEN_F16, DESCENT_NARROW_F16, v)
+#define ROUND_SCALAR(x) descent_round_scalar_f16(x)
 #define FN(name) name##_f16
 #include DESCENT_TEMPLATE
+#undef ROUND
+#undef ROUND_SCALAR
 #undef T
 #undef S
 #undef V

@@ -141,12 +141,12 @@ struct HalfParameterTests {
 extension HalfParameterTests {
   static let forLoopCases = HalfParamsFixture.shared.cases.filter { !$0.fused }
 
-  /// Where PyTorch has no fused kernel (RMSprop, Adamax here; and Adam run as a for-loop),
-  /// its for-loop rounds every tensor op to the half type, while Descent's half kernels
-  /// compute the whole update in float32 and round each stored tensor once, as its fused
-  /// kernels do. The parameters differ by a few half ulps; bitwise equality with the
-  /// for-loop is not implemented (a known issue), and the distance is measured here.
-  @Test("for-loop PyTorch on half parameters: distance to Descent", arguments: forLoopCases)
+  /// Where PyTorch has no fused kernel (RMSprop, Adamax), its for-loop rounds every tensor
+  /// op to the half type, and so do Descent's half RMSprop and Adamax kernels: equal bit for
+  /// bit (RMSprop with momentum: the state at every step, the parameters except a few in
+  /// PyTorch's scalar tail). Adam run as PyTorch's for-loop differs from Descent's half Adam,
+  /// which follows PyTorch's fused kernel (a few half ulps; recorded as a known issue).
+  @Test("for-loop PyTorch on half parameters", arguments: forLoopCases)
   func forLoopDistance(_ c: HalfParamsFixture.Case) throws {
     let dtype = DType(rawValue: c.dtype)!
     let params = c.initial.map { halfTensor($0, dtype).requiresGrad(true) }
@@ -169,7 +169,18 @@ extension HalfParameterTests {
     }
     print(
       "for-loop \(c.testDescription): \(differing) of \(total) parameter values differ, at most \(worst) ulp")
-    withKnownIssue("Descent rounds once per stored tensor, PyTorch's for-loop after every op") {
+    if c.optimizer == "Adam" {
+      // PyTorch has a fused Adam, which Descent's half kernel follows.
+      withKnownIssue("Descent's half Adam is PyTorch's fused kernel, not its for-loop") {
+        #expect(differing == 0)
+      }
+    } else if c.hyperparameters["momentum"] != nil {
+      // The state matches at every step; a few parameters in PyTorch's scalar tail (the
+      // last count % 16 elements) of `param.add_(buf, alpha=-lr)` differ by one rounding.
+      withKnownIssue("RMSprop with momentum: PyTorch's scalar tail of add_(alpha=) not matched") {
+        #expect(differing == 0)
+      }
+    } else {
       #expect(differing == 0)
     }
   }

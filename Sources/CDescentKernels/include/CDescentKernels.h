@@ -2,7 +2,8 @@
 // runtime CPU dispatch (AVX-512 / AVX2 / baseline) through `target_clones`. Each kernel
 // exists for float32 and float64 (`_f32`, `_f64`) and, except Adafactor's, for bfloat16 and
 // float16 parameters and state (`_bf16`, `_f16`), computed in float32 and rounded once per
-// stored value, as PyTorch's fused CPU kernels do.
+// stored value, as PyTorch's fused CPU kernels do (RMSprop and Adamax, which PyTorch runs
+// only as a for-loop, round after every op as that for-loop does).
 //
 // Why C: Swift lowers `squareRoot()` and division of SIMD vectors to scalar `sqrtss` /
 // `divss` on x86-64, and a package used as a dependency cannot pass `-march` flags. Clang's
