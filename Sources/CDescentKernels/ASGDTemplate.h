@@ -9,7 +9,7 @@ typedef struct {
 // ASGDRule.reference's order (`_single_tensor_asgd`): d = ±g (+ wd·θ), θ = θ·(1 - λ·η),
 // θ = θ + (-η)·d (add_ with alpha, one rounding), then ax = ax + (θ - ax)·μ when μ ≠ 1,
 // else ax = θ.
-DESCENT_INLINE void FN(asgd_lanes)(const FN(asgd_scalars) *s, T *p, const T *g, T *ax,
+DESCENT_INLINE void FN(asgd_lanes)(const FN(asgd_scalars) *s, S *p, const S *g, S *ax,
                                    int64_t len, const int decay, const int average) {
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
@@ -37,9 +37,9 @@ void FN(descent_asgd)(const void *config, const void *entries, int64_t tensor_co
     s.neg_eta = (T)t->neg_eta;
     s.mu = (T)t->mu;
     const int average = t->average != 0;
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *ax = (T *)t->ax + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *ax = (S *)t->ax + lo;
 #define ASGD_SPAN(D, A) DESCENT_SPAN(W, n, i, len, FN(asgd_lanes)(&s, p + i, g + i, ax + i, len, D, A))
     // Literal flags, so that each loop is compiled without branches.
     switch ((decay << 1) | average) {

@@ -9,8 +9,8 @@ typedef struct {
 // v = v·ρ + ((1-ρ)·d)·d, std = sqrt(v + eps), δ = (sqrt(u + eps) / std)·d,
 // u = u·ρ + ((1-ρ)·δ)·δ, θ = θ + (-lr)·δ; the `+` after a product rounds once (addcmul_,
 // add_ with alpha), as an fma.
-DESCENT_INLINE void FN(adadelta_lanes)(const FN(adadelta_scalars) *s, T *p, const T *g, T *v,
-                                       T *u, int64_t len, const int decay) {
+DESCENT_INLINE void FN(adadelta_lanes)(const FN(adadelta_scalars) *s, S *p, const S *g, S *v,
+                                       S *u, int64_t len, const int decay) {
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
   if (decay) d = DESCENT_FMA(V, s->weight_decay, theta, d);
@@ -36,10 +36,10 @@ void FN(descent_adadelta)(const void *config, const void *entries, int64_t tenso
   s.neg_lr = (T)c->neg_lr;
   const int decay = c->has_decay != 0;
   DESCENT_FOR_EACH_PART(descent_adadelta_tensor, entries, tensor_count, begin, end, t, lo, n) {
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *v = (T *)t->square_avg + lo;
-    T *u = (T *)t->acc_delta + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *v = (S *)t->square_avg + lo;
+    S *u = (S *)t->acc_delta + lo;
     // Literal flags, so that each loop is compiled without branches.
     if (decay) {
       DESCENT_SPAN(W, n, i, len, FN(adadelta_lanes)(&s, p + i, g + i, v + i, u + i, len, 1));

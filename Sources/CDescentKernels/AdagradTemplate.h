@@ -9,7 +9,7 @@ typedef struct {
 // AdagradRule.reference's order (`_single_tensor_adagrad`): d = ±g (+ wd·θ),
 // sum = sum + (1·d)·d (addcmul_, one rounding), std = sqrt(sum) + eps,
 // θ = θ + ((-clr)·d)/std (addcdiv_, each operation rounded).
-DESCENT_INLINE void FN(adagrad_lanes)(const FN(adagrad_scalars) *s, T *p, const T *g, T *sum,
+DESCENT_INLINE void FN(adagrad_lanes)(const FN(adagrad_scalars) *s, S *p, const S *g, S *sum,
                                       int64_t len, const int decay) {
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
@@ -31,9 +31,9 @@ void FN(descent_adagrad)(const void *config, const void *entries, int64_t tensor
   const int decay = c->has_decay != 0;
   DESCENT_FOR_EACH_PART(descent_adagrad_tensor, entries, tensor_count, begin, end, t, lo, n) {
     s.neg_clr = (T)t->neg_clr;
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *sum = (T *)t->sum + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *sum = (S *)t->sum + lo;
     // Literal flags, so that each loop is compiled without branches.
     if (decay) {
       DESCENT_SPAN(W, n, i, len, FN(adagrad_lanes)(&s, p + i, g + i, sum + i, len, 1));

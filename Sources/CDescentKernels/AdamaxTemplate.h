@@ -8,17 +8,20 @@ typedef struct {
 
 // AdamaxRule.reference's order (`_single_tensor_adamax`): d = ±g (+ wd·θ),
 // m = lerp(m, d, 1-β₁), u = maximum(u·β₂, |d| + eps), θ = θ + ((-clr)·m)/u.
-DESCENT_INLINE void FN(adamax_lanes)(const FN(adamax_scalars) *s, T *p, const T *g, T *m,
-                                     T *u, int64_t len, const int decay,
+DESCENT_INLINE void FN(adamax_lanes)(const FN(adamax_scalars) *s, S *p, const S *g, S *m,
+                                     S *u, int64_t len, const int decay,
                                      const int lerp_from_start) {
+  // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
+  // float and double): PyTorch has no fused Adamax, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = DESCENT_FMA(V, s->weight_decay, theta, d);
+  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
   V start = LOAD(m, len);
   V mean = DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start);
   STORE(m, mean, len);
-  V decayed = LOAD(u, len) * s->beta2;
-  V norm = __builtin_elementwise_abs(d) + s->eps;
+  mean = ROUND(mean);
+  V decayed = ROUND(LOAD(u, len) * s->beta2);
+  V norm = ROUND(__builtin_elementwise_abs(d) + s->eps);
   // torch.maximum: NaN in either operand gives NaN.
   V inf = ((decayed != decayed) | (decayed > norm)) ? decayed : norm;
   STORE(u, inf, len);
@@ -31,19 +34,19 @@ void FN(descent_adamax)(const void *config, const void *entries, int64_t tensor_
   const descent_adamax_config *c = (const descent_adamax_config *)config;
   FN(adamax_scalars) s;
   s.sign = (T)c->sign;
-  s.weight_decay = (T)c->weight_decay;
+  s.weight_decay = ROUND_SCALAR((T)c->weight_decay);  // `add(param, alpha=wd)` casts it
   s.one_minus_beta1 = (T)c->one_minus_beta1;
   s.beta2 = (T)c->beta2;
-  s.eps = (T)c->eps;
+  s.eps = ROUND_SCALAR((T)c->eps);  // `add_(eps)` casts it to the tensor's type
   const int decay = c->has_decay != 0;
   const int lerp_from_start =
       (s.one_minus_beta1 < 0 ? -s.one_minus_beta1 : s.one_minus_beta1) < (T)0.5;
   DESCENT_FOR_EACH_PART(descent_adamax_tensor, entries, tensor_count, begin, end, t, lo, n) {
     s.neg_clr = (T)t->neg_clr;
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *m = (T *)t->exp_avg + lo;
-    T *u = (T *)t->exp_inf + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *m = (S *)t->exp_avg + lo;
+    S *u = (S *)t->exp_inf + lo;
 #define ADAMAX_SPAN(D, L) \
   DESCENT_SPAN(W, n, i, len, FN(adamax_lanes)(&s, p + i, g + i, m + i, u + i, len, D, L))
     // Literal flags, so that each loop is compiled without branches.

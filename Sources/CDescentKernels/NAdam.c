@@ -1,2 +1,3 @@
 #define DESCENT_TEMPLATE "NAdamTemplate.h"
+#define DESCENT_HALF_VARIANTS
 #include "Instantiate.h"

@@ -10,7 +10,7 @@ typedef struct {
 // d = ±g (+ wd·θ) (coupled), m = lerp(m, d, 1-β₁), v = v·β₂ + ((1-β₂)·d)·d,
 // denom = sqrt(v / bc2) + eps, θ = θ + (c₁·d)/denom, θ = θ + (c₂·m)/denom (two addcdiv_,
 // each operation rounded).
-DESCENT_INLINE void FN(nadam_lanes)(const FN(nadam_scalars) *s, T *p, const T *g, T *m, T *v,
+DESCENT_INLINE void FN(nadam_lanes)(const FN(nadam_scalars) *s, S *p, const S *g, S *m, S *v,
                                     int64_t len, const int coupled, const int lerp_from_start) {
   V theta = LOAD(p, len);
   // With no decoupled decay `shrink` is 1, and θ·1 is exact.
@@ -46,10 +46,10 @@ void FN(descent_nadam)(const void *config, const void *entries, int64_t tensor_c
     s.bias_correction2 = (T)t->bias_correction2;
     s.grad_coefficient = (T)t->grad_coefficient;
     s.exp_avg_coefficient = (T)t->exp_avg_coefficient;
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *m = (T *)t->exp_avg + lo;
-    T *v = (T *)t->exp_avg_sq + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *m = (S *)t->exp_avg + lo;
+    S *v = (S *)t->exp_avg_sq + lo;
 #define NADAM_SPAN(C, L) \
   DESCENT_SPAN(W, n, i, len, FN(nadam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L))
     // Literal flags, so that each loop is compiled without branches.

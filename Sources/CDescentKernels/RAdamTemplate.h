@@ -10,7 +10,7 @@ typedef struct {
 // d = ±g (+ wd·θ) (coupled), m = lerp(m, d, 1-β₁), v = v·β₂ + ((1-β₂)·d)·d,
 // m̂ = m / bc1; rectified (ρₜ > 5): θ = θ - ((m̂·lr)·((1 / (sqrt(v) + eps))·bc2_sqrt))·rect
 // (a Python float over a tensor is `reciprocal() * float`), else θ = θ - m̂·lr.
-DESCENT_INLINE void FN(radam_lanes)(const FN(radam_scalars) *s, T *p, const T *g, T *m, T *v,
+DESCENT_INLINE void FN(radam_lanes)(const FN(radam_scalars) *s, S *p, const S *g, S *m, S *v,
                                     int64_t len, const int coupled, const int lerp_from_start,
                                     const int rectified) {
   V theta = LOAD(p, len);
@@ -52,10 +52,10 @@ void FN(descent_radam)(const void *config, const void *entries, int64_t tensor_c
     s.bias_correction2_sqrt = (T)t->bias_correction2_sqrt;
     s.rect = (T)t->rect;
     const int rectified = t->rectified != 0;
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *m = (T *)t->exp_avg + lo;
-    T *v = (T *)t->exp_avg_sq + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *m = (S *)t->exp_avg + lo;
+    S *v = (S *)t->exp_avg_sq + lo;
 #define RADAM_SPAN(C, L, R) \
   DESCENT_SPAN(W, n, i, len, FN(radam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L, R))
     // Literal flags, so that each loop is compiled without branches.

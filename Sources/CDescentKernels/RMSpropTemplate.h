@@ -10,13 +10,15 @@ typedef struct {
 // sqrt(v), a = a + eps, b = b·μ + d/a, θ = θ + (-lr)·b with momentum, else
 // θ = θ + ((-lr)·d)/a. Where PyTorch rounds a·b + c once (add_ with alpha, addcmul_, lerp_)
 // so does this, through an fma.
-DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, T *p, const T *g, T *v,
-                                      T *ga, T *b, int64_t len, const int decay,
+DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, S *p, const S *g, S *v,
+                                      S *ga, S *b, int64_t len, const int decay,
                                       const int centered, const int lerp_from_start, const int momentum) {
+  // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
+  // float and double): PyTorch has no fused RMSprop, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = DESCENT_FMA(V, s->weight_decay, theta, d);
-  V sq = DESCENT_FMA(V, s->one_minus_alpha * d, d, LOAD(v, len) * s->alpha);
+  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  V sq = ROUND(DESCENT_FMA(V, s->one_minus_alpha * d, d, ROUND(LOAD(v, len) * s->alpha)));
   STORE(v, sq, len);
   V avg;
   if (centered) {
@@ -24,14 +26,16 @@ DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, T *p, const 
     V mean = lerp_from_start ? DESCENT_FMA(V, s->one_minus_alpha, d - start, start)
                    : DESCENT_FMA(V, s->one_minus_alpha - (T)1, d - start, d);
     STORE(ga, mean, len);
-    avg = __builtin_elementwise_sqrt(DESCENT_FMA(V, (T)-1 * mean, mean, sq));
+    mean = ROUND(mean);
+    avg = ROUND(__builtin_elementwise_sqrt(ROUND(DESCENT_FMA(V, (T)-1 * mean, mean, sq))));
   } else {
-    avg = __builtin_elementwise_sqrt(sq);
+    avg = ROUND(__builtin_elementwise_sqrt(sq));
   }
-  avg = avg + s->eps;
+  avg = ROUND(avg + s->eps);
   if (momentum) {
-    V buf = LOAD(b, len) * s->momentum + (T)1 * d / avg;
+    V buf = ROUND(LOAD(b, len) * s->momentum) + (T)1 * d / avg;
     STORE(b, buf, len);
+    buf = ROUND(buf);
     STORE(p, DESCENT_FMA(V, s->neg_lr, buf, theta), len);
   } else {
     STORE(p, theta + s->neg_lr * d / avg, len);
@@ -43,23 +47,25 @@ void FN(descent_rmsprop)(const void *config, const void *entries, int64_t tensor
                       int64_t begin, int64_t end) {
   const descent_rmsprop_config *c = (const descent_rmsprop_config *)config;
   FN(rmsprop_scalars) s;
-  s.sign = (T)c->sign;
-  s.weight_decay = (T)c->weight_decay;
-  s.alpha = (T)c->alpha;
-  s.one_minus_alpha = (T)c->one_minus_alpha;
-  s.eps = (T)c->eps;
-  s.momentum = (T)c->momentum;
-  s.neg_lr = (T)c->neg_lr;
   const int decay = c->has_decay != 0;
   const int centered = c->centered != 0;
-  const int lerp_from_start = centered && (s.one_minus_alpha < 0 ? -s.one_minus_alpha : s.one_minus_alpha) < (T)0.5;
   const int momentum = c->has_momentum != 0;
+  s.sign = (T)c->sign;
+  // `grad.add(param, alpha=wd)`, `avg.add_(eps)` and `param.add_(buf, alpha=-lr)` cast
+  // their scalar to the tensor's type; `addcdiv_(value=-lr)` keeps it in float.
+  s.weight_decay = ROUND_SCALAR((T)c->weight_decay);
+  s.alpha = (T)c->alpha;
+  s.one_minus_alpha = (T)c->one_minus_alpha;
+  s.eps = ROUND_SCALAR((T)c->eps);
+  s.momentum = (T)c->momentum;
+  s.neg_lr = momentum ? ROUND_SCALAR((T)c->neg_lr) : (T)c->neg_lr;
+  const int lerp_from_start = centered && (s.one_minus_alpha < 0 ? -s.one_minus_alpha : s.one_minus_alpha) < (T)0.5;
   DESCENT_FOR_EACH_PART(descent_rmsprop_tensor, entries, tensor_count, begin, end, t, lo, n) {
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *v = (T *)t->square_avg + lo;
-    T *ga = centered ? (T *)t->grad_avg + lo : (T *)0;
-    T *b = momentum ? (T *)t->momentum_buffer + lo : (T *)0;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *v = (S *)t->square_avg + lo;
+    S *ga = centered ? (S *)t->grad_avg + lo : (S *)0;
+    S *b = momentum ? (S *)t->momentum_buffer + lo : (S *)0;
 #define RMSPROP_SPAN(D, C, L, M)                                                         \
   DESCENT_SPAN(W, n, i, len, FN(rmsprop_lanes)(&s, p + i, g + i, v + i, C ? ga + i : ga, \
                                                M ? b + i : b, len, D, C, L, M))

@@ -12,8 +12,8 @@ typedef struct {
 // s > 0 → η₊, s < 0 → η₋, s == 0 → 1 (in that order, as PyTorch's three masked writes),
 // step = clamp(step·s, min, max), d = 0 where s == η₋, θ = θ + ((-1)·sign(d))·step (addcmul_,
 // one rounding), prev = d.
-DESCENT_INLINE void FN(rprop_lanes)(const FN(rprop_scalars) *s, T *p, const T *g, T *prev,
-                                    T *step_size, int64_t len) {
+DESCENT_INLINE void FN(rprop_lanes)(const FN(rprop_scalars) *s, S *p, const S *g, S *prev,
+                                    S *step_size, int64_t len) {
   const V zero = {0};
   const V one = zero + (T)1;
   V d = s->sign * LOAD(g, len);
@@ -44,10 +44,10 @@ void FN(descent_rprop)(const void *config, const void *entries, int64_t tensor_c
   s.step_size_min = (T)c->step_size_min;
   s.step_size_max = (T)c->step_size_max;
   DESCENT_FOR_EACH_PART(descent_rprop_tensor, entries, tensor_count, begin, end, t, lo, n) {
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
-    T *prev = (T *)t->prev + lo;
-    T *step_size = (T *)t->step_size + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
+    S *prev = (S *)t->prev + lo;
+    S *step_size = (S *)t->step_size + lo;
     DESCENT_SPAN(W, n, i, len, FN(rprop_lanes)(&s, p + i, g + i, prev + i, step_size + i, len));
   }
 }

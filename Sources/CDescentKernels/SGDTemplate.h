@@ -8,7 +8,7 @@ typedef struct {
 // SGDRule.reference's order (`_single_tensor_sgd`): d = ±g (+ wd·θ), b = d (first step) or
 // b = b·μ + (1-τ)·d, d = d + μ·b (Nesterov) or d = b, θ = θ + (-lr)·d; each `x + α·y`
 // (PyTorch's add_ with alpha) rounds once, as an fma.
-DESCENT_INLINE void FN(sgd_lanes)(const FN(sgd_scalars) *s, T *p, const T *g, T *b,
+DESCENT_INLINE void FN(sgd_lanes)(const FN(sgd_scalars) *s, S *p, const S *g, S *b,
                                   int64_t len, const int decay, const int momentum,
                                   const int first, const int nesterov) {
   V theta = LOAD(p, len);
@@ -35,10 +35,10 @@ void FN(descent_sgd)(const void *config, const void *entries, int64_t tensor_cou
   const int decay = c->has_decay != 0;
   const int nesterov = c->nesterov != 0;
   DESCENT_FOR_EACH_PART(descent_sgd_tensor, entries, tensor_count, begin, end, t, lo, n) {
-    T *p = (T *)t->param + lo;
-    const T *g = (const T *)t->grad + lo;
+    S *p = (S *)t->param + lo;
+    const S *g = (const S *)t->grad + lo;
     const int momentum = t->momentum_buffer != 0;
-    T *b = momentum ? (T *)t->momentum_buffer + lo : (T *)0;
+    S *b = momentum ? (S *)t->momentum_buffer + lo : (S *)0;
     const int first = momentum && t->first_step != 0;
 #define SGD_SPAN(D, M, F, N) \
   DESCENT_SPAN(W, n, i, len, FN(sgd_lanes)(&s, p + i, g + i, M ? b + i : b, len, D, M, F, N))

@@ -66,6 +66,12 @@ extension Tensor {
     case .int64: write(Int.self)
     case .bool: write(Bool.self)
     case .uint8: write(UInt8.self)
+    case .bfloat16, .float16:
+      // Through float32, rounded once more to half, as PyTorch's `tensor(..., dtype=)`.
+      let wide = Tensor(uninitializedShape: shape, dtype: .float32)
+      let p = wide.storage.pointer(as: Float.self)
+      for i in 0..<buffer.count { p[i] = Float(buffer[i].elementValue) }
+      copyElements(from: wide)
     }
   }
 
@@ -148,7 +154,7 @@ extension Tensor {
         Double(i < half ? s.addingProduct(step, T(i)) : e.addingProduct(-step, T(steps - 1 - i)))
       }
     }
-    let v = dtype == .float32 ? values(Float.self) : values(Double.self)
+    let v = dtype == .float64 ? values(Double.self) : values(Float.self)
     return Tensor(elements: v, shape: [steps], dtype: dtype)
   }
 
@@ -233,7 +239,7 @@ extension Tensor {
     let n = count
     let width = high - low
     // float32 draws use 24 random bits, so `rand` never rounds up to 1.
-    let single = dtype == .float32
+    let single = dtype != .float64
     let values: [Double] = (generator ?? .default).withStream { stream in
       (0..<n).map { _ in low + width * (single ? Double(stream.nextFloat()) : stream.nextDouble()) }
     }

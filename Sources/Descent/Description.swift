@@ -22,7 +22,9 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
       if dtype != .float32 { suffixes.append("dtype=\(dtype)") }
       body = "[]"
     } else {
-      if dtype == .float64 || dtype == .uint8 { suffixes.append("dtype=\(dtype)") }
+      if dtype == .float64 || dtype.isReducedPrecision || dtype == .uint8 {
+        suffixes.append("dtype=\(dtype)")
+      }
       body = ReprPrinter(self).render(indent: indent)
     }
     if let gradFn {
@@ -79,7 +81,7 @@ private struct ReprPrinter {
       offsets = offsets.flatMap { base in picked.map { base + $0 * st[d] } }
     }
     switch tensor.dtype {
-    case .float32, .float64:
+    case .float32, .float64, .bfloat16, .float16:
       let values = tensor.asArray(Double.self)
       let format = FloatFormat(offsets.map { values[$0] })
       width = format.width

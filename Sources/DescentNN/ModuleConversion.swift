@@ -10,7 +10,8 @@ extension Module {
   /// `num_batches_tracked`) are left as they are, as in PyTorch. Create the optimizer after
   /// converting: its state is not converted (PyTorch's advice too).
   ///
-  /// - Parameter dtype: `.float32` or `.float64`; other dtypes stop with PyTorch's message
+  /// - Parameter dtype: `.float32`, `.float64`, `.bfloat16` or `.float16`; other dtypes stop
+  ///   with PyTorch's message
   ///   "nn.Module.to only accepts floating point or complex dtypes, but got desired
   ///   dtype=torch.int64".
   @discardableResult

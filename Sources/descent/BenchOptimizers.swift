@@ -41,8 +41,12 @@ struct BenchOptimizers: ParsableCommand {
   }
 
   enum DTypeChoice: String, ExpressibleByArgument, CaseIterable {
-    case float32, float64
-    var dtype: DType { self == .float32 ? .float32 : .float64 }
+    case float32, float64, bfloat16, float16
+    var dtype: DType { DType(rawValue: rawValue)! }
+  }
+
+  enum StateDTypeChoice: String, ExpressibleByArgument, CaseIterable {
+    case param, bfloat16, float16
   }
 
   @Option(
@@ -69,8 +73,18 @@ struct BenchOptimizers: ParsableCommand {
   @Option(help: "Tensors × elements per tensor of the many layout.")
   var manyShape: String = "2000x1000"
 
-  @Option(help: "Element type: float32 or float64.")
+  @Option(help: "Element type of the parameters: float32, float64, bfloat16 or float16.")
   var dtype: DTypeChoice = .float32
+
+  @Option(
+    name: .customLong("state-dtype"),
+    help:
+      "Adam's and AdamW's state dtype: param (the parameter's, as PyTorch), bfloat16 or float16 (Descent's stateDType:). PyTorch runs with its own state."
+  )
+  var stateDType: StateDTypeChoice = .param
+
+  @Flag(help: "With --state-dtype bfloat16: stochastic rounding (seed 0) instead of round to nearest.")
+  var stochasticRounding = false
 
   @Option(
     parsing: .upToNextOption,
@@ -160,7 +174,16 @@ struct BenchOptimizers: ParsableCommand {
     var report = BenchReport(
       machine: .current(), dtype: dtype.rawValue, threads: Threads.count,
       defaultImplementation: OptimizerImplementation.default.rawValue, steps: steps)
-    var subjects = optimizers.map(BenchSubject.init)
+    // Adam's state dtype rides in the spec (and so in its label); PyTorch gets the spec
+    // without it (BenchSubject).
+    let kinds = optimizers.map { spec -> OptimizerSpec in
+      guard stateDType != .param, spec.kind == .adam || spec.kind == .adamw else { return spec }
+      var options = spec.options
+      options["state_dtype"] = .string(stateDType.rawValue)
+      if stochasticRounding { options["state_rounding_seed"] = .string("0") }
+      return OptimizerSpec(spec.kind, options)
+    }
+    var subjects = kinds.map(BenchSubject.init)
     let eightBitSubjects = eightBit.compactMap(\.subject)
     if dtype == .float32 {
       subjects += eightBitSubjects
@@ -275,7 +298,8 @@ struct BenchOptimizers: ParsableCommand {
       report.baselines.append(
         BenchReport.Baseline(
           layout: layout, dtype: dtype.rawValue,
-          bytes: Double(3 * layout.total * dtype.dtype.byteSize), blasMs: median(blasAxpy),
+          bytes: Double(3 * layout.total * (dtype.dtype.isReducedPrecision ? 4 : dtype.dtype.byteSize)),
+          blasMs: median(blasAxpy),
           descentMs: median(threadedAxpy)))
       report.fillStreamFractions()
     }

@@ -19,10 +19,13 @@ extension OptimizerSpec {
   }
 }
 
-/// Elements a step must read and write per parameter element: its reads and writes of the
-/// parameter (2), the gradient (1) and each parameter-shaped state tensor (2), each once.
-func streamsPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Int {
-  3 + 2 * optimizer.state(for: param).values.filter { $0.shape == param.shape }.count
+/// Bytes a step must read and write per parameter element: its reads and writes of the
+/// parameter (2), the gradient (1) and each parameter-shaped state tensor (2), each once,
+/// at each tensor's own element size (half-precision state moves half the bytes).
+func stateBytesPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Int {
+  3 * param.dtype.byteSize
+    + optimizer.state(for: param).values.filter { $0.shape == param.shape }.map { 2 * $0.dtype.byteSize }
+    .reduce(0, +)
 }
 
 /// Bytes a step of an 8-bit optimizer must move per parameter element: the parameter
@@ -76,8 +79,11 @@ struct BenchSubject {
   init(_ spec: OptimizerSpec) {
     label = spec.label
     make = { try spec.make($0, implementation: $1) }
-    torch = spec
-    bytesPerElement = { Double(streamsPerElement($0, $1) * $1.dtype.byteSize) }
+    // PyTorch keeps Adam's state in the parameter's dtype: it gets the spec without
+    // Descent's state options.
+    torch = OptimizerSpec(
+      spec.kind, spec.options.filter { $0.key != "state_dtype" && $0.key != "state_rounding_seed" })
+    bytesPerElement = { Double(stateBytesPerElement($0, $1)) }
   }
 
   init(
@@ -138,8 +144,13 @@ private func fill(_ t: Tensor, scale: Double, _ state: inout UInt64) {
   }
   if t.dtype == .float32 {
     t.withUnsafeMutablePointer(Float.self) { run($0) }
-  } else {
+  } else if t.dtype == .float64 {
     t.withUnsafeMutablePointer(Double.self) { run($0) }
+  } else {
+    // Half precision: float32 values, rounded.
+    let wide = Tensor.zeros(t.shape, dtype: .float32)
+    fill(wide, scale: scale, &state)
+    withNoGrad { _ = t.copyInPlace(from: wide) }
   }
 }
 
@@ -154,9 +165,12 @@ final class BenchAxpy {
   private let x: Tensor
   private let y: Tensor
 
+  /// `dtype` float32 or float64; a half-precision case is measured against the float32
+  /// yardstick (GB/s are GB/s).
   init(count: Int, dtype: DType) {
     self.count = count
-    self.dtype = dtype
+    self.dtype = dtype.isReducedPrecision ? .float32 : dtype
+    let dtype = self.dtype
     var state: UInt64 = 42
     x = Tensor.zeros([count], dtype: dtype)
     y = Tensor.zeros([count], dtype: dtype)

@@ -33,7 +33,7 @@ func measureCompareSpeed(
         usleep(settleMs * 1000)
         threadedAxpy.append(axpy.threaded())
       }
-      let bytes = Double(streamsPerElement(optimizer, parameters.params[0]) * params * DType.float32.byteSize)
+      let bytes = Double(stateBytesPerElement(optimizer, parameters.params[0]) * params)
       measured.append((spec.label, median(times), bytes))
     }
   }

@@ -47,7 +47,7 @@ struct Info: ParsableCommand {
     lines.append(
       (
         "Element types",
-        "float32 (default), float64 (arithmetic, autograd, BLAS, fused kernels); int64, bool (indices, masks)"
+        "float32 (default), float64 (arithmetic, autograd, BLAS, fused kernels); bfloat16, float16 (stored in 16 bits, computed in float32, fused kernels); int64, bool (indices, masks); uint8 (storage: 8-bit optimizer state)"
       ))
     let width = lines.map(\.0.count).max()! + 2
     return lines.map { $0.0.padding(width) + $0.1 + "\n" }.joined()

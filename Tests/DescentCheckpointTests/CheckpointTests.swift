@@ -14,6 +14,9 @@ func bitwiseEqual(_ a: Tensor, _ b: Tensor) -> Bool {
   case .int64: return a.asArray(Int.self) == b.asArray(Int.self)
   case .bool: return a.asArray(Bool.self) == b.asArray(Bool.self)
   case .uint8: return a.asArray(UInt8.self) == b.asArray(UInt8.self)
+  // Widening to float32 keeps every half bit pattern apart (up to NaN quieting).
+  case .bfloat16, .float16:
+    return a.asArray(Float.self).map(\.bitPattern) == b.asArray(Float.self).map(\.bitPattern)
   }
 }
 

@@ -112,6 +112,8 @@ import Testing
     case .int64: "I64"
     case .bool: "BOOL"
     case .uint8: "U8"
+    case .bfloat16: "BF16"
+    case .float16: "F16"
     }
   }
 
@@ -134,6 +136,7 @@ import Testing
     case .float32: size = 4
     case .float64, .int64: size = 8
     case .bool, .uint8: size = 1
+    case .bfloat16, .float16: size = 2
     }
     var bytes: [UInt8] = []
     switch tensor.dtype {
@@ -142,6 +145,11 @@ import Testing
     case .int64: for v in tensor.asArray(Int.self) { withUnsafeBytes(of: v) { bytes += $0 } }
     case .bool: for v in tensor.asArray(Bool.self) { bytes.append(v ? 1 : 0) }
     case .uint8: bytes += tensor.asArray(UInt8.self)
+    case .bfloat16, .float16:
+      let c = tensor.contiguous()
+      withExtendedLifetime(c) {
+        bytes += UnsafeRawBufferPointer(start: c.storage.base + 2 * c.offset, count: 2 * c.count)
+      }
     }
     precondition(bytes.count == tensor.count * size)
     return bytes.map { String(format: "%02x", $0) }.joined()

@@ -1,5 +1,9 @@
 // Fused optimizer kernels for DescentOptim: one pass over many tensors, vectorised, with
-// runtime CPU dispatch (AVX-512 / AVX2 / baseline) through `target_clones`.
+// runtime CPU dispatch (AVX-512 / AVX2 / baseline) through `target_clones`. Each kernel
+// exists for float32 and float64 (`_f32`, `_f64`) and, except Adafactor's, for bfloat16 and
+// float16 parameters and state (`_bf16`, `_f16`), computed in float32 and rounded once per
+// stored value, as PyTorch's fused CPU kernels do (RMSprop and Adamax, which PyTorch runs
+// only as a for-loop, round after every op as that for-loop does).
 //
 // Why C: Swift lowers `squareRoot()` and division of SIMD vectors to scalar `sqrtss` /
 // `divss` on x86-64, and a package used as a dependency cannot pass `-march` flags. Clang's
@@ -55,11 +59,25 @@ typedef struct descent_adam_tensor {
   int64_t count;
   double neg_step_size;     // -lr / (1 - β₁ᵗ)
   double bias_correction2_sqrt;  // (1 - β₂ᵗ)^0.5
+  uint64_t rounding_seed;   // stochastic rounding of half state: this tensor's and step's seed
 } descent_adam_tensor;
 
 void descent_adam_f32(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
 void descent_adam_f64(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+/// float32 parameters with bfloat16 / float16 moments (`stateDType:`), computed in float32;
+/// the moments are rounded to nearest even, or stochastically (`_sr`, bfloat16 only) with
+/// noise from each entry's `rounding_seed` and the element's index.
+void descent_adam_f32_bf16state(const void *config, const void *tensors, int64_t tensor_count,
+                                int64_t begin, int64_t end);
+void descent_adam_f32_bf16state_sr(const void *config, const void *tensors,
+                                   int64_t tensor_count, int64_t begin, int64_t end);
+void descent_adam_f32_f16state(const void *config, const void *tensors, int64_t tensor_count,
+                               int64_t begin, int64_t end);
+void descent_adam_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adam_f16(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
 
 // MARK: RMSprop
@@ -92,6 +110,10 @@ void descent_rmsprop_f32(const void *config, const void *tensors, int64_t tensor
                          int64_t begin, int64_t end);
 void descent_rmsprop_f64(const void *config, const void *tensors, int64_t tensor_count,
                          int64_t begin, int64_t end);
+void descent_rmsprop_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_rmsprop_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: SGD
 
@@ -119,6 +141,10 @@ void descent_sgd_f32(const void *config, const void *tensors, int64_t tensor_cou
                      int64_t begin, int64_t end);
 void descent_sgd_f64(const void *config, const void *tensors, int64_t tensor_count,
                      int64_t begin, int64_t end);
+void descent_sgd_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_sgd_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Adagrad
 
@@ -143,6 +169,10 @@ void descent_adagrad_f32(const void *config, const void *tensors, int64_t tensor
                          int64_t begin, int64_t end);
 void descent_adagrad_f64(const void *config, const void *tensors, int64_t tensor_count,
                          int64_t begin, int64_t end);
+void descent_adagrad_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adagrad_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Adadelta
 
@@ -170,6 +200,10 @@ void descent_adadelta_f32(const void *config, const void *tensors, int64_t tenso
                           int64_t begin, int64_t end);
 void descent_adadelta_f64(const void *config, const void *tensors, int64_t tensor_count,
                           int64_t begin, int64_t end);
+void descent_adadelta_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adadelta_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Adamax
 
@@ -197,6 +231,10 @@ void descent_adamax_f32(const void *config, const void *tensors, int64_t tensor_
                         int64_t begin, int64_t end);
 void descent_adamax_f64(const void *config, const void *tensors, int64_t tensor_count,
                         int64_t begin, int64_t end);
+void descent_adamax_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_adamax_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: NAdam
 
@@ -228,6 +266,10 @@ void descent_nadam_f32(const void *config, const void *tensors, int64_t tensor_c
                        int64_t begin, int64_t end);
 void descent_nadam_f64(const void *config, const void *tensors, int64_t tensor_count,
                        int64_t begin, int64_t end);
+void descent_nadam_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_nadam_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: RAdam
 
@@ -262,6 +304,10 @@ void descent_radam_f32(const void *config, const void *tensors, int64_t tensor_c
                        int64_t begin, int64_t end);
 void descent_radam_f64(const void *config, const void *tensors, int64_t tensor_count,
                        int64_t begin, int64_t end);
+void descent_radam_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_radam_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: ASGD
 
@@ -289,6 +335,10 @@ void descent_asgd_f32(const void *config, const void *tensors, int64_t tensor_co
                       int64_t begin, int64_t end);
 void descent_asgd_f64(const void *config, const void *tensors, int64_t tensor_count,
                       int64_t begin, int64_t end);
+void descent_asgd_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_asgd_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Rprop
 
@@ -313,6 +363,10 @@ void descent_rprop_f32(const void *config, const void *tensors, int64_t tensor_c
                        int64_t begin, int64_t end);
 void descent_rprop_f64(const void *config, const void *tensors, int64_t tensor_count,
                        int64_t begin, int64_t end);
+void descent_rprop_bf16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
+void descent_rprop_f16(const void *config, const void *tensors, int64_t tensor_count,
+                      int64_t begin, int64_t end);
 
 // MARK: Adam8bit / AdamW8bit
 
@@ -375,6 +429,24 @@ typedef void (*descent_task)(void *context, int64_t index);
 /// allocations. A call made while the pool runs another thread's job, or from inside a
 /// task, runs its tasks on the calling thread.
 void descent_parallel_run(int64_t count, descent_task task, void *context);
+
+// MARK: Half-precision conversion
+
+/// float32 → bfloat16 bits, round to nearest even; NaN → 0xFFFF (PyTorch's vectorised
+/// conversion).
+void descent_bf16_from_f32(const float *src, uint16_t *dst, int64_t n);
+/// bfloat16 bits → float32 (exact).
+void descent_f32_from_bf16(const uint16_t *src, float *dst, int64_t n);
+/// float32 → float16 bits, round to nearest even (F16C where the CPU has it).
+void descent_f16_from_f32(const float *src, uint16_t *dst, int64_t n);
+/// float16 bits → float32 (exact; F16C where the CPU has it).
+void descent_f32_from_f16(const uint16_t *src, float *dst, int64_t n);
+/// The portable versions of the conversions (what CPUs without F16C run); for tests.
+void descent_bf16_from_f32_portable(const float *src, uint16_t *dst, int64_t n);
+void descent_f16_from_f32_portable(const float *src, uint16_t *dst, int64_t n);
+void descent_f32_from_f16_portable(const uint16_t *src, float *dst, int64_t n);
+/// The float16 conversion path on this CPU: "f16c" or "portable".
+const char *descent_half_conversion_isa(void);
 
 // MARK: Dispatch
 

@@ -8,6 +8,8 @@ extension DType {
     case .int64: "long int"
     case .bool: "bool"
     case .uint8: "unsigned char"
+    case .bfloat16: "c10::BFloat16"
+    case .float16: "c10::Half"
     }
   }
 
@@ -19,6 +21,8 @@ extension DType {
     case .int64: "Long"
     case .bool: "Bool"
     case .uint8: "Byte"
+    case .bfloat16: "BFloat16"
+    case .float16: "Half"
     }
   }
 }

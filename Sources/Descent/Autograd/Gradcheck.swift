@@ -149,7 +149,8 @@ extension Tensor {
     return withExtendedLifetime(storage) {
       switch dtype {
       case .float32: Double(storage.pointer(as: Float.self)[off])
-      default: storage.pointer(as: Double.self)[off]
+      case .float64: storage.pointer(as: Double.self)[off]
+      default: requirementFailure("gradcheck: expected float32 or float64 inputs, got \(dtype)")
       }
     }
   }
@@ -161,7 +162,8 @@ extension Tensor {
     withExtendedLifetime(storage) {
       switch dtype {
       case .float32: storage.pointer(as: Float.self)[off] = Float(value)
-      default: storage.pointer(as: Double.self)[off] = value
+      case .float64: storage.pointer(as: Double.self)[off] = value
+      default: requirementFailure("gradcheck: expected float32 or float64 inputs, got \(dtype)")
       }
     }
   }

@@ -34,10 +34,14 @@ extension Tensor {
     input.checkBroadcast(to: shape, op: "addmm")
     let out = Tensor(uninitializedShape: shape, dtype: input.dtype)
     if beta != 0 { out.copyElements(from: input.broadcastRaw(to: shape)) }
-    if input.dtype == .float32 {
-      gemmBatched(Float.self, mat1, mat2, out, alpha: Float(alpha), beta: Float(beta))
-    } else {
-      gemmBatched(Double.self, mat1, mat2, out, alpha: alpha, beta: beta)
+    switch input.dtype {
+    case .float32: gemmBatched(Float.self, mat1, mat2, out, alpha: Float(alpha), beta: Float(beta))
+    case .float64: gemmBatched(Double.self, mat1, mat2, out, alpha: alpha, beta: beta)
+    default:
+      // Half operands: float32 product and sum, rounded once.
+      computeInOpmath(out, [mat1, mat2]) { o, x in
+        gemmBatched(Float.self, x[0], x[1], o, alpha: Float(alpha), beta: Float(beta))
+      }
     }
     withExtendedLifetime((mat1, mat2)) {}
     guard GradMode.isEnabled, input.requiresGrad || mat1.requiresGrad || mat2.requiresGrad else {

@@ -17,6 +17,9 @@ extension Linalg {
     require(
       a.dtype.isFloatingPoint,
       "linalg.cond: Expected a floating point or complex tensor as input. Got \(a.dtype.scalarTypeName)")
+    require(
+      !a.dtype.isReducedPrecision,
+      "linalg.cond: Low precision dtypes not supported. Got \(a.dtype.scalarTypeName)")
     if a.count == 0 { return Tensor.zeros(a.matrixBatchShape, dtype: a.dtype) }
     let ord = ord ?? .two
     if ord == .two || ord == .minusTwo {

@@ -139,10 +139,12 @@ extension Tensor {
     let out = Tensor(uninitializedShape: batch + [n, m], dtype: dtype)
     let ea = sameBatch ? a : a.broadcastView(batch + [n, k], op: "matmul")
     let eb = sameBatch ? b : b.broadcastView(batch + [k, m], op: "matmul")
-    if dtype == .float32 {
-      Tensor.gemmBatched(Float.self, ea, eb, out)
-    } else {
-      Tensor.gemmBatched(Double.self, ea, eb, out)
+    switch dtype {
+    case .float32: Tensor.gemmBatched(Float.self, ea, eb, out)
+    case .float64: Tensor.gemmBatched(Double.self, ea, eb, out)
+    default:
+      // Half operands: a float32 product, rounded once.
+      Tensor.computeInOpmath(out, [ea, eb]) { o, x in Tensor.gemmBatched(Float.self, x[0], x[1], o) }
     }
     withExtendedLifetime((ea, eb)) {}
     // Building the backward closure costs allocations; skip it when nothing records.
@@ -194,7 +196,9 @@ extension Tensor {
     _ a: Tensor, _ transposeA: Bool, _ b: Tensor, _ transposeB: Bool, alpha: Double,
     transposedResult: Bool
   ) -> Tensor {
-    guard a.rank == 2, b.rank == 2, a.dtype == b.dtype, a.dtype.isFloatingPoint else {
+    guard a.rank == 2, b.rank == 2, a.dtype == b.dtype, a.dtype.isFloatingPoint,
+      !a.dtype.isReducedPrecision
+    else {
       let product = (transposeA ? a.t() : a).matmul(transposeB ? b.t() : b)
       return alpha == 1 ? product : product * alpha
     }

@@ -74,6 +74,9 @@ extension Tensor {
     require(
       dtype.isFloatingPoint,
       "\(op): Expected a floating point or complex tensor as input. Got \(dtype.scalarTypeName)")
+    // LAPACK has no half precision; PyTorch's message.
+    require(
+      !dtype.isReducedPrecision, "\(op): Low precision dtypes not supported. Got \(dtype.scalarTypeName)")
   }
 
   /// The checks above plus squareness (`squareCheckInputs`).

@@ -2,11 +2,25 @@ import RealModule
 
 struct AddOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x + y } }
 struct SubOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x - y } }
-struct MulOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x * y } }
-struct DivOp: BinaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x / y } }
+struct MulOp: BinaryScalarOp {
+  static var readsScalarInOpmath: Bool { true }
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x * y }
+}
+struct DivOp: BinaryScalarOp {
+  static var readsScalarInOpmath: Bool { true }
+  func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x / y }
+}
 /// `x + alpha * y` as one fused multiply-add, as PyTorch's `add(alpha=)` rounds.
 struct AddScaledOp: BinaryScalarOp {
   let alpha: Double
+
+  init(alpha: Double) { self.alpha = alpha }
+
+  /// `alpha` as PyTorch's `add` kernel uses it for a result of `dtype`: rounded to a half
+  /// type first (the kernel casts it to the tensor's scalar type).
+  init(alpha: Double, roundedTo dtype: DType) {
+    self.alpha = dtype.isReducedPrecision ? Tensor.full([], alpha, dtype: dtype).item() : alpha
+  }
   func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x.addingProduct(T(alpha), y) }
 }
 struct PowOp: BinaryScalarOp {
@@ -62,8 +76,14 @@ extension Tensor {
 
   /// A zero-dimensional tensor of this tensor's dtype, for tensor-scalar ops (a Swift scalar
   /// does not promote the tensor's dtype, as in PyTorch).
+  ///
+  /// For a dimensioned bfloat16 or float16 tensor the scalar is a float32 0-d tensor, which
+  /// leaves the result half (a 0-d operand of the same category does not promote) and keeps
+  /// the value unrounded: PyTorch's kernels compute `x * 0.1` with `0.1` as a float32.
+  /// (A 0-d half tensor gets a half scalar, so that the result stays half.)
   func scalarLike(_ value: Double) -> Tensor {
-    Tensor.full([], value, dtype: dtype.isFloatingPoint ? dtype : .float32)
+    if dtype.isReducedPrecision && rank > 0 { return Tensor.full([], value, dtype: .float32) }
+    return Tensor.full([], value, dtype: dtype.isFloatingPoint ? dtype : .float32)
   }
 
   public static func + (a: Tensor, b: Tensor) -> Tensor {
@@ -99,7 +119,8 @@ extension Tensor {
   /// (a fused multiply-add), as PyTorch does.
   public func add(_ other: Tensor, alpha: Double = 1) -> Tensor {
     if alpha == 1 { return self + other }
-    return Tensor.binary(self, other, AddScaledOp(alpha: alpha), "add", "AddBackward0") { g, _, _, _ in
+    let scaled = AddScaledOp(alpha: alpha, roundedTo: resultType(self, other))
+    return Tensor.binary(self, other, scaled, "add", "AddBackward0") { g, _, _, _ in
       (g, g * alpha)
     }
   }
@@ -107,7 +128,8 @@ extension Tensor {
   /// `self - alpha * other` (`torch.sub(input, other, alpha=)`), one fused multiply-add.
   public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor {
     if alpha == 1 { return self - other }
-    return Tensor.binary(self, other, AddScaledOp(alpha: -alpha), "sub", "SubBackward0") { g, _, _, _ in
+    let scaled = AddScaledOp(alpha: -alpha, roundedTo: resultType(self, other))
+    return Tensor.binary(self, other, scaled, "sub", "SubBackward0") { g, _, _, _ in
       (g, g * -alpha)
     }
   }

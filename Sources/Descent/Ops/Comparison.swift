@@ -73,7 +73,15 @@ extension Tensor {
             b: b.pointer(T.self)))
       }
     }
-    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    switch dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default:
+      // A selection: exact through float32.
+      computeInOpmath(out, [a, b]) { out, x in
+        out.copyElements(from: Tensor.where(mask, x[0], x[1]).detach())
+      }
+    }
     withExtendedLifetime((mask, a, b)) {}
     let savedMask = mask.detach()
     let shapeA = a.shape

@@ -121,6 +121,10 @@ extension Tensor {
         bytes)
       return
     }
+    if dtype.isReducedPrecision || source.dtype.isReducedPrecision {
+      copyHalfElements(from: source)
+      return
+    }
     func run<S: TensorElement, D: TensorElement>(_: S.Type, _: D.Type) {
       StridedLoop.with(
         shape: shape, operands: 2, stride: { k, d in k == 0 ? strides[d] : source.strides[d] }
@@ -136,6 +140,7 @@ extension Tensor {
       case .int64: run(s, Int.self)
       case .bool: run(s, Bool.self)
       case .uint8: run(s, UInt8.self)
+      case .bfloat16, .float16: requirementFailure("copy: half destinations convert in copyHalfElements")
       }
     }
     switch source.dtype {
@@ -144,6 +149,7 @@ extension Tensor {
     case .int64: dispatchDestination(Int.self)
     case .bool: dispatchDestination(Bool.self)
     case .uint8: dispatchDestination(UInt8.self)
+    case .bfloat16, .float16: requirementFailure("copy: half sources convert in copyHalfElements")
     }
     withExtendedLifetime(source) {}
   }
@@ -160,6 +166,8 @@ extension Tensor {
     case .int64: fill(Int.self)
     case .bool: fill(Bool.self)
     case .uint8: fill(UInt8.self)
+    case .bfloat16, .float16:
+      parallelFor(count, FillTask(pointer: pointer(UInt16.self), value: Tensor.halfBits(value, dtype)))
     }
   }
 
@@ -171,6 +179,8 @@ extension Tensor {
     case .int64: pointer(Int.self)[index] = Int(elementValue: value)
     case .bool: pointer(Bool.self)[index] = value != 0
     case .uint8: pointer(UInt8.self)[index] = UInt8(elementValue: value)
+    case .bfloat16, .float16:
+      pointer(UInt16.self)[index] = Tensor.halfBits(value, dtype)
     }
   }
 
@@ -214,7 +224,7 @@ struct CopyTask<S: TensorElement, D: TensorElement>: RangeTask {
 }
 
 /// Sets a contiguous range to one value.
-struct FillTask<E: TensorElement>: RangeTask {
+struct FillTask<E>: RangeTask {
   let pointer: UnsafeMutablePointer<E>
   let value: E
 

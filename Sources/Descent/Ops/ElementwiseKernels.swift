@@ -8,6 +8,15 @@ protocol UnaryScalarOp {
 /// A scalar function of two floating values, applied elementwise with broadcasting.
 protocol BinaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T
+  /// Whether a one-element operand of a half-precision op is read in float32 rather than
+  /// rounded to the half type first. PyTorch's `mul` and `div` kernels read a scalar's
+  /// original value in float32 (`x * 0.1` multiplies by 0.1f); `add` and `sub` round it
+  /// (and `alpha`) to the tensor's type.
+  static var readsScalarInOpmath: Bool { get }
+}
+
+extension BinaryScalarOp {
+  static var readsScalarInOpmath: Bool { false }
 }
 
 /// A scalar function of three floating values (`addcmul`, `addcdiv`), applied with
@@ -131,6 +140,8 @@ extension Tensor {
     switch out.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
+    case .bfloat16, .float16:
+      computeInOpmath(out, [x]) { out, x in applyUnary(op, x[0], into: out, name: name) }
     default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((x, out)) {}
@@ -159,6 +170,8 @@ extension Tensor {
     switch out.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
+    case .bfloat16, .float16:
+      computeInOpmath(out, [a, b]) { out, x in applyBinary(op, x[0], x[1], into: out, name: name) }
     default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((a, b, out)) {}
@@ -190,6 +203,10 @@ extension Tensor {
     switch out.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
+    case .bfloat16, .float16:
+      computeInOpmath(out, [a, b, c]) { out, x in
+        applyTernary(op, x[0], x[1], x[2], into: out, name: name)
+      }
     default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((a, b, c, out)) {}
@@ -211,8 +228,20 @@ extension Tensor {
       dtype.isFloatingPoint, "\(name): expected floating point tensors, got \(a.dtype) and \(b.dtype)")
     let shape = broadcastShapes(a.shape, b.shape, op: name)
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
-    applyBinary(op, a.to(dtype: dtype), b.to(dtype: dtype), into: out, name: name)
+    let opmath = Op.readsScalarInOpmath
+    applyBinary(
+      op, a.operand(for: dtype, scalarInOpmath: opmath), b.operand(for: dtype, scalarInOpmath: opmath),
+      into: out, name: name)
     return out
+  }
+
+  /// This tensor as an operand of an op whose result has type `result`: converted to it,
+  /// except that with `scalarInOpmath` a one-element operand of a half-precision op is
+  /// converted to float32 instead, as PyTorch's `mul`/`div` kernels read a scalar operand's
+  /// original value in their float32 "opmath" type (`x * 0.1` multiplies by `0.1` as a
+  /// float, not as a bfloat16).
+  func operand(for result: DType, scalarInOpmath: Bool = false) -> Tensor {
+    to(dtype: scalarInOpmath && result.isReducedPrecision && count == 1 ? .float32 : result)
   }
 
   /// A `bool` mask `op(a, b)` with broadcasting.
@@ -220,7 +249,9 @@ extension Tensor {
     -> Tensor
   {
     let dtype = resultType(a, b)
-    let a = a.to(dtype: dtype.isFloatingPoint ? dtype : .float64)
+    // Half operands compare exactly in float32.
+    let a = a.to(
+      dtype: dtype.isReducedPrecision ? .float32 : (dtype.isFloatingPoint ? dtype : .float64))
     let b = b.to(dtype: a.dtype)
     let shape = broadcastShapes(a.shape, b.shape, op: name)
     let out = Tensor(uninitializedShape: shape, dtype: .bool)
@@ -240,7 +271,8 @@ extension Tensor {
     }
     switch a.dtype {
     case .float32: run(Float.self)
-    default: run(Double.self)
+    case .float64: run(Double.self)
+    default: requirementFailure("\(name): comparison of \(a.dtype)")
     }
     withExtendedLifetime((a, b)) {}
     return out

@@ -30,19 +30,23 @@ extension Tensor {
   private func inPlace<Op: BinaryScalarOp>(_ op: Op, _ other: Tensor, _ name: String) -> Tensor {
     checkInPlace(name)
     require(dtype.isFloatingPoint, "\(name): expected a floating point tensor, got \(dtype)")
-    Tensor.applyBinary(op, self, other.to(dtype: dtype), into: self, name: name)
+    Tensor.applyBinary(
+      op, self, other.operand(for: dtype, scalarInOpmath: Op.readsScalarInOpmath), into: self,
+      name: name)
     return self
   }
 
   /// `self += alpha * other` (`add_`), rounded as fma(alpha, other, self).
   @discardableResult
   public func addInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
-    alpha == 1 ? inPlace(AddOp(), other, "add_") : inPlace(AddScaledOp(alpha: alpha), other, "add_")
+    alpha == 1
+      ? inPlace(AddOp(), other, "add_")
+      : inPlace(AddScaledOp(alpha: alpha, roundedTo: dtype), other, "add_")
   }
   /// `self -= alpha * other` (`sub_`).
   @discardableResult
   public func subInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
-    inPlace(AddScaledOp(alpha: -alpha), other, "sub_")
+    inPlace(AddScaledOp(alpha: -alpha, roundedTo: dtype), other, "sub_")
   }
   /// `self *= other` (`mul_`).
   @discardableResult

@@ -8,6 +8,9 @@ extension Tensor {
   /// `dim` last; returns a contiguous result in this tensor's shape.
   private func alongRows<K: RowKernel>(dim d: Int, op: String, _ kernel: K) -> Tensor {
     require(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
+    if dtype.isReducedPrecision {
+      return Tensor.inOpmath(dtype) { widenedToOpmath().alongRows(dim: d, op: op, kernel) }
+    }
     var order = Array(0..<rank)
     order.remove(at: d)
     order.append(d)
@@ -104,8 +107,10 @@ extension Tensor {
     }
     let dtype = weight.dtype
     return out.recording("EmbeddingBackward0", [weight]) { g in
-      let grad = Tensor(zeroedShape: [rows, width], dtype: dtype)
-      let gc = g.to(dtype: dtype).contiguousCopyIfNeeded()
+      // Half gradients accumulate in float32 and are rounded once.
+      let accumulated = dtype.isReducedPrecision ? DType.float32 : dtype
+      let grad = Tensor(zeroedShape: [rows, width], dtype: accumulated)
+      let gc = g.to(dtype: accumulated).contiguousCopyIfNeeded()
       func accumulate<T: TensorScalar>(_: T.Type) {
         let pg = gc.pointer(T.self)
         let pw = grad.pointer(T.self)
@@ -116,9 +121,9 @@ extension Tensor {
         }
       }
       withExtendedLifetime(gc) {
-        if dtype == .float32 { accumulate(Float.self) } else { accumulate(Double.self) }
+        if accumulated == .float32 { accumulate(Float.self) } else { accumulate(Double.self) }
       }
-      return [grad]
+      return [grad.to(dtype: dtype)]
     }
   }
 }

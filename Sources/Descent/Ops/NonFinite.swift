@@ -50,7 +50,11 @@ extension Tensor {
   /// Backward: `g · isfinite(x)`, as in PyTorch: replaced elements pass no gradient.
   public func nanToNum(nan: Double = 0, posinf: Double? = nil, neginf: Double? = nil) -> Tensor {
     guard dtype.isFloatingPoint else { return contiguousCopy() }
-    let out = mapped(NanToNumOp(nan: nan, posinf: posinf, neginf: neginf), name: "nan_to_num")
+    // Half types clamp to their own largest value (computed in float32, whose is larger).
+    let limit: Double? = dtype == .bfloat16 ? 0x1.FEp127 : (dtype == .float16 ? 65504 : nil)
+    let out = mapped(
+      NanToNumOp(nan: nan, posinf: posinf ?? limit, neginf: neginf ?? limit.map { -$0 }),
+      name: "nan_to_num")
     let source = detach()
     return out.recording("NanToNumBackward0", [self]) { g in
       [g * source.isfinite().to(dtype: g.dtype)]

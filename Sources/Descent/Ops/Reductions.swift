@@ -126,6 +126,12 @@ extension Tensor {
   /// Applies `reducer` to each row after moving the reduced dims last; no autograd.
   func reduceRows<R: RowReducer>(_ reducer: R, dims: [Int], keepDim: Bool, op: String) -> Tensor {
     require(dtype.isFloatingPoint, "\(op): expected a floating point tensor, got \(dtype)")
+    if dtype.isReducedPrecision {
+      // Accumulated in float32 or wider, rounded to half once.
+      return Tensor.inOpmath(dtype) {
+        widenedToOpmath().reduceRows(reducer, dims: dims, keepDim: keepDim, op: op)
+      }
+    }
     // Reduced dims already last (all of them, say) need no permuted view.
     let trailing =
       dims.count <= rank && dims.enumerated().allSatisfy { $0.element == rank - dims.count + $0.offset }
@@ -161,7 +167,8 @@ extension Tensor {
   /// `Double` accumulator per output element. Each output element still sums its inputs
   /// in index order in `Double`, so the result equals `reduceRows` bit for bit.
   func sumOverLeadingDims(_ dims: [Int], keepDim: Bool) -> Tensor? {
-    guard isContiguous, !dims.isEmpty, dims.count < rank, dims == Array(0..<dims.count)
+    guard isContiguous, !dtype.isReducedPrecision, !dims.isEmpty, dims.count < rank,
+      dims == Array(0..<dims.count)
     else { return nil }
     let outer = dims.reduce(1) { $0 * shape[$1] }
     let inner = count / Swift.max(outer, 1)
@@ -315,8 +322,10 @@ extension Tensor {
   }
 
   private func argExtreme(dim d: Int, keepDim: Bool, isMax: Bool) -> Tensor {
-    if !dtype.isFloatingPoint {
-      return to(dtype: .float64).argExtreme(dim: d, keepDim: keepDim, isMax: isMax)
+    if !dtype.isFloatingPoint || dtype.isReducedPrecision {
+      // Integers and masks compare exactly in float64, half values in float32.
+      return to(dtype: dtype.isReducedPrecision ? .float32 : .float64)
+        .argExtreme(dim: d, keepDim: keepDim, isMax: isMax)
     }
     let n = rank == 0 ? 1 : shape[d]
     require(

@@ -43,6 +43,8 @@ enum SafetensorsDType: UInt8, CaseIterable, Comparable {
     case .i64: .int64
     case .bool: .bool
     case .u8: .uint8
+    case .bf16: .bfloat16
+    case .f16: .float16
     default: nil
     }
   }
@@ -55,6 +57,8 @@ enum SafetensorsDType: UInt8, CaseIterable, Comparable {
     case .int64: self = .i64
     case .bool: self = .bool
     case .uint8: self = .u8
+    case .bfloat16: self = .bf16
+    case .float16: self = .f16
     }
   }
 

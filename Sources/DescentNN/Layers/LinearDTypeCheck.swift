@@ -10,6 +10,8 @@ func linearDTypeMessage(_ input: Tensor, _ weight: Tensor) -> String {
     case .int64: "Long"
     case .bool: "Bool"
     case .uint8: "Byte"
+    case .bfloat16: "BFloat16"
+    case .float16: "Half"
     }
   }
   return "mat1 and mat2 must have the same dtype, but got \(name(input.dtype)) and \(name(weight.dtype))"

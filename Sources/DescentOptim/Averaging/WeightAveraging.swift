@@ -123,7 +123,14 @@ enum WeightAveraging {
         }
       }
     }
-    if average.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    if average.dtype.isReducedPrecision {
+      // Half averages: `lerp_` computed in float32, rounded once, as PyTorch's.
+      withNoGrad { _ = average.lerpInPlace(source, weight: weight) }
+    } else if average.dtype == .float32 {
+      run(Float.self)
+    } else {
+      run(Double.self)
+    }
   }
 
   /// A new tensor from `f(average, value)` elementwise: in the dtype of floating tensors,

@@ -62,7 +62,25 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
     _ params: [Tensor], _ options: [String: HyperValue] = [:],
     implementation: OptimizerImplementation = .default
   ) throws -> Optimizer {
-    let optimizer = try makeWithDefaults(params, implementation: implementation)
+    var options = options
+    let optimizer: Optimizer
+    if (self == .adam || self == .adamw),
+      let state = options.removeValue(forKey: "state_dtype")?.string
+    {
+      // Adam's `stateDType:` (not a PyTorch option): only in groups that use it.
+      guard let dtype = DType(rawValue: state) else {
+        throw OptimizerError("Invalid state_dtype: \(state) (expected bfloat16 or float16)")
+      }
+      let rounding =
+        options.removeValue(forKey: "state_rounding_seed")?.string.flatMap(UInt64.init)
+        .map { StateRounding.stochastic(seed: $0) } ?? .nearest
+      optimizer =
+        self == .adam
+        ? try Adam(params, stateDType: dtype, stateRounding: rounding, implementation: implementation)
+        : try AdamW(params, stateDType: dtype, stateRounding: rounding, implementation: implementation)
+    } else {
+      optimizer = try makeWithDefaults(params, implementation: implementation)
+    }
     if !options.isEmpty { try optimizer.overrideDefaults(options) }
     return optimizer
   }

@@ -75,6 +75,11 @@ public protocol OptimizerRule {
   /// The fused C kernels (float32, float64), or `nil` when the rule has none.
   static var fusedKernels: FusedKernels? { get }
 
+  /// The fused kernel for this group's parameters of `dtype`: by default the one of
+  /// ``fusedKernels``; a rule whose settings change the state's layout (Adam's
+  /// `stateDType:`) picks another. `nil` runs the rule's other forms.
+  func fusedKernel(for dtype: DType) -> FusedRangeKernel?
+
   /// The group's hyperparameters for the fused kernel.
   var fusedConfig: FusedConfig { get }
 
@@ -93,7 +98,15 @@ public protocol OptimizerRule {
 extension OptimizerRule {
   public func missingStateKey(in state: State) -> String? { nil }
   public func fusedLength(of param: Tensor) -> Int { param.count }
+
+  public func fusedKernel(for dtype: DType) -> FusedRangeKernel? {
+    Self.fusedKernels?.kernel(for: dtype)
+  }
 }
+
+/// A fused C kernel: `kernel(config, entries, entryCount, begin, end)`.
+public typealias FusedRangeKernel =
+  @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64) -> Void
 
 extension OptimizerRule where FusedConfig == Void, FusedEntry == Void {
   public static var fusedKernels: FusedKernels? { nil }
@@ -109,8 +122,14 @@ extension OptimizerRule where FusedConfig == Void, FusedEntry == Void {
 public struct FusedKernels: Sendable {
   let float32: RangeKernel
   let float64: RangeKernel
+  /// Kernels for bfloat16 and float16 parameters and state, computing in float32 (the
+  /// `_bf16` / `_f16` instances of the template); `nil` when the rule has none, and then
+  /// half parameters take ``RuleOptimizer``'s widening path.
+  let bfloat16: RangeKernel?
+  let float16: RangeKernel?
 
-  /// The kernels for float32 and float64 parameters.
+  /// The kernels for float32 and float64 parameters, and optionally for bfloat16 and
+  /// float16 parameters (default `nil`).
   public init(
     float32:
       @escaping @convention(c) (
@@ -119,10 +138,25 @@ public struct FusedKernels: Sendable {
     float64:
       @escaping @convention(c) (
         UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64
-      ) -> Void
+      ) -> Void,
+    bfloat16: (@convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64) -> Void)? = nil,
+    float16: (@convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64) -> Void)? = nil
   ) {
     self.float32 = float32
     self.float64 = float64
+    self.bfloat16 = bfloat16
+    self.float16 = float16
+  }
+
+  /// The kernel for parameters of `dtype`, or `nil` when there is none.
+  func kernel(for dtype: DType) -> RangeKernel? {
+    switch dtype {
+    case .float32: float32
+    case .float64: float64
+    case .bfloat16: bfloat16
+    case .float16: float16
+    default: nil
+    }
   }
 }
 

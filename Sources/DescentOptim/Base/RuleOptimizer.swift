@@ -67,8 +67,10 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
   @inline(__always)
   private func update(_ group: ParamGroup) throws {
     var rule = Rule(group)
-    let kernels = implementation == .fused ? Rule.fusedKernels : nil
-    if kernels != nil { tables.reset() }
+    let fused = implementation == .fused
+    // This group's kernel per dtype (no array: a step allocates nothing).
+    let kernels = GroupKernels(rule, fused: fused)
+    if fused { tables.reset() }
     let groupSlots = plan(for: group)
     for offset in group.params.indices {
       let param = group.params[offset]
@@ -79,7 +81,7 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
       if slot.state == nil { slot.state = initialState(for: param, rule: rule) }
       let scalars = rule.beginStep(&slot.state!, for: param)
       let state = slot.state!
-      if kernels != nil {
+      if fused, kernels.kernel(for: param.dtype) != nil {
         // One pass over the whole group after the loop; the tensors stay alive in the
         // group, the gradients and the state (or the table, for a copied gradient).
         let table = tables.table(for: param.dtype)
@@ -88,6 +90,16 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
           rule.fusedEntry(
             param: param, grad: grad, state: state, scalars: scalars, start: table.nextStart),
           elements: rule.fusedLength(of: param))
+      } else if param.dtype.isReducedPrecision || Self.hasHalfState(state) {
+        // No half kernel for this form: float32 arithmetic on widened tensors, each stored
+        // value rounded once, as the fused half kernels do.
+        withFloat32Storage(param, grad, state) {
+          if implementation == .reference {
+            rule.reference(Float.self, param: param, grad: grad, state: state, scalars: scalars)
+          } else {
+            rule.blas(Float.self, param: param, grad: grad, state: state, scalars: scalars)
+          }
+        }
       } else if implementation == .reference {
         if param.dtype == .float32 {
           rule.reference(Float.self, param: param, grad: grad, state: state, scalars: scalars)
@@ -102,14 +114,40 @@ open class RuleOptimizer<Rule: OptimizerRule>: Optimizer {
         }
       }
     }
-    if let kernels {
+    if fused {
       var config = rule.fusedConfig
       withUnsafePointer(to: &config) { c in
-        tables.float32.run(kernels.float32, config: c)
-        tables.float64.run(kernels.float64, config: c)
+        if let k = kernels.float32 { tables.float32.run(k, config: c) }
+        if let k = kernels.float64 { tables.float64.run(k, config: c) }
+        if let k = kernels.bfloat16 { tables.bfloat16.run(k, config: c) }
+        if let k = kernels.float16 { tables.float16.run(k, config: c) }
       }
       tables.reset()
     }
+  }
+
+  /// Whether a parameter's state holds half-precision tensors while its parameter does not
+  /// (Adam's `stateDType:`): the non-fused forms then widen it.
+  private static func hasHalfState(_ state: Rule.State) -> Bool {
+    state.stateDict.values.contains { $0.dtype.isReducedPrecision }
+  }
+
+  /// Runs `body` with the half-precision tensors among `param`, `grad` and the state
+  /// converted to float32 in place, and converts them back after it: the update computes
+  /// in float32 and each stored value is rounded (to nearest even) once. The tensors keep
+  /// their identity but get new storage (views taken of them earlier no longer see the
+  /// updates).
+  private func withFloat32Storage(
+    _ param: Tensor, _ grad: Tensor, _ state: Rule.State, _ body: () -> Void
+  ) {
+    var converted: [(Tensor, DType)] = []
+    for t in [param, grad] + Array(state.stateDict.values)
+    where t.dtype.isReducedPrecision && !converted.contains(where: { $0.0 === t }) {
+      converted.append((t, t.dtype))
+    }
+    for (t, _) in converted { t.convertInPlace(to: .float32) }
+    body()
+    for (t, dtype) in converted { t.convertInPlace(to: dtype) }
   }
 
   /// The state `param` starts with on its first step: the rule's
@@ -223,5 +261,30 @@ private struct GroupPlan<State> {
       && params.withUnsafeBufferPointer { a in
         other.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress }
       }
+  }
+}
+
+/// A group's fused kernel for each parameter dtype, as its rule picks them.
+private struct GroupKernels {
+  let float32: FusedRangeKernel?
+  let float64: FusedRangeKernel?
+  let bfloat16: FusedRangeKernel?
+  let float16: FusedRangeKernel?
+
+  init<Rule: OptimizerRule>(_ rule: Rule, fused: Bool) {
+    float32 = fused ? rule.fusedKernel(for: .float32) : nil
+    float64 = fused ? rule.fusedKernel(for: .float64) : nil
+    bfloat16 = fused ? rule.fusedKernel(for: .bfloat16) : nil
+    float16 = fused ? rule.fusedKernel(for: .float16) : nil
+  }
+
+  func kernel(for dtype: DType) -> FusedRangeKernel? {
+    switch dtype {
+    case .float32: float32
+    case .float64: float64
+    case .bfloat16: bfloat16
+    case .float16: float16
+    default: nil
+    }
   }
 }

@@ -82,10 +82,7 @@ final class KernelTable<Entry> {
 
 /// A C kernel's signature with its config and entry pointers erased:
 /// `(config, entries, entryCount, begin, end)`.
-typealias RangeKernel =
-  @convention(c) (
-    UnsafeRawPointer?, UnsafeRawPointer?, Int64, Int64, Int64
-  ) -> Void
+typealias RangeKernel = FusedRangeKernel
 
 /// One fused kernel call split into chunks, as `descent_parallel_run` hands it to threads.
 private struct ChunkJob {
@@ -104,17 +101,27 @@ private struct ChunkJob {
   }
 }
 
-/// One table per floating-point dtype: a group may mix float32 and float64 parameters.
+/// One table per floating-point dtype: a group may mix float32, float64, bfloat16 and
+/// float16 parameters.
 struct KernelTables<Entry> {
   let float32 = KernelTable<Entry>()
   let float64 = KernelTable<Entry>()
+  let bfloat16 = KernelTable<Entry>()
+  let float16 = KernelTable<Entry>()
 
   func reset() {
     float32.reset()
     float64.reset()
+    bfloat16.reset()
+    float16.reset()
   }
 
   func table(for dtype: DType) -> KernelTable<Entry> {
-    dtype == .float64 ? float64 : float32
+    switch dtype {
+    case .float64: float64
+    case .bfloat16: bfloat16
+    case .float16: float16
+    default: float32
+    }
   }
 }

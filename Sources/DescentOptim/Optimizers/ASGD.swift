@@ -171,7 +171,8 @@ public struct ASGDRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_asgd_f32, float64: descent_asgd_f64)
+    float32: descent_asgd_f32, float64: descent_asgd_f64, bfloat16: descent_asgd_bf16,
+    float16: descent_asgd_f16)
 
   /// The group's hyperparameters for `ASGDTemplate.h`, which rounds each to the element
   /// type once.

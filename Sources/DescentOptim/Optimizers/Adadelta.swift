@@ -158,7 +158,8 @@ public struct AdadeltaRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_adadelta_f32, float64: descent_adadelta_f64)
+    float32: descent_adadelta_f32, float64: descent_adadelta_f64, bfloat16: descent_adadelta_bf16,
+    float16: descent_adadelta_f16)
 
   /// The group's hyperparameters for `AdadeltaTemplate.h`, which rounds each to the element
   /// type once.

@@ -174,7 +174,8 @@ public struct AdagradRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_adagrad_f32, float64: descent_adagrad_f64)
+    float32: descent_adagrad_f32, float64: descent_adagrad_f64, bfloat16: descent_adagrad_bf16,
+    float16: descent_adagrad_f16)
 
   /// The group's hyperparameters for `AdagradTemplate.h`, which rounds each to the element
   /// type once.

@@ -33,25 +33,55 @@ public class Adam: RuleOptimizer<AdamRule> {
   ///   - amsgrad: use the maximum of past square averages (default `false`).
   ///   - maximize: maximize the objective (default `false`).
   ///   - decoupledWeightDecay: decay the parameter directly, as AdamW (default `false`).
+  ///   - stateDType: the dtype of `exp_avg`, `exp_avg_sq` and `max_exp_avg_sq` (default
+  ///     `nil`: the parameter's, as in PyTorch). `.bfloat16` or `.float16` halve the
+  ///     state's memory and bytes moved for float32 parameters: the moments are widened,
+  ///     updated in float32 and rounded once per step (not a PyTorch option).
+  ///   - stateRounding: how half-precision state is rounded (default
+  ///     ``StateRounding/nearest``); ``StateRounding/stochastic(seed:)`` needs
+  ///     `stateDType: .bfloat16` and the fused implementation.
   ///   - implementation: which kernels run (default ``OptimizerImplementation/default``).
   /// - Throws: ``OptimizerError`` with PyTorch's message for an invalid value, or an invalid
   ///   parameter list.
   public init(
     _ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
     eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false,
-    maximize: Bool = false, decoupledWeightDecay: Bool = false,
+    maximize: Bool = false, decoupledWeightDecay: Bool = false, stateDType: DType? = nil,
+    stateRounding: StateRounding = .nearest,
     implementation: OptimizerImplementation = .default
   ) throws {
-    try super.init(
-      params,
-      defaults: [
-        "lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
-        "weight_decay": .number(weightDecay), "amsgrad": .bool(amsgrad),
-        "maximize": .bool(maximize), "decoupled_weight_decay": .bool(decoupledWeightDecay),
-      ], implementation: implementation)
+    var defaults: [String: HyperValue] = [
+      "lr": .number(lr), "betas": .numbers([betas.0, betas.1]), "eps": .number(eps),
+      "weight_decay": .number(weightDecay), "amsgrad": .bool(amsgrad),
+      "maximize": .bool(maximize), "decoupled_weight_decay": .bool(decoupledWeightDecay),
+    ]
+    // Only when set, so that state dicts stay PyTorch's otherwise.
+    if let stateDType { defaults["state_dtype"] = .string(stateDType.rawValue) }
+    if case .stochastic(let seed) = stateRounding {
+      defaults["state_rounding_seed"] = .string(String(seed))
+    }
+    try super.init(params, defaults: defaults, implementation: implementation)
   }
 
-  override func performStep() throws { try performRuleStep() }
+  override func performStep() throws {
+    if implementation != .fused,
+      paramGroups.contains(where: { $0["state_rounding_seed"]?.string != nil })
+    {
+      throw OptimizerError(
+        "stochastic rounding of Adam's state needs the fused implementation, not \(implementation)")
+    }
+    try performRuleStep()
+  }
+}
+
+/// How an optimizer rounds state it keeps in half precision (``Adam``'s `stateDType:`).
+public enum StateRounding: Sendable, Hashable {
+  /// Round to nearest, ties to even: deterministic, as every dtype conversion.
+  case nearest
+  /// Stochastic rounding: a value rounds up with probability equal to its distance from
+  /// the lower neighbour, so small updates survive on average. The random bits come from
+  /// `seed`, the step and the element's index: a run is reproducible.
+  case stochastic(seed: UInt64)
 }
 
 /// One parameter's Adam state.
@@ -87,6 +117,11 @@ public struct AdamRule: OptimizerRule {
   let amsgrad: Bool
   let maximize: Bool
   let decoupledWeightDecay: Bool
+  /// `stateDType:`, as named in the group (`nil`: the parameter's dtype).
+  let stateDTypeName: String?
+  /// The seed of stochastic rounding, or `nil` to round to nearest.
+  let roundingSeed: UInt64?
+  var stateDType: DType? { stateDTypeName.flatMap(DType.init(rawValue:)) }
 
   public init(_ group: ParamGroup) {
     lr = group.lr
@@ -96,6 +131,8 @@ public struct AdamRule: OptimizerRule {
     amsgrad = group.flag("amsgrad")
     maximize = group.flag("maximize")
     decoupledWeightDecay = group.flag("decoupled_weight_decay")
+    stateDTypeName = group["state_dtype"]?.string
+    roundingSeed = group["state_rounding_seed"]?.string.flatMap { UInt64($0) }
   }
 
   // `!(0 <= x)` as in PyTorch, so NaN is rejected; PyTorch's order.
@@ -109,15 +146,23 @@ public struct AdamRule: OptimizerRule {
       throw OptimizerError("Invalid beta parameter at index 1: \(beta2)")
     }
     if !(0 <= weightDecay) { throw OptimizerError("Invalid weight_decay value: \(weightDecay)") }
+    if let stateDTypeName, !(stateDType?.isReducedPrecision ?? false) {
+      throw OptimizerError("Invalid state_dtype: \(stateDTypeName) (expected bfloat16 or float16)")
+    }
+    if roundingSeed != nil && stateDType != .bfloat16 {
+      throw OptimizerError("stochastic rounding needs state_dtype bfloat16, got \(stateDTypeName ?? "none")")
+    }
   }
 
   private var decoupled: Bool { decoupledWeightDecay && weightDecay != 0 }
   private var coupled: Bool { !decoupledWeightDecay && weightDecay != 0 }
 
   public func makeState(for param: Tensor) -> AdamState {
-    AdamState(
-      step: 0, expAvg: Tensor.zerosLike(param), expAvgSq: Tensor.zerosLike(param),
-      maxExpAvgSq: amsgrad ? Tensor.zerosLike(param) : nil)
+    let dtype = stateDType ?? param.dtype
+    return AdamState(
+      step: 0, expAvg: Tensor.zerosLike(param, dtype: dtype),
+      expAvgSq: Tensor.zerosLike(param, dtype: dtype),
+      maxExpAvgSq: amsgrad ? Tensor.zerosLike(param, dtype: dtype) : nil)
   }
 
   public func missingStateKey(in state: AdamState) -> String? {
@@ -125,11 +170,25 @@ public struct AdamRule: OptimizerRule {
   }
 
   public func decodeState(_ decoder: inout StateDecoder) throws -> AdamState {
-    AdamState(
-      step: try decoder.scalar("step"), expAvg: try decoder.tensor("exp_avg"),
-      expAvgSq: try decoder.tensor("exp_avg_sq"),
-      maxExpAvgSq: amsgrad
-        ? try decoder.tensor("max_exp_avg_sq") : try decoder.optionalTensor("max_exp_avg_sq"))
+    // The decoder casts to the parameter's dtype; half state goes back to its own.
+    let dtype = stateDType
+    func kept(_ t: Tensor) -> Tensor { dtype.map { t.to(dtype: $0) } ?? t }
+    return AdamState(
+      step: try decoder.scalar("step"), expAvg: kept(try decoder.tensor("exp_avg")),
+      expAvgSq: kept(try decoder.tensor("exp_avg_sq")),
+      maxExpAvgSq: (amsgrad
+        ? try decoder.tensor("max_exp_avg_sq") : try decoder.optionalTensor("max_exp_avg_sq")).map(kept))
+  }
+
+  /// The float32 kernels with half moments when `stateDType` differs from the parameter's.
+  public func fusedKernel(for dtype: DType) -> FusedRangeKernel? {
+    guard let state = stateDType, state != dtype else { return Self.fusedKernels?.kernel(for: dtype) }
+    guard dtype == .float32 else { return nil }  // other mixes take the widening path
+    switch state {
+    case .bfloat16: return roundingSeed != nil ? descent_adam_f32_bf16state_sr : descent_adam_f32_bf16state
+    case .float16: return descent_adam_f32_f16state
+    default: return nil
+    }
   }
 
   /// The scalars of one step, computed in Double as Python does.
@@ -226,7 +285,8 @@ public struct AdamRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_adam_f32, float64: descent_adam_f64)
+    float32: descent_adam_f32, float64: descent_adam_f64, bfloat16: descent_adam_bf16,
+    float16: descent_adam_f16)
 
   /// The group's hyperparameters for `AdamTemplate.h`, which rounds each to the element
   /// type once.
@@ -246,6 +306,10 @@ public struct AdamRule: OptimizerRule {
       exp_avg: state.expAvg.kernelAddress(), exp_avg_sq: state.expAvgSq.kernelAddress(),
       max_exp_avg_sq: amsgrad ? state.maxExpAvgSq?.kernelAddress() : nil, start: start,
       count: Int64(param.count),
-      neg_step_size: -scalars.stepSize, bias_correction2_sqrt: scalars.biasCorrection2Sqrt)
+      neg_step_size: -scalars.stepSize, bias_correction2_sqrt: scalars.biasCorrection2Sqrt,
+      rounding_seed: roundingSeed.map { seed in
+        // Different noise for every step and tensor; the kernel mixes in the index.
+        seed ^ (UInt64(state.step) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(start) &* 0xC2B2_AE3D_27D4_EB4F)
+      } ?? 0)
   }
 }

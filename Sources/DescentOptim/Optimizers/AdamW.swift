@@ -15,17 +15,23 @@ public final class AdamW: Adam {
   ///   - weightDecay: decoupled weight decay (default 1e-2). Must be ≥ 0.
   ///   - amsgrad: use the maximum of past square averages (default `false`).
   ///   - maximize: maximize the objective (default `false`).
+  ///   - stateDType: the dtype of the moments (default `nil`: the parameter's); see
+  ///     ``Adam``.
+  ///   - stateRounding: how half-precision state is rounded (default
+  ///     ``StateRounding/nearest``); see ``Adam``.
   ///   - implementation: which kernels run (default ``OptimizerImplementation/default``).
   /// - Throws: ``OptimizerError`` with PyTorch's message for an invalid value, or an invalid
   ///   parameter list.
   public init(
     _ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
     eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false,
-    maximize: Bool = false, implementation: OptimizerImplementation = .default
+    maximize: Bool = false, stateDType: DType? = nil, stateRounding: StateRounding = .nearest,
+    implementation: OptimizerImplementation = .default
   ) throws {
     try super.init(
       params, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
-      maximize: maximize, decoupledWeightDecay: true, implementation: implementation)
+      maximize: maximize, decoupledWeightDecay: true, stateDType: stateDType,
+      stateRounding: stateRounding, implementation: implementation)
   }
 
   // PyTorch's `AdamW.__setstate__`.

@@ -169,7 +169,8 @@ public struct AdamaxRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_adamax_f32, float64: descent_adamax_f64)
+    float32: descent_adamax_f32, float64: descent_adamax_f64, bfloat16: descent_adamax_bf16,
+    float16: descent_adamax_f16)
 
   /// The group's hyperparameters for `AdamaxTemplate.h`, which rounds each to the element
   /// type once.

@@ -222,7 +222,8 @@ public struct NAdamRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_nadam_f32, float64: descent_nadam_f64)
+    float32: descent_nadam_f32, float64: descent_nadam_f64, bfloat16: descent_nadam_bf16,
+    float16: descent_nadam_f16)
 
   /// The group's hyperparameters for `NAdamTemplate.h`, which rounds each to the element
   /// type once.

@@ -219,7 +219,8 @@ public struct RAdamRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_radam_f32, float64: descent_radam_f64)
+    float32: descent_radam_f32, float64: descent_radam_f64, bfloat16: descent_radam_bf16,
+    float16: descent_radam_f16)
 
   /// The group's hyperparameters for `RAdamTemplate.h`, which rounds each to the element
   /// type once.

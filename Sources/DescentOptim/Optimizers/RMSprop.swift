@@ -210,7 +210,8 @@ public struct RMSpropRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_rmsprop_f32, float64: descent_rmsprop_f64)
+    float32: descent_rmsprop_f32, float64: descent_rmsprop_f64, bfloat16: descent_rmsprop_bf16,
+    float16: descent_rmsprop_f16)
 
   /// The group's hyperparameters for `RMSpropTemplate.h`, which rounds each to the element
   /// type once.

@@ -159,7 +159,8 @@ public struct RpropRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_rprop_f32, float64: descent_rprop_f64)
+    float32: descent_rprop_f32, float64: descent_rprop_f64, bfloat16: descent_rprop_bf16,
+    float16: descent_rprop_f16)
 
   /// The group's hyperparameters for `RpropTemplate.h`, which rounds each to the element
   /// type once.

@@ -166,7 +166,8 @@ public struct SGDRule: OptimizerRule {
   }
 
   public static let fusedKernels: FusedKernels? = FusedKernels(
-    float32: descent_sgd_f32, float64: descent_sgd_f64)
+    float32: descent_sgd_f32, float64: descent_sgd_f64, bfloat16: descent_sgd_bf16,
+    float16: descent_sgd_f16)
 
   /// The group's hyperparameters for `SGDTemplate.h`, which rounds each to the element type
   /// once.

@@ -194,7 +194,10 @@ enum GradientNorms {
     guard !tensors.isEmpty else { return Tensor(scalar: 0, dtype: .float32) }
     let order = Order(normType)
     // Contiguous sources; a view is reduced from a copy (and clamped through copying back).
-    let sources = tensors.map { $0.isContiguous ? $0 : $0.contiguous() }
+    // Half gradients are reduced (and clamped) in float32 copies; their norms stay float32.
+    let sources = tensors.map {
+      $0.dtype.isReducedPrecision ? $0.to(dtype: .float32) : ($0.isContiguous ? $0 : $0.contiguous())
+    }
     var blocks: [(tensor: Int, range: Range<Int>)] = []
     for (t, tensor) in sources.enumerated() {
       let n = tensor.count

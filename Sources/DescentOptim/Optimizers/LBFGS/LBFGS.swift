@@ -155,6 +155,9 @@ public final class LBFGS {
     guard paramGroups.count == 1 else {
       throw OptimizerError("Expected exactly one param_group, but got \(paramGroups.count)")
     }
+    guard params[0].dtype == .float32 || params[0].dtype == .float64 else {
+      throw OptimizerError("LBFGS supports float32 and float64 parameters, got \(params[0].dtype)")
+    }
     return try withNoGrad {
       params[0].dtype == .float32
         ? try run(Float.self, closure) : try run(Double.self, closure)

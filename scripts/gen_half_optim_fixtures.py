@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Writes the reference trajectories of optimizers on bfloat16 / float16 parameters.
+
+Pinned to torch 2.13.0 (CPU). Re-run from the repository root:
+
+    python3 scripts/gen_half_optim_fixtures.py
+
+Writes Tests/DescentOptimTests/Fixtures/half_params.json. Each case runs one optimizer on
+two half-precision parameters (37 and 100 elements: PyTorch's vectorised loop and its scalar
+tail) for STEPS steps, feeding gradients drawn here (stored, as bit patterns, so that the
+Swift tests feed the same numbers), and records the parameters and state after every step
+as bit patterns. `fused: true` cases use PyTorch's fused CPU kernels (`fused=True`: Adam,
+AdamW, SGD, Adagrad), which compute in float32 and round each stored tensor once;
+`fused: false` cases use the for-loop (`foreach=False`), which rounds after every op.
+"""
+
+import json
+import os
+import platform
+import sys
+
+import numpy as np
+import torch
+
+EXPECTED_TORCH = "2.13.0"
+STEPS = 5
+OUT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "DescentOptimTests", "Fixtures",
+    "half_params.json",
+)
+HALF = {"bfloat16": torch.bfloat16, "float16": torch.float16}
+SIZES = [37, 100]
+
+CASES = [
+    ("Adam", True, {"lr": 1e-2}),
+    ("Adam", True, {"lr": 1e-2, "weight_decay": 0.1, "amsgrad": True}),
+    ("Adam", True, {"lr": 3e-3, "betas": (0.3, 0.99), "maximize": True, "eps": 1e-6}),
+    ("AdamW", True, {"lr": 1e-2}),
+    ("AdamW", True, {"lr": 1e-2, "weight_decay": 0.05, "amsgrad": True}),
+    ("SGD", True, {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", True, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("SGD", True, {"lr": 0.05, "momentum": 0.5, "dampening": 0.1, "maximize": True}),
+    ("SGD", True, {"lr": 0.1}),
+    ("Adagrad", True, {"lr": 0.1}),
+    ("Adagrad", True, {"lr": 0.1, "weight_decay": 0.1, "lr_decay": 0.01}),
+    ("RMSprop", False, {"lr": 1e-2}),
+    ("RMSprop", False, {"lr": 1e-2, "momentum": 0.9, "centered": True}),
+    ("Adamax", False, {"lr": 1e-2}),
+    ("Adam", False, {"lr": 1e-2}),
+]
+
+
+def bits(t):
+    return t.detach().contiguous().view(torch.int16).numpy().view(np.uint16).tolist()
+
+
+def run(name, fused, hp, dtype):
+    g = torch.Generator().manual_seed(1600 + len(name))
+    params = [(torch.randn(n, generator=g)).to(dtype).requires_grad_(True) for n in SIZES]
+    init = [bits(p) for p in params]
+    cls = getattr(torch.optim, name)
+    kwargs = dict(hp)
+    if fused:
+        kwargs["fused"] = True
+    else:
+        kwargs["foreach"] = False
+    opt = cls(params, **kwargs)
+    steps = []
+    for _ in range(STEPS):
+        grads = [(torch.randn(p.shape, generator=g) * 0.5).to(dtype) for p in params]
+        for p, gr in zip(params, grads):
+            p.grad = gr.clone()
+        opt.step()
+        state = []
+        for p in params:
+            st = {k: bits(v) for k, v in opt.state[p].items() if torch.is_tensor(v) and v.dtype == dtype}
+            st.update({k: float(v) for k, v in opt.state[p].items() if torch.is_tensor(v) and v.dtype != dtype})
+            state.append(st)
+        steps.append({"grads": [bits(x) for x in grads], "params": [bits(p) for p in params], "state": state})
+    hp_out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in hp.items()}
+    return {"optimizer": name, "fused": fused, "dtype": str(dtype)[6:], "hyperparameters": hp_out,
+            "initial": init, "steps": steps}
+
+
+def main():
+    if not torch.__version__.startswith(EXPECTED_TORCH):
+        sys.exit(f"expected torch {EXPECTED_TORCH}, found {torch.__version__}")
+    torch.set_num_threads(1)
+    cases = [run(n, f, hp, dt) for (n, f, hp) in CASES for dt in HALF.values()]
+    data = {
+        "meta": {"script": "scripts/gen_half_optim_fixtures.py", "torch": torch.__version__,
+                 "numpy": np.__version__, "python": platform.python_version(),
+                 "cpu_capability": torch.backends.cpu.get_cpu_capability(), "steps": STEPS},
+        "cases": cases,
+    }
+    with open(OUT, "w") as f:
+        json.dump(data, f)
+        f.write("\n")
+    print("wrote", os.path.relpath(OUT), len(cases), "cases")
+
+
+if __name__ == "__main__":
+    main()
