@@ -34,7 +34,7 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
   }
 
   /// Whether arithmetic and autograd are defined for this type.
-  public var isFloatingPoint: Bool { self != .int64 && self != .bool }
+  public var isFloatingPoint: Bool { self == .float32 || self == .float64 || isReducedPrecision }
 
   /// Whether this is a 16-bit floating type (`bfloat16`, `float16`), stored in 16 bits and
   /// computed in float32.
