@@ -92,7 +92,7 @@ struct TrainingWorker: ParsableCommand {
           plain?.zeroGrad()
           if accumulate {
             let half = xb.shape[0] / 2
-            try model.noSync {
+            model.noSync {
               let loss =
                 criterion(
                   model(xb.narrow(dim: 0, start: 0, length: half)), yb.narrow(dim: 0, start: 0, length: half))
