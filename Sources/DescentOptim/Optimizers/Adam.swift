@@ -137,15 +137,10 @@ public struct AdamRule: OptimizerRule {
 
   // `!(0 <= x)` as in PyTorch, so NaN is rejected; PyTorch's order.
   public func validate() throws {
-    if !(0 <= lr) { throw OptimizerError("Invalid learning rate: \(lr)") }
-    if !(0 <= eps) { throw OptimizerError("Invalid epsilon value: \(eps)") }
-    if !(0 <= beta1 && beta1 < 1) {
-      throw OptimizerError("Invalid beta parameter at index 0: \(beta1)")
-    }
-    if !(0 <= beta2 && beta2 < 1) {
-      throw OptimizerError("Invalid beta parameter at index 1: \(beta2)")
-    }
-    if !(0 <= weightDecay) { throw OptimizerError("Invalid weight_decay value: \(weightDecay)") }
+    try HyperparameterChecks.learningRate(lr)
+    try HyperparameterChecks.epsilon(eps)
+    try HyperparameterChecks.betas(beta1, beta2)
+    try HyperparameterChecks.weightDecay(weightDecay)
     if let stateDTypeName, !(stateDType?.isReducedPrecision ?? false) {
       throw OptimizerError("Invalid state_dtype: \(stateDTypeName) (expected bfloat16 or float16)")
     }

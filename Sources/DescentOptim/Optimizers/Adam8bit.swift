@@ -153,15 +153,10 @@ public struct Adam8bitRule: OptimizerRule {
 
   // bitsandbytes' `Optimizer2State` checks, in its order and words (they are Adam's).
   public func validate() throws {
-    if !(0 <= lr) { throw OptimizerError("Invalid learning rate: \(lr)") }
-    if !(0 <= eps) { throw OptimizerError("Invalid epsilon value: \(eps)") }
-    if !(0 <= beta1 && beta1 < 1) {
-      throw OptimizerError("Invalid beta parameter at index 0: \(beta1)")
-    }
-    if !(0 <= beta2 && beta2 < 1) {
-      throw OptimizerError("Invalid beta parameter at index 1: \(beta2)")
-    }
-    if !(0 <= weightDecay) { throw OptimizerError("Invalid weight_decay value: \(weightDecay)") }
+    try HyperparameterChecks.learningRate(lr)
+    try HyperparameterChecks.epsilon(eps)
+    try HyperparameterChecks.betas(beta1, beta2)
+    try HyperparameterChecks.weightDecay(weightDecay)
     if !(0 <= minEightBitSize && minEightBitSize.rounded() == minEightBitSize) {
       throw OptimizerError("Invalid min_8bit_size value: \(minEightBitSize)")
     }
