@@ -229,7 +229,7 @@ struct BenchOptimizers: ParsableCommand {
         var allocations = [[UInt64]](repeating: [], count: chosen.count)
         var torchTimes: [String: [Double]] = [:]
         var torchSetup: TorchStepServer.Setup?
-        var bytesPerElement = 0.0
+        var bytesPerElementOfCase = 0.0
         // Where the kernel places a buffer in physical memory moves its bandwidth by tens
         // of percent from one allocation to the next on a virtual machine, so every side
         // allocates its tensors afresh several times and the medians pool all of them.
@@ -243,7 +243,7 @@ struct BenchOptimizers: ParsableCommand {
             return optimizer
           }
           if let first = optimizers.first {
-            bytesPerElement = subject.bytesPerElement(first, parameters.params[0])
+            bytesPerElementOfCase = bytesPerElement(first, parameters.params[0])
           }
           if let torch {
             torchSetup = try torch.setup(
@@ -287,7 +287,7 @@ struct BenchOptimizers: ParsableCommand {
               implementation: implementation.rawValue,
               isDefault: implementation == .default, times: times[i],
               allocations: allocations[i],
-              bytesPerStep: bytesPerElement * Double(layout.total),
+              bytesPerStep: bytesPerElementOfCase * Double(layout.total),
               torch: torchSetup.map { setup in
                 BenchReport.Torch(
                   medians: torchTimes.mapValues(median), unavailable: setup.unavailable,

@@ -19,21 +19,13 @@ extension OptimizerSpec {
   }
 }
 
-/// Bytes a step must read and write per parameter element: its reads and writes of the
-/// parameter (2), the gradient (1) and each parameter-shaped state tensor (2), each once,
-/// at each tensor's own element size (half-precision state moves half the bytes).
-func stateBytesPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Int {
-  3 * param.dtype.byteSize
-    + optimizer.state(for: param).values.filter { $0.shape == param.shape }.map { 2 * $0.dtype.byteSize }
-    .reduce(0, +)
-}
-
-/// Bytes a step of an 8-bit optimizer must move per parameter element: the parameter
-/// (read and write) and the gradient in float32, and each state tensor read and written
-/// once (the uint8 codes: 1 + 1 bytes each; each block's absmax: 8 bytes per 256
-/// elements); the maps (1 KiB each, in cache) are not counted. 16.06 bytes for Adam8bit,
-/// against 28 for Adam.
-func eightBitBytesPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Double {
+/// Bytes a step must read and write per parameter element: the parameter (read and written)
+/// and the gradient (read), and each state tensor read and written once, at its own element
+/// size, spread over the parameter's elements. Half-precision state moves half the bytes; an
+/// 8-bit optimizer's uint8 codes one byte each way plus each block's float32 absmax (16.06
+/// bytes for Adam8bit against 28 for Adam). Scalars (`step`) and the 8-bit maps (`qmap1`,
+/// `qmap2`: 1 KiB each, in cache) are not counted.
+func bytesPerElement(_ optimizer: Optimizer, _ param: Tensor) -> Double {
   let state = optimizer.state(for: param).filter { !$0.key.hasPrefix("qmap") && $0.value.rank > 0 }
   let stateBytes = state.values.reduce(0) { $0 + 2 * $1.count * $1.dtype.byteSize }
   return Double(3 * param.dtype.byteSize) + Double(stateBytes) / Double(param.count)
@@ -50,20 +42,17 @@ enum EightBitChoice: String, ExpressibleByArgument, CaseIterable {
     case .adam8bit:
       BenchSubject(
         label: "adam8bit", make: { try Adam8bit($0, implementation: $1) },
-        torch: OptimizerSpec(.adam), torchImpls: ["fused"], implementations: [.default],
-        bytesPerElement: eightBitBytesPerElement)
+        torch: OptimizerSpec(.adam), torchImpls: ["fused"], implementations: [.default])
     case .adamw8bit:
       BenchSubject(
         label: "adamw8bit", make: { try AdamW8bit($0, implementation: $1) },
-        torch: OptimizerSpec(.adamw), torchImpls: ["fused"], implementations: [.default],
-        bytesPerElement: eightBitBytesPerElement)
+        torch: OptimizerSpec(.adamw), torchImpls: ["fused"], implementations: [.default])
     case .none: nil
     }
   }
 }
 
-/// One optimizer of a benchmark run: how to make it, what PyTorch runs beside it and the
-/// bytes its step moves per element.
+/// One optimizer of a benchmark run: how to make it and what PyTorch runs beside it.
 struct BenchSubject {
   var label: String
   var make: ([Tensor], OptimizerImplementation) throws -> Optimizer
@@ -73,7 +62,6 @@ struct BenchSubject {
   var torchImpls: [String]?
   /// Descent's implementations to time; `nil`: the command's `--implementations`.
   var implementations: [OptimizerImplementation]?
-  var bytesPerElement: (Optimizer, Tensor) -> Double
 
   /// A registry optimizer with its options, timed with every chosen implementation.
   init(_ spec: OptimizerSpec) {
@@ -83,20 +71,17 @@ struct BenchSubject {
     // Descent's state options.
     torch = OptimizerSpec(
       spec.kind, spec.options.filter { $0.key != "state_dtype" && $0.key != "state_rounding_seed" })
-    bytesPerElement = { Double(stateBytesPerElement($0, $1)) }
   }
 
   init(
     label: String, make: @escaping ([Tensor], OptimizerImplementation) throws -> Optimizer,
-    torch: OptimizerSpec, torchImpls: [String]?, implementations: [OptimizerImplementation]?,
-    bytesPerElement: @escaping (Optimizer, Tensor) -> Double
+    torch: OptimizerSpec, torchImpls: [String]?, implementations: [OptimizerImplementation]?
   ) {
     self.label = label
     self.make = make
     self.torch = torch
     self.torchImpls = torchImpls
     self.implementations = implementations
-    self.bytesPerElement = bytesPerElement
   }
 }
 

@@ -33,7 +33,7 @@ func measureCompareSpeed(
         usleep(settleMs * 1000)
         threadedAxpy.append(axpy.threaded())
       }
-      let bytes = Double(stateBytesPerElement(optimizer, parameters.params[0]) * params)
+      let bytes = bytesPerElement(optimizer, parameters.params[0]) * Double(params)
       measured.append((spec.label, median(times), bytes))
     }
   }

@@ -24,11 +24,18 @@ enum PooledBLAS {
   /// Block boundaries are multiples of this (the kernels' widest register block).
   static let blockAlignment = 16
 
-  /// Runs `body` with OpenBLAS set to one thread when Descent runs several.
+  /// Runs `body` with OpenBLAS set to one thread when Descent runs several and its BLAS
+  /// calls go through the pool.
   @inline(__always)
   static func singleThreaded<R>(_ body: () -> R) -> R {
     BLASCore.prepare()
-    if !enabled { return body() }
+    return enabled ? withOneOpenBLASThread(body) : body()
+  }
+
+  /// Runs `body` with OpenBLAS set to one thread (a no-op when Descent runs one); nested
+  /// and concurrent calls are counted, so the last one out restores Descent's count.
+  @inline(__always)
+  static func withOneOpenBLASThread<R>(_ body: () -> R) -> R {
     let threads = Int32(Threads.count)
     descent_blas_enter_single_threaded(threads)
     defer { descent_blas_leave_single_threaded(threads) }
@@ -128,11 +135,12 @@ enum PooledBLAS {
         R.gemm(transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
       }
-      if threads <= 1 || m * n * k < gemmThreshold || Swift.max(m, n) < 2 * blockAlignment {
+      // Small products, and those too thin to cut (a 1 × 1 grid), are one call.
+      let grid = gemmGrid(m: m, n: n, k: k, threads: threads)
+      if threads <= 1 || m * n * k < gemmThreshold || grid.rows * grid.columns == 1 {
         gemmOnce(R.self, transA: transA, transB: transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
       }
-      let grid = gemmGrid(m: m, n: n, k: k, threads: threads)
       let (rowBlocks, rowLength) = grid.rows > 1 ? blocks(m, threads: grid.rows) : (1, m)
       let (columnBlocks, columnLength) = grid.columns > 1 ? blocks(n, threads: grid.columns) : (1, n)
       parallelFor(

@@ -1,5 +1,4 @@
 import CBLAS
-import CDescentBLAS
 import CLAPACKE
 
 // The LAPACK routines Linalg calls, for `Float` and `Double`, through LAPACKE's `_work`
@@ -94,11 +93,8 @@ private let colMajor = Int32(LAPACK_COL_MAJOR)
 /// depend on the thread count.
 @inline(__always) func lapackCall<R>(extent: Int32, _ body: () -> R) -> R {
   BLASCore.prepare()
-  let threads = Int32(Threads.count)
-  if threads <= 1 || Int(extent) > lapackSingleThreadedExtent { return body() }
-  descent_blas_enter_single_threaded(threads)
-  defer { descent_blas_leave_single_threaded(threads) }
-  return body()
+  if Int(extent) > lapackSingleThreadedExtent { return body() }
+  return PooledBLAS.withOneOpenBLASThread(body)
 }
 
 /// The largest matrix dimension that ``lapackCall(extent:_:)`` factorises on one thread.
