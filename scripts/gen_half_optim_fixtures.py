@@ -7,7 +7,7 @@ Pinned to torch 2.13.0 (CPU). Re-run from the repository root:
 
 Writes Tests/DescentOptimTests/Fixtures/half_params.json. Each case runs one optimizer on
 two half-precision parameters (37 and 100 elements: PyTorch's vectorised loop and its scalar
-tail) for STEPS steps, feeding gradients drawn here (stored, as bit patterns, so that the
+tail; matrices where a case names shapes) for STEPS steps, feeding gradients drawn here (stored, as bit patterns, so that the
 Swift tests feed the same numbers), and records the parameters and state after every step
 as bit patterns. `fused: true` cases use PyTorch's fused CPU kernels (`fused=True`: Adam,
 AdamW, SGD, Adagrad), which compute in float32 and round each stored tensor once;
@@ -47,16 +47,32 @@ CASES = [
     ("RMSprop", False, {"lr": 1e-2, "momentum": 0.9, "centered": True}),
     ("Adamax", False, {"lr": 1e-2}),
     ("Adam", False, {"lr": 1e-2}),
+    ("NAdam", False, {"lr": 1e-2}),
+    ("NAdam", False, {"lr": 1e-2, "weight_decay": 0.1}),
+    ("NAdam", False, {"lr": 1e-2, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", False, {"lr": 1e-2, "betas": (0.9, 0.8)}),
+    ("RAdam", False, {"lr": 1e-2, "betas": (0.9, 0.8), "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", False, {"lr": 1e-2, "betas": (0.9, 0.8), "weight_decay": 0.1}),
+    ("Adadelta", False, {"lr": 1.0}),
+    ("Adadelta", False, {"lr": 0.5, "rho": 0.5, "weight_decay": 0.1}),
+    ("ASGD", False, {"lr": 1e-2}),
+    ("ASGD", False, {"lr": 1e-2, "weight_decay": 0.1, "t0": 2}),
+    ("Rprop", False, {"lr": 1e-2}),
+    ("Rprop", False, {"lr": 1e-2, "etas": (0.3, 1.5), "step_sizes": (1e-4, 1.0)}),
+    ("Adafactor", False, {"lr": 1e-2}),
+    ("Adafactor", False, {"lr": 1e-2, "weight_decay": 0.1}, [(6, 20), (3, 37)]),
 ]
+# RAdam rectifies only once its ρₜ exceeds 5: with β₂ = 0.8 from the 8th step.
+STEPS_OF = {"RAdam": 10}
 
 
 def bits(t):
-    return t.detach().contiguous().view(torch.int16).numpy().view(np.uint16).tolist()
+    return t.detach().contiguous().view(torch.int16).reshape(-1).numpy().view(np.uint16).tolist()
 
 
-def run(name, fused, hp, dtype):
+def run(name, fused, hp, dtype, shapes=None):
     g = torch.Generator().manual_seed(1600 + len(name))
-    params = [(torch.randn(n, generator=g)).to(dtype).requires_grad_(True) for n in SIZES]
+    params = [(torch.randn(n, generator=g)).to(dtype).requires_grad_(True) for n in (shapes or SIZES)]
     init = [bits(p) for p in params]
     cls = getattr(torch.optim, name)
     kwargs = dict(hp)
@@ -66,7 +82,7 @@ def run(name, fused, hp, dtype):
         kwargs["foreach"] = False
     opt = cls(params, **kwargs)
     steps = []
-    for _ in range(STEPS):
+    for _ in range(STEPS_OF.get(name, STEPS)):
         grads = [(torch.randn(p.shape, generator=g) * 0.5).to(dtype) for p in params]
         for p, gr in zip(params, grads):
             p.grad = gr.clone()
@@ -79,14 +95,14 @@ def run(name, fused, hp, dtype):
         steps.append({"grads": [bits(x) for x in grads], "params": [bits(p) for p in params], "state": state})
     hp_out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in hp.items()}
     return {"optimizer": name, "fused": fused, "dtype": str(dtype)[6:], "hyperparameters": hp_out,
-            "initial": init, "steps": steps}
+            "shapes": [list(p.shape) for p in params], "initial": init, "steps": steps}
 
 
 def main():
     if not torch.__version__.startswith(EXPECTED_TORCH):
         sys.exit(f"expected torch {EXPECTED_TORCH}, found {torch.__version__}")
     torch.set_num_threads(1)
-    cases = [run(n, f, hp, dt) for (n, f, hp) in CASES for dt in HALF.values()]
+    cases = [run(*case[:3], dt, *case[3:]) for case in CASES for dt in HALF.values()]
     data = {
         "meta": {"script": "scripts/gen_half_optim_fixtures.py", "torch": torch.__version__,
                  "numpy": np.__version__, "python": platform.python_version(),

@@ -11,14 +11,16 @@ typedef struct {
 // else ax = θ.
 DESCENT_INLINE void FN(asgd_lanes)(const FN(asgd_scalars) *s, S *p, const S *g, S *ax,
                                    int64_t len, const int decay, const int average) {
+  // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
+  // float and double): PyTorch has no fused ASGD, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = DESCENT_FMA(V, s->weight_decay, theta, d);
-  theta = DESCENT_FMA(V, s->neg_eta, d, theta * s->shrink);
+  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  theta = ROUND(DESCENT_FMA(V, s->neg_eta, d, ROUND(theta * s->shrink)));
   STORE(p, theta, len);
   if (average) {
     V old = LOAD(ax, len);
-    STORE(ax, old + (theta - old) * s->mu, len);
+    STORE(ax, old + ROUND(ROUND(theta - old) * s->mu), len);
   } else {
     STORE(ax, theta, len);
   }
@@ -30,11 +32,11 @@ void FN(descent_asgd)(const void *config, const void *entries, int64_t tensor_co
   const descent_asgd_config *c = (const descent_asgd_config *)config;
   FN(asgd_scalars) s;
   s.sign = (T)c->sign;
-  s.weight_decay = (T)c->weight_decay;
+  s.weight_decay = ROUND_SCALAR((T)c->weight_decay);  // `add(param, alpha=wd)` casts it
   const int decay = c->has_decay != 0;
   DESCENT_FOR_EACH_PART(descent_asgd_tensor, entries, tensor_count, begin, end, t, lo, n) {
     s.shrink = (T)t->shrink;
-    s.neg_eta = (T)t->neg_eta;
+    s.neg_eta = ROUND_SCALAR((T)t->neg_eta);  // `add_(grad, alpha=-eta)` casts it
     s.mu = (T)t->mu;
     const int average = t->average != 0;
     S *p = (S *)t->param + lo;

@@ -11,15 +11,17 @@ typedef struct {
 // add_ with alpha), as an fma.
 DESCENT_INLINE void FN(adadelta_lanes)(const FN(adadelta_scalars) *s, S *p, const S *g, S *v,
                                        S *u, int64_t len, const int decay) {
+  // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
+  // float and double): PyTorch has no fused Adadelta, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = DESCENT_FMA(V, s->weight_decay, theta, d);
-  V sq = DESCENT_FMA(V, s->one_minus_rho * d, d, LOAD(v, len) * s->rho);
+  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  V sq = ROUND(DESCENT_FMA(V, s->one_minus_rho * d, d, ROUND(LOAD(v, len) * s->rho)));
   STORE(v, sq, len);
-  V std = __builtin_elementwise_sqrt(sq + s->eps);
+  V std = ROUND(__builtin_elementwise_sqrt(ROUND(sq + s->eps)));
   V acc = LOAD(u, len);
-  V delta = __builtin_elementwise_sqrt(acc + s->eps) / std * d;
-  STORE(u, DESCENT_FMA(V, s->one_minus_rho * delta, delta, acc * s->rho), len);
+  V delta = ROUND(ROUND(ROUND(__builtin_elementwise_sqrt(ROUND(acc + s->eps))) / std) * d);
+  STORE(u, DESCENT_FMA(V, s->one_minus_rho * delta, delta, ROUND(acc * s->rho)), len);
   STORE(p, DESCENT_FMA(V, s->neg_lr, delta, theta), len);
 }
 
@@ -29,11 +31,11 @@ void FN(descent_adadelta)(const void *config, const void *entries, int64_t tenso
   const descent_adadelta_config *c = (const descent_adadelta_config *)config;
   FN(adadelta_scalars) s;
   s.sign = (T)c->sign;
-  s.weight_decay = (T)c->weight_decay;
+  s.weight_decay = ROUND_SCALAR((T)c->weight_decay);  // `add(param, alpha=wd)` casts it
   s.rho = (T)c->rho;
   s.one_minus_rho = (T)c->one_minus_rho;
-  s.eps = (T)c->eps;
-  s.neg_lr = (T)c->neg_lr;
+  s.eps = ROUND_SCALAR((T)c->eps);  // `add(eps)` casts it to the tensor's type
+  s.neg_lr = ROUND_SCALAR((T)c->neg_lr);  // `add_(delta, alpha=-lr)` casts it
   const int decay = c->has_decay != 0;
   DESCENT_FOR_EACH_PART(descent_adadelta_tensor, entries, tensor_count, begin, end, t, lo, n) {
     S *p = (S *)t->param + lo;

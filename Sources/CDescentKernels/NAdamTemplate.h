@@ -12,18 +12,20 @@ typedef struct {
 // each operation rounded).
 DESCENT_INLINE void FN(nadam_lanes)(const FN(nadam_scalars) *s, S *p, const S *g, S *m, S *v,
                                     int64_t len, const int coupled, const int lerp_from_start) {
+  // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
+  // float and double): PyTorch has no fused NAdam, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   // With no decoupled decay `shrink` is 1, and θ·1 is exact.
-  theta = theta * s->shrink;
+  theta = ROUND(theta * s->shrink);
   V d = s->sign * LOAD(g, len);
-  if (coupled) d = DESCENT_FMA(V, s->weight_decay, theta, d);
+  if (coupled) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
   V start = LOAD(m, len);
-  V mean = DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start);
+  V mean = ROUND(DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start));
   STORE(m, mean, len);
-  V sq = DESCENT_FMA(V, s->one_minus_beta2 * d, d, LOAD(v, len) * s->beta2);
+  V sq = ROUND(DESCENT_FMA(V, s->one_minus_beta2 * d, d, ROUND(LOAD(v, len) * s->beta2)));
   STORE(v, sq, len);
-  V denom = __builtin_elementwise_sqrt(sq / s->bias_correction2) + s->eps;
-  theta = theta + s->grad_coefficient * d / denom;
+  V denom = ROUND(ROUND(__builtin_elementwise_sqrt(ROUND(sq / s->bias_correction2))) + s->eps);
+  theta = ROUND(theta + s->grad_coefficient * d / denom);
   STORE(p, theta + s->exp_avg_coefficient * mean / denom, len);
 }
 
@@ -34,11 +36,11 @@ void FN(descent_nadam)(const void *config, const void *entries, int64_t tensor_c
   FN(nadam_scalars) s;
   s.sign = (T)c->sign;
   s.shrink = c->decoupled ? (T)c->shrink : (T)1;
-  s.weight_decay = (T)c->weight_decay;
+  s.weight_decay = ROUND_SCALAR((T)c->weight_decay);  // `add(param, alpha=wd)` casts it
   s.one_minus_beta1 = (T)c->one_minus_beta1;
   s.beta2 = (T)c->beta2;
   s.one_minus_beta2 = (T)c->one_minus_beta2;
-  s.eps = (T)c->eps;
+  s.eps = ROUND_SCALAR((T)c->eps);  // `add_(eps)` casts it to the tensor's type
   const int coupled = c->coupled != 0;
   const int lerp_from_start =
       (s.one_minus_beta1 < 0 ? -s.one_minus_beta1 : s.one_minus_beta1) < (T)0.5;

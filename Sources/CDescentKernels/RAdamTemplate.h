@@ -13,20 +13,24 @@ typedef struct {
 DESCENT_INLINE void FN(radam_lanes)(const FN(radam_scalars) *s, S *p, const S *g, S *m, S *v,
                                     int64_t len, const int coupled, const int lerp_from_start,
                                     const int rectified) {
+  // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
+  // float and double): PyTorch has no fused RAdam, and its for-loop rounds every op
+  // (`scalar / tensor` is `tensor.reciprocal() * scalar`, two ops).
   V theta = LOAD(p, len);
   // With no decoupled decay `shrink` is 1, and θ·1 is exact.
-  theta = theta * s->shrink;
+  theta = ROUND(theta * s->shrink);
   V d = s->sign * LOAD(g, len);
-  if (coupled) d = DESCENT_FMA(V, s->weight_decay, theta, d);
+  if (coupled) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
   V start = LOAD(m, len);
-  V mean = DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start);
+  V mean = ROUND(DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start));
   STORE(m, mean, len);
-  V sq = DESCENT_FMA(V, s->one_minus_beta2 * d, d, LOAD(v, len) * s->beta2);
+  V sq = ROUND(DESCENT_FMA(V, s->one_minus_beta2 * d, d, ROUND(LOAD(v, len) * s->beta2)));
   STORE(v, sq, len);
-  V step = mean / s->bias_correction1 * s->lr;
+  V step = ROUND(ROUND(mean / s->bias_correction1) * s->lr);
   if (rectified) {
-    V adaptive = (T)1 / (__builtin_elementwise_sqrt(sq) + s->eps) * s->bias_correction2_sqrt;
-    step = step * adaptive * s->rect;
+    V root = ROUND(ROUND(__builtin_elementwise_sqrt(sq)) + s->eps);
+    V adaptive = ROUND(ROUND((T)1 / root) * s->bias_correction2_sqrt);
+    step = ROUND(ROUND(step * adaptive) * s->rect);
   }
   STORE(p, theta - step, len);
 }
@@ -38,11 +42,11 @@ void FN(descent_radam)(const void *config, const void *entries, int64_t tensor_c
   FN(radam_scalars) s;
   s.sign = (T)c->sign;
   s.shrink = c->decoupled ? (T)c->shrink : (T)1;
-  s.weight_decay = (T)c->weight_decay;
+  s.weight_decay = ROUND_SCALAR((T)c->weight_decay);  // `add(param, alpha=wd)` casts it
   s.one_minus_beta1 = (T)c->one_minus_beta1;
   s.beta2 = (T)c->beta2;
   s.one_minus_beta2 = (T)c->one_minus_beta2;
-  s.eps = (T)c->eps;
+  s.eps = ROUND_SCALAR((T)c->eps);  // `add_(eps)` casts it to the tensor's type
   s.lr = (T)c->lr;
   const int coupled = c->coupled != 0;
   const int lerp_from_start =

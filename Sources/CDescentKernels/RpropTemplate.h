@@ -16,14 +16,17 @@ DESCENT_INLINE void FN(rprop_lanes)(const FN(rprop_scalars) *s, S *p, const S *g
                                     S *step_size, int64_t len) {
   const V zero = {0};
   const V one = zero + (T)1;
+  // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
+  // float and double): PyTorch has no fused Rprop; its `sign` tensor has the parameter's
+  // type, so η₋ and η₊ are stored (and compared) rounded to it.
   V d = s->sign * LOAD(g, len);
-  V product = d * LOAD(prev, len);
+  V product = ROUND(d * LOAD(prev, len));
   V factor = RPROP_SIGN(product, zero, one);
   factor = factor > zero ? zero + s->eta_plus : factor;
   factor = factor < zero ? zero + s->eta_minus : factor;
   factor = factor == zero ? one : factor;
   // clamp_(min, max) is min(max(x, min), max): NaN stays NaN, min > max gives max.
-  V step = LOAD(step_size, len) * factor;
+  V step = ROUND(LOAD(step_size, len) * factor);
   step = step < s->step_size_min ? zero + s->step_size_min : step;
   step = s->step_size_max < step ? zero + s->step_size_max : step;
   STORE(step_size, step, len);
@@ -39,10 +42,11 @@ void FN(descent_rprop)(const void *config, const void *entries, int64_t tensor_c
   const descent_rprop_config *c = (const descent_rprop_config *)config;
   FN(rprop_scalars) s;
   s.sign = (T)c->sign;
-  s.eta_minus = (T)c->eta_minus;
-  s.eta_plus = (T)c->eta_plus;
-  s.step_size_min = (T)c->step_size_min;
-  s.step_size_max = (T)c->step_size_max;
+  s.eta_minus = ROUND_SCALAR((T)c->eta_minus);
+  s.eta_plus = ROUND_SCALAR((T)c->eta_plus);
+  // clamp_ casts its bounds to the tensor's type.
+  s.step_size_min = ROUND_SCALAR((T)c->step_size_min);
+  s.step_size_max = ROUND_SCALAR((T)c->step_size_max);
   DESCENT_FOR_EACH_PART(descent_rprop_tensor, entries, tensor_count, begin, end, t, lo, n) {
     S *p = (S *)t->param + lo;
     const S *g = (const S *)t->grad + lo;

@@ -18,6 +18,8 @@ struct HalfParamsFixture: Decodable, Sendable {
     let fused: Bool
     let dtype: String
     let hyperparameters: [String: JSONValue]
+    /// The parameters' shapes (vectors of 37 and 100 elements unless a case names others).
+    let shapes: [[Int]]
     let initial: [[UInt16]]
     let steps: [Step]
     var testDescription: String {
@@ -30,8 +32,8 @@ struct HalfParamsFixture: Decodable, Sendable {
     .load("half_params", as: HalfParamsFixture.self)
 }
 
-private func halfTensor(_ bits: [UInt16], _ dtype: DType) -> Tensor {
-  let t = Tensor.zeros([bits.count], dtype: dtype)
+private func halfTensor(_ bits: [UInt16], _ dtype: DType, shape: [Int]? = nil) -> Tensor {
+  let t = Tensor.zeros(shape ?? [bits.count], dtype: dtype)
   bits.withUnsafeBufferPointer { t.storage.base.copyMemory(from: $0.baseAddress!, byteCount: 2 * bits.count) }
   return t
 }
@@ -64,11 +66,11 @@ struct HalfParameterTests {
   /// Runs `c` in Descent and compares every parameter and state tensor after every step.
   private func check(_ c: HalfParamsFixture.Case, implementation: OptimizerImplementation) throws -> Int {
     let dtype = DType(rawValue: c.dtype)!
-    let params = c.initial.map { halfTensor($0, dtype).requiresGrad(true) }
+    let params = zip(c.initial, c.shapes).map { halfTensor($0, dtype, shape: $1).requiresGrad(true) }
     let optimizer = try makeOptimizer(c.optimizer, params, c.hyperparameters, implementation: implementation)
     var wrong = 0
     for (s, step) in c.steps.enumerated() {
-      for (p, g) in zip(params, step.grads) { p.grad = halfTensor(g, dtype) }
+      for (p, g) in zip(params, step.grads) { p.grad = halfTensor(g, dtype, shape: p.shape) }
       try optimizer.step()
       for (i, p) in params.enumerated() {
         #expect(p.dtype == dtype)
@@ -141,47 +143,64 @@ struct HalfParameterTests {
 extension HalfParameterTests {
   static let forLoopCases = HalfParamsFixture.shared.cases.filter { !$0.fused }
 
-  /// Where PyTorch has no fused kernel (RMSprop, Adamax), its for-loop rounds every tensor
-  /// op to the half type, and so do Descent's half RMSprop and Adamax kernels: equal bit for
-  /// bit (RMSprop with momentum: the state at every step, the parameters except a few in
-  /// PyTorch's scalar tail). Adam run as PyTorch's for-loop differs from Descent's half Adam,
-  /// which follows PyTorch's fused kernel (a few half ulps; recorded as a known issue).
+  /// Where PyTorch has no fused kernel (RMSprop, Adamax, Adadelta, NAdam, RAdam, ASGD, Rprop,
+  /// Adafactor), its for-loop rounds every tensor op to the half type, and so do Descent's
+  /// half kernels: equal bit for bit, except where PyTorch's scalar tail rounds differently
+  /// from its vectorised loop (below). Adam run as PyTorch's for-loop differs from Descent's
+  /// half Adam, which follows PyTorch's fused kernel (a few half ulps; a known issue).
   @Test("for-loop PyTorch on half parameters", arguments: forLoopCases)
   func forLoopDistance(_ c: HalfParamsFixture.Case) throws {
     let dtype = DType(rawValue: c.dtype)!
-    let params = c.initial.map { halfTensor($0, dtype).requiresGrad(true) }
+    let params = zip(c.initial, c.shapes).map { halfTensor($0, dtype, shape: $1).requiresGrad(true) }
     let optimizer = try makeOptimizer(c.optimizer, params, c.hyperparameters, implementation: .fused)
     var worst = 0.0
-    var differing = 0
+    // Differing values in PyTorch's vectorised loop and in its scalar tail: the fixture's
+    // PyTorch (AVX2) runs each op 2 × 16 half elements at a time, then the last
+    // `count % 32` elements one by one.
+    var differing = (vectorised: 0, tail: 0)
     var total = 0
     for step in c.steps {
-      for (p, g) in zip(params, step.grads) { p.grad = halfTensor(g, dtype) }
+      for (p, g) in zip(params, step.grads) { p.grad = halfTensor(g, dtype, shape: p.shape) }
       try optimizer.step()
       for (i, p) in params.enumerated() {
         let torch = halfTensor(step.params[i], dtype).asArray(Double.self)
-        for (a, b) in zip(p.asArray(Double.self), torch) {
+        let tailStart = torch.count - torch.count % 32
+        for (k, (a, b)) in zip(p.asArray(Double.self), torch).enumerated() {
           let ulp = (dtype == .bfloat16 ? 1.0 / 128 : 1.0 / 1024) * Swift.max(Swift.abs(b), 1e-30)
           worst = Swift.max(worst, Swift.abs(a - b) / ulp)
-          if a != b { differing += 1 }
+          let same = a == b || (a.isNaN && b.isNaN && a.sign == b.sign)
+          if !same {
+            if k < tailStart { differing.vectorised += 1 } else { differing.tail += 1 }
+          }
           total += 1
         }
       }
     }
     print(
-      "for-loop \(c.testDescription): \(differing) of \(total) parameter values differ, at most \(worst) ulp")
+      "for-loop \(c.testDescription): \(differing.vectorised) + \(differing.tail) (tail) of \(total) parameter values differ, at most \(worst) ulp"
+    )
     if c.optimizer == "Adam" {
       // PyTorch has a fused Adam, which Descent's half kernel follows.
       withKnownIssue("Descent's half Adam is PyTorch's fused kernel, not its for-loop") {
-        #expect(differing == 0)
+        #expect(differing.vectorised + differing.tail == 0)
       }
-    } else if c.hyperparameters["momentum"] != nil {
-      // The state matches at every step; a few parameters in PyTorch's scalar tail (the
-      // last count % 16 elements) of `param.add_(buf, alpha=-lr)` differ by one rounding.
-      withKnownIssue("RMSprop with momentum: PyTorch's scalar tail of add_(alpha=) not matched") {
-        #expect(differing == 0)
+      return
+    }
+    #expect(differing.vectorised == 0)
+    // The optimizers whose last op is `param.add_(x, alpha=a)` with an `a` that makes a·x
+    // inexact (RMSprop only with momentum).
+    let endsInAddWithAlpha = ["ASGD", "Adadelta", "Adafactor"].contains(c.optimizer)
+    if endsInAddWithAlpha || c.hyperparameters["momentum"] != nil {
+      // PyTorch's scalar tail of `param.add_(x, alpha=a)` on half tensors rounds a·x to half
+      // before adding (the vectorised loop, which Descent follows, is one fma): a value in
+      // the last `count % 32` may differ by one rounding, when the two roundings disagree.
+      withKnownIssue(
+        "PyTorch's scalar tail of add_(alpha=) on half tensors rounds twice", isIntermittent: true
+      ) {
+        #expect(differing.tail == 0)
       }
     } else {
-      #expect(differing == 0)
+      #expect(differing.tail == 0)
     }
   }
 }

@@ -166,16 +166,30 @@ public struct AdafactorRule: OptimizerRule {
     var rho: Double
     /// `eps₁`, resolved.
     var eps1: Double
+    /// The parameter's dtype: for bfloat16 and float16 the update runs as PyTorch's
+    /// for-loop does, rounding every tensor op to it.
+    var storage: DType
   }
 
   public mutating func beginStep(_ state: inout AdafactorState, for param: Tensor) -> StepScalars {
     // PyTorch resolves a `None` eps₁ from the first parameter it updates and keeps it for
     // the rest of the group.
-    if eps1 == nil { eps1 = param.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne }
+    if eps1 == nil { eps1 = Self.machineEpsilon(of: param.dtype) }
     state.step += 1
     let t = Double(state.step)
     return StepScalars(
-      oneMinusBeta2: pow(t, beta2Decay), rho: pythonMin(lr, 1 / pow(t, 0.5)), eps1: eps1!)
+      oneMinusBeta2: pow(t, beta2Decay), rho: pythonMin(lr, 1 / pow(t, 0.5)), eps1: eps1!,
+      storage: param.dtype)
+  }
+
+  /// `torch.finfo(dtype).eps`: the distance from 1 to the next value of the dtype.
+  static func machineEpsilon(of dtype: DType) -> Double {
+    switch dtype {
+    case .float32: Double(Float.ulpOfOne)
+    case .bfloat16: 0x1p-7
+    case .float16: 0x1p-10
+    default: Double.ulpOfOne
+    }
   }
 
   /// `α = max(eps₂, ‖θ‖₂ / √numel) · ρ` from the parameter's norm (rounded to its dtype,
@@ -191,24 +205,32 @@ public struct AdafactorRule: OptimizerRule {
 
   /// The update as `_single_tensor_adafactor` writes it: each tensor operation in turn, on
   /// one thread, with the update `U` materialised. Norms and means accumulate in Double and
-  /// are rounded to the dtype, as PyTorch's reductions return them.
+  /// are rounded to the dtype, as PyTorch's reductions return them. On bfloat16 and float16
+  /// parameters (computed in float32, `T` = Float) every op's result is rounded to the
+  /// parameter's dtype, and so are the scalars that PyTorch casts to it (clamp bounds,
+  /// `alpha`).
   public func reference<T: TensorScalar>(
     _: T.Type, param: Tensor, grad: Tensor, state: AdafactorState, scalars: StepScalars
   ) {
     let n = param.count
     let p = BLASVector<T>(param)
     let g = BLASVector<T>(grad)
+    let storage = scalars.storage
+    // Identity for float32 and float64 parameters.
+    func r(_ x: T) -> T {
+      storage.isReducedPrecision ? T(HalfRounding.round(Float(x), to: storage)) : x
+    }
     let sign: T = maximize ? -1 : 1
     let w = T(scalars.oneMinusBeta2)
-    let eps1 = T(scalars.eps1)
-    let eps1Squared = T(scalars.eps1 * scalars.eps1)
+    let eps1 = r(T(scalars.eps1))
+    let eps1Squared = r(T(scalars.eps1 * scalars.eps1))
 
     var squares = 0.0
     for i in 0..<n { squares += Double(p[i]) * Double(p[i]) }
-    let alpha = alpha(norm: Double(T(squares.squareRoot())), count: n, scalars)
+    let alpha = alpha(norm: Double(r(T(squares.squareRoot()))), count: n, scalars)
     if weightDecay != 0 {
       let shrink = T(1 - lr * weightDecay)
-      for i in 0..<n { p[i] = p[i] * shrink }  // param.mul_(1 - lr * weight_decay)
+      for i in 0..<n { p[i] = r(p[i] * shrink) }  // param.mul_(1 - lr * weight_decay)
     }
 
     var update = [T](repeating: 0, count: n)
@@ -216,8 +238,8 @@ public struct AdafactorRule: OptimizerRule {
       let rows = param.shape[param.rank - 2]
       let columns = param.shape[param.rank - 1]
       let batches = param.shape.dropLast(2).reduce(1, *)
-      let r = BLASVector<T>(rowVar)
-      let c = BLASVector<T>(colVar)
+      let rowVar = BLASVector<T>(rowVar)
+      let colVar = BLASVector<T>(colVar)
       for b in 0..<batches {
         let base = b * rows * columns
         for i in 0..<rows {  // row_var.lerp_(norm(grad, dim=-1)².div_(C), β̂)
@@ -226,8 +248,9 @@ public struct AdafactorRule: OptimizerRule {
             let x = Double(sign * g[base + i * columns + j])
             sum += x * x
           }
-          let norm = T(sum.squareRoot())
-          r[b * rows + i] = ElementOps.lerp(r[b * rows + i], norm * norm / T(columns), weight: w)
+          let norm = r(T(sum.squareRoot()))
+          rowVar[b * rows + i] = r(
+            ElementOps.lerp(rowVar[b * rows + i], r(r(norm * norm) / T(columns)), weight: w))
         }
         for j in 0..<columns {  // col_var.lerp_(norm(grad, dim=-2)².div_(R), β̂)
           var sum = 0.0
@@ -235,17 +258,18 @@ public struct AdafactorRule: OptimizerRule {
             let x = Double(sign * g[base + i * columns + j])
             sum += x * x
           }
-          let norm = T(sum.squareRoot())
-          c[b * columns + j] = ElementOps.lerp(c[b * columns + j], norm * norm / T(rows), weight: w)
+          let norm = r(T(sum.squareRoot()))
+          colVar[b * columns + j] = r(
+            ElementOps.lerp(colVar[b * columns + j], r(r(norm * norm) / T(rows)), weight: w))
         }
         var rowSum = 0.0  // row_var.mean(dim=-2).clamp_(min=eps1)
-        for i in 0..<rows { rowSum += Double(r[b * rows + i]) }
-        let rowMean = clampMin(T(rowSum) / T(rows), eps1)
+        for i in 0..<rows { rowSum += Double(rowVar[b * rows + i]) }
+        let rowMean = clampMin(r(T(rowSum) / T(rows)), eps1)
         for i in 0..<rows {
           for j in 0..<columns {
             let k = base + i * columns + j
-            let estimate = r[b * rows + i] * c[b * columns + j] / rowMean  // (R @ C).div_
-            update[k] = 1 / clampMin(estimate, eps1Squared).squareRoot() * (sign * g[k])
+            let estimate = r(r(rowVar[b * rows + i] * colVar[b * columns + j]) / rowMean)  // (R @ C).div_
+            update[k] = r(r(1 / clampMin(estimate, eps1Squared).squareRoot()) * (sign * g[k]))
           }
         }
       }
@@ -253,16 +277,16 @@ public struct AdafactorRule: OptimizerRule {
       let v = BLASVector<T>(variance)
       for i in 0..<n {
         let gi = sign * g[i]
-        v[i] = ElementOps.lerp(v[i], gi * gi, weight: w)  // variance.lerp_(grad * grad, β̂)
-        update[i] = 1 / clampMin(v[i], eps1Squared).squareRoot() * gi  // clamp_, rsqrt_, mul_
+        v[i] = r(ElementOps.lerp(v[i], r(gi * gi), weight: w))  // variance.lerp_(grad * grad, β̂)
+        update[i] = r(r(1 / clampMin(v[i], eps1Squared).squareRoot()) * gi)  // clamp_, rsqrt_, mul_
       }
     }
 
     var updateSquares = 0.0
     for u in update { updateSquares += Double(u) * Double(u) }
-    let denom = clipDenominator(updateNorm: Double(T(updateSquares.squareRoot())), count: n)
-    let step = T(-alpha / denom)
-    for i in 0..<n { p[i] = ElementOps.add(p[i], update[i], alpha: step) }  // param.add_(U, alpha=)
+    let denom = clipDenominator(updateNorm: Double(r(T(updateSquares.squareRoot()))), count: n)
+    let step = r(T(-alpha / denom))
+    for i in 0..<n { p[i] = r(ElementOps.add(p[i], update[i], alpha: step)) }  // param.add_(U, alpha=)
   }
 
   /// The same update without materialising `U`: the parameter's norm and the weight decay
@@ -273,6 +297,10 @@ public struct AdafactorRule: OptimizerRule {
   public func blas<T: TensorScalar>(
     _: T.Type, param: Tensor, grad: Tensor, state: AdafactorState, scalars: StepScalars
   ) {
+    // Half parameters round after every op, as PyTorch's for-loop does: the reference form.
+    if scalars.storage.isReducedPrecision {
+      return reference(T.self, param: param, grad: grad, state: state, scalars: scalars)
+    }
     let n = param.count
     let p = BLASVector<T>(param)
     let g = BLASVector<T>(grad)
