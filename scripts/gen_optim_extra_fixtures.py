@@ -33,7 +33,8 @@ from torch.optim import swa_utils
 
 EXPECTED_TORCH = "2.13.0"
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests")
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16,
+          "float16": torch.float16}
 
 
 def check_version():
@@ -222,11 +223,16 @@ def clip_cases():
         grads_case("inf", shapes, ["float64"] * 3, 7, special={0: [(5, float("inf"))]}),
         grads_case("neg_inf", shapes, ["float32"] * 3, 8, special={2: [(0, float("-inf"))]}),
         grads_case("zeros", [[4], [3]], ["float64"] * 2, 9, scale=0.0),
+        grads_case("bfloat16", shapes, ["bfloat16"] * 3, 10),
+        grads_case("float16", shapes, ["float16"] * 3, 11, scale=3.0),
+        grads_case("half_mixed", shapes, ["bfloat16", "float32", "bfloat16"], 12),
+        grads_case("half_two_types", shapes, ["bfloat16", "float16", "bfloat16"], 13),
+        grads_case("bfloat16_nan", shapes, ["bfloat16"] * 3, 14, special={1: [(2, float("nan"))]}),
     ]
     norm_cases = []
     for name, shapes_, dtypes, grads in inputs:
         for norm_type in (2.0, 1.0, float("inf"), 0.5, 3.0, float("-inf"), 0.0):
-            for max_norm in (0.5, 1e6):
+            for max_norm in (0.5, 0.3, 1e6):
                 for error_if_nonfinite in (False, True):
                     if error_if_nonfinite and name not in ("nan", "inf", "neg_inf"):
                         continue

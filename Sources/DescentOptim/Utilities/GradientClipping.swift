@@ -101,20 +101,29 @@ public func getTotalNorm(
 /// (`torch.nn.utils.clip_grads_with_norm_`): the second half of
 /// ``clipGradNorm(_:maxNorm:normType:errorIfNonfinite:)`` for a norm computed beforehand.
 ///
-/// The coefficient is computed in `totalNorm`'s dtype and rounded to each gradient's.
+/// The coefficient is computed in `totalNorm`'s dtype as PyTorch's tensor ops compute it,
+/// each rounded to that dtype (`max_norm / t` on a tensor is `t.reciprocal() * max_norm`,
+/// and a half tensor plus `1e-6` adds `1e-6` rounded to half), and is then applied to each
+/// gradient in the gradient's dtype.
 public func clipGradsWithNorm(_ parameters: [Tensor], maxNorm: Double, totalNorm: Tensor) {
   let grads = parameters.compactMap(\.grad)
   guard !grads.isEmpty else { return }
   // clip_coef = max_norm / (total_norm + 1e-6); torch.clamp(clip_coef, max=1.0), in the
   // norm's dtype (NaN stays NaN).
-  let coefficient: Double
-  if totalNorm.dtype == .float32 {
-    let c = Float(maxNorm) / (Float(totalNorm.item()) + Float(1e-6))
-    coefficient = Double(c.isNaN || c <= 1 ? c : 1)
-  } else {
-    let c = maxNorm / (totalNorm.item() + 1e-6)
-    coefficient = c.isNaN || c <= 1 ? c : 1
+  let total = totalNorm.item()
+  let c: Double
+  switch totalNorm.dtype {
+  case .float32:
+    c = Double((1 / (Float(total) + Float(1e-6))) * Float(maxNorm))
+  case .bfloat16, .float16:
+    let dtype = totalNorm.dtype
+    let half = { (x: Float) in HalfRounding.round(x, to: dtype) }
+    let reciprocal = half(1 / half(Float(total) + half(Float(1e-6))))
+    c = Double(half(reciprocal * Float(maxNorm)))
+  default:
+    c = (1 / (total + 1e-6)) * maxNorm
   }
+  let coefficient = c.isNaN || c <= 1 ? c : 1
   withNoGrad {
     for grad in grads {
       // A 0-d gradient and a float64 coefficient promote to float64, then round back.
@@ -194,7 +203,8 @@ enum GradientNorms {
     guard !tensors.isEmpty else { return Tensor(scalar: 0, dtype: .float32) }
     let order = Order(normType)
     // Contiguous sources; a view is reduced from a copy (and clamped through copying back).
-    // Half gradients are reduced (and clamped) in float32 copies; their norms stay float32.
+    // Half gradients are reduced (and clamped) in float32 copies; their norms are rounded
+    // to their dtype.
     let sources = tensors.map {
       $0.dtype.isReducedPrecision ? $0.to(dtype: .float32) : ($0.isContiguous ? $0 : $0.contiguous())
     }
@@ -224,21 +234,32 @@ enum GradientNorms {
     for (b, block) in blocks.enumerated() {
       norms[block.tensor] = order.combine(norms[block.tensor], partial[b])
     }
-    for (t, tensor) in sources.enumerated() {
-      let norm = order.finish(norms[t])
-      norms[t] = tensor.dtype == .float32 ? Double(Float(norm)) : norm
+    for (t, tensor) in tensors.enumerated() {
+      norms[t] = rounded(order.finish(norms[t]), to: tensor.dtype)
     }
     if bound != nil {
       for (tensor, source) in zip(tensors, sources) where tensor !== source {
         tensor.copyInPlace(from: source)
       }
     }
-    // `vector_norm(stack(norms))` in the widest dtype.
-    let dtype: DType = sources.contains { $0.dtype == .float64 } ? .float64 : .float32
+    // `vector_norm(stack(norms))` in the norms' promoted dtype: one half type when every
+    // gradient has it, else float32 or float64.
+    let dtypes = Set(tensors.map(\.dtype))
+    let dtype: DType =
+      dtypes.count == 1 ? tensors[0].dtype : dtypes.contains(.float64) ? .float64 : .float32
     var reduced = order.identity
     for norm in norms { reduced = order.accumulate(reduced, norm) }
-    let total = order.finish(reduced)
-    return Tensor(scalar: dtype == .float32 ? Double(Float(total)) : total, dtype: dtype)
+    return Tensor(scalar: rounded(order.finish(reduced), to: dtype), dtype: dtype)
+  }
+
+  /// `x` rounded to `dtype` (to nearest even; half types through float32, as PyTorch's
+  /// reductions return them from a float accumulator).
+  private static func rounded(_ x: Double, to dtype: DType) -> Double {
+    switch dtype {
+    case .float32: Double(Float(x))
+    case .bfloat16, .float16: Double(HalfRounding.round(Float(x), to: dtype))
+    default: x
+    }
   }
 
   /// One block's partial reduction, accumulated in Double; clamps when `bound` is set.
