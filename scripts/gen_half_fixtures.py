@@ -122,6 +122,14 @@ def ops_case():
             ("lerp_", lambda x, y: x.clone().lerp_(y, 0.1)), ("where", lambda x, y: torch.where(x > y, x, y)),
         ]:
             res[op] = f(ah, bh).view(torch.int16).numpy().view(np.uint16).tolist()
+        # The same scalar ops on 0-d tensors (one per element of `a`'s first 64): PyTorch
+        # keeps the scalar unrounded in mul/div and rounds it to half in add/sub, as above.
+        for op, f in [
+            ("zero_dim_mul_scalar", lambda x: x * 0.1), ("zero_dim_scalar_mul", lambda x: 0.3 * x),
+            ("zero_dim_div_scalar", lambda x: x / 0.3), ("zero_dim_scalar_div", lambda x: 2.5 / x),
+            ("zero_dim_add_scalar_inexact", lambda x: x + 0.1), ("zero_dim_sub_scalar", lambda x: x - 0.7),
+        ]:
+            res[op] = [f(ah[i].clone()).view(torch.int16).item() & 0xFFFF for i in range(64)]
         # Reductions and products accumulate in a different order than PyTorch's kernels:
         # compared within a tolerance (values as floats).
         res["sum"] = ah.sum().item()

@@ -94,6 +94,12 @@ public final class Tensor {
     storage.base.assumingMemoryBound(to: T.self) + offset
   }
 
+  /// The address of the first element (`offset` counts elements of this tensor's dtype), for
+  /// code that reads the elements as raw bytes.
+  var firstElementAddress: UnsafeMutableRawPointer {
+    storage.base + offset * dtype.byteSize
+  }
+
   /// Calls `body` with a mutable pointer to the elements of a contiguous tensor.
   ///
   /// This is the raw-buffer access that optimizers and kernels use. The tensor must be

@@ -228,6 +228,50 @@ struct HalfPrecisionTests {
     }
   }
 
+  @Test("views that start inside their storage convert their own elements", arguments: halfTypes)
+  func offsetViews(_ dtype: DType) throws {
+    let values = (0..<40).map { Double($0) * 0.25 - 3 }
+    let a = Tensor(values, shape: [40], dtype: dtype)
+    #expect(a[5].item() == values[5])
+    #expect(a.narrow(dim: 0, start: 7, length: 20).asArray(Double.self) == Array(values[7..<27]))
+    #expect(
+      a.narrow(dim: 0, start: 3, length: 8).to(dtype: .float32).asArray(Double.self) == Array(values[3..<11]))
+    #expect((a.narrow(dim: 0, start: 9, length: 4) + 1).asArray(Double.self) == values[9..<13].map { $0 + 1 })
+    // Writing float32 values into a view of a half tensor lands in the view's elements.
+    let b = Tensor.zeros([10], dtype: dtype)
+    b.narrow(dim: 0, start: 6, length: 3).copyInPlace(from: Tensor([1, 2, 3], shape: [3], dtype: .float32))
+    #expect(b.asArray(Double.self) == [0, 0, 0, 0, 0, 0, 1, 2, 3, 0])
+  }
+
+  @Test("scalar ops on 0-d half tensors stay half, mul/div with the scalar in float32", arguments: halfTypes)
+  func zeroDimensionalScalarOps(_ dtype: DType) throws {
+    let ops = try #require(fixture.ops[dtype.rawValue])
+    func bits(_ key: String) -> [UInt16] { ops[key]!.ints.map { UInt16($0) } }
+    let a = halfTensor(bits("a"), dtype)
+    let cases: [(String, (Tensor) -> Tensor)] = [
+      ("zero_dim_mul_scalar", { $0 * 0.1 }), ("zero_dim_scalar_mul", { 0.3 * $0 }),
+      ("zero_dim_div_scalar", { $0 / 0.3 }), ("zero_dim_scalar_div", { 2.5 / $0 }),
+      ("zero_dim_add_scalar_inexact", { $0 + 0.1 }), ("zero_dim_sub_scalar", { $0 - 0.7 }),
+    ]
+    for (name, op) in cases {
+      let results = (0..<64).map { op(a[$0]) }
+      #expect(results.allSatisfy { $0.dtype == dtype && $0.rank == 0 }, "\(name)")
+      let got = results.map { bits16($0)[0] }
+      let wrong = zip(got, bits(name)).filter { $0 != $1 }.count
+      #expect(wrong == 0, "\(name): \(wrong) of 64 values differ from PyTorch")
+    }
+    // Gradients stay half: PyTorch 2.13 gives x.grad = 0.10009765625 (bfloat16) and
+    // 0.0999755859375 (float16) for (x * 0.1).backward(), 3.328125 and 3.333984375 for
+    // (x / 0.3).backward(), with x = 1.25.
+    let x = Tensor(scalar: 1.25, dtype: dtype).requiresGrad(true)
+    (x * 0.1).backward()
+    #expect(x.grad?.dtype == dtype)
+    #expect(x.grad?.item() == (dtype == .bfloat16 ? 0.10009765625 : 0.0999755859375))
+    let y = Tensor(scalar: 1.25, dtype: dtype).requiresGrad(true)
+    (y / 0.3).backward()
+    #expect(y.grad?.item() == (dtype == .bfloat16 ? 3.328125 : 3.333984375))
+  }
+
   @Test("reductions and matmul: float32 accumulation, rounded once", arguments: halfTypes)
   func reductionsAndMatmul(_ dtype: DType) throws {
     let ops = try #require(fixture.ops[dtype.rawValue])

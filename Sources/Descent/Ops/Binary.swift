@@ -57,9 +57,10 @@ extension Tensor {
   /// it (`savesOutput`). Nothing is kept when nothing records.
   private static func binary<Op: BinaryScalarOp>(
     _ a: Tensor, _ b: Tensor, _ op: Op, _ label: String, _ name: String, savesOutput: Bool = false,
+    dtype: DType? = nil,
     backward: @escaping (_ g: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor?) -> (Tensor?, Tensor?)
   ) -> Tensor {
-    let out = zipped(a, b, op, name: label)
+    let out = zipped(a, b, op, name: label, dtype: dtype)
     guard GradMode.isEnabled, a.requiresGrad || b.requiresGrad else { return out }
     let so = savesOutput ? out.detach() : nil
     let shapeA = a.shape
@@ -80,7 +81,8 @@ extension Tensor {
   /// For a dimensioned bfloat16 or float16 tensor the scalar is a float32 0-d tensor, which
   /// leaves the result half (a 0-d operand of the same category does not promote) and keeps
   /// the value unrounded: PyTorch's kernels compute `x * 0.1` with `0.1` as a float32.
-  /// (A 0-d half tensor gets a half scalar, so that the result stays half.)
+  /// (A 0-d half tensor gets a half scalar, so that the result stays half; `*` and `/`
+  /// instead keep a float32 scalar and name the result's dtype, see ``timesScalar(_:)``.)
   func scalarLike(_ value: Double) -> Tensor {
     if dtype.isReducedPrecision && rank > 0 { return Tensor.full([], value, dtype: .float32) }
     return Tensor.full([], value, dtype: dtype.isFloatingPoint ? dtype : .float32)
@@ -108,9 +110,26 @@ extension Tensor {
   public static func - (a: Double, b: Tensor) -> Tensor {
     binary(b.scalarLike(a), b, SubOp(), "sub", "RsubBackward1") { g, _, _, _ in (nil, -g) }
   }
-  public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalarLike(b) }
-  public static func * (a: Double, b: Tensor) -> Tensor { b.scalarLike(a) * b }
-  public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalarLike(b) }
+  public static func * (a: Tensor, b: Double) -> Tensor { a.timesScalar(b) }
+  public static func * (a: Double, b: Tensor) -> Tensor { b.timesScalar(a) }
+  public static func / (a: Tensor, b: Double) -> Tensor {
+    guard a.dtype.isReducedPrecision && a.rank == 0 else { return a / a.scalarLike(b) }
+    // As `timesScalar`: a 0-d half tensor divides by the float32 value, result half.
+    return binary(a, Tensor.full([], b, dtype: .float32), DivOp(), "div", "DivBackward0", dtype: a.dtype) {
+      g, _, b, _ in (g / b, nil)
+    }
+  }
+
+  /// `self * value`. PyTorch's `mul` reads a Python scalar in float32 ("opmath") for half
+  /// tensors, 0-d ones included, and a 0-d half tensor stays half (the scalar is a wrapped
+  /// number, which does not promote): here the 0-d case gets a float32 scalar and names the
+  /// result's dtype, since two 0-d tensors would promote to float32.
+  func timesScalar(_ value: Double) -> Tensor {
+    guard dtype.isReducedPrecision && rank == 0 else { return self * scalarLike(value) }
+    return Tensor.binary(
+      self, Tensor.full([], value, dtype: .float32), MulOp(), "mul", "MulBackward0", dtype: dtype
+    ) { g, _, b, _ in (g * b, nil) }
+  }
   /// `a / b` for a scalar numerator is `b.reciprocal() * a`, as in PyTorch's
   /// `Tensor.__rtruediv__` (so `2.5 / x` rounds twice, like PyTorch).
   public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }

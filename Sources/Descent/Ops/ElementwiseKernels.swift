@@ -220,10 +220,10 @@ extension Tensor {
   }
 
   /// A new broadcast tensor `op(a, b)` after type promotion (no autograd recording).
-  static func zipped<Op: BinaryScalarOp>(_ a: Tensor, _ b: Tensor, _ op: Op, name: String)
-    -> Tensor
-  {
-    let dtype = resultType(a, b)
+  static func zipped<Op: BinaryScalarOp>(
+    _ a: Tensor, _ b: Tensor, _ op: Op, name: String, dtype: DType? = nil
+  ) -> Tensor {
+    let dtype = dtype ?? resultType(a, b)
     require(
       dtype.isFloatingPoint, "\(name): expected floating point tensors, got \(a.dtype) and \(b.dtype)")
     let shape = broadcastShapes(a.shape, b.shape, op: name)

@@ -58,8 +58,8 @@ extension Tensor {
   private static func convertContiguous(_ source: Tensor, into destination: Tensor) {
     let task = HalfConversionTask(
       direction: HalfConversionTask.Direction(from: source.dtype, to: destination.dtype),
-      source: UnsafeRawPointer(source.pointer(UInt8.self)),
-      destination: UnsafeMutableRawPointer(destination.pointer(UInt8.self)))
+      source: UnsafeRawPointer(source.firstElementAddress),
+      destination: destination.firstElementAddress)
     withExtendedLifetime((source, destination)) { parallelFor(source.count, task) }
   }
 
