@@ -61,6 +61,15 @@ CASES = [
     ("Rprop", False, {"lr": 1e-2, "etas": (0.3, 1.5), "step_sizes": (1e-4, 1.0)}),
     ("Adafactor", False, {"lr": 1e-2}),
     ("Adafactor", False, {"lr": 1e-2, "weight_decay": 0.1}, [(6, 20), (3, 37)]),
+    ("Adafactor", False, {"lr": 1e-2, "maximize": True, "beta2_decay": -0.5, "eps": (1e-3, 1e-3), "d": 2.0},
+     [(5, 8), (40,)]),
+    ("Adamax", False, {"lr": 1e-2, "weight_decay": 0.1, "maximize": True}),
+    ("RMSprop", False, {"lr": 1e-2, "weight_decay": 0.1, "centered": True}),
+    ("NAdam", False, {"lr": 1e-2, "maximize": True, "momentum_decay": 0.01}),
+    ("Adadelta", False, {"lr": 0.3, "maximize": True}),
+    ("Rprop", False, {"lr": 1e-2, "maximize": True}),
+    ("ASGD", False, {"lr": 1e-2, "maximize": True, "lambd": 0.1, "alpha": 0.5}),
+    ("RAdam", False, {"lr": 1e-2, "betas": (0.8, 0.8), "maximize": True, "eps": 1e-3}),
 ]
 # RAdam rectifies only once its ρₜ exceeds 5: with β₂ = 0.8 from the 8th step.
 STEPS_OF = {"RAdam": 10}
