@@ -130,6 +130,12 @@ def ops_case():
             ("zero_dim_add_scalar_inexact", lambda x: x + 0.1), ("zero_dim_sub_scalar", lambda x: x - 0.7),
         ]:
             res[op] = [f(ah[i].clone()).view(torch.int16).item() & 0xFFFF for i in range(64)]
+        # Row kernels on a [40, 25] view of `a`: log_softmax keeps the row sum and its log
+        # in the half type along the last dim, and stays in float32 along another.
+        rows = ah.reshape(40, 25)
+        res["log_softmax_last"] = torch.log_softmax(rows, 1).view(torch.int16).numpy().view(np.uint16).reshape(-1).tolist()
+        res["log_softmax_dim0"] = torch.log_softmax(rows, 0).view(torch.int16).numpy().view(np.uint16).reshape(-1).tolist()
+        res["softmax_last"] = torch.softmax(rows, 1).view(torch.int16).numpy().view(np.uint16).reshape(-1).tolist()
         # Reductions and products accumulate in a different order than PyTorch's kernels:
         # compared within a tolerance (values as floats).
         res["sum"] = ah.sum().item()

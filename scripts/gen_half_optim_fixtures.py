@@ -73,6 +73,7 @@ CASES = [
 ]
 # RAdam rectifies only once its ρₜ exceeds 5: with β₂ = 0.8 from the 8th step.
 STEPS_OF = {"RAdam": 10}
+TRAINING_STEPS = 4
 
 
 def bits(t):
@@ -107,6 +108,59 @@ def run(name, fused, hp, dtype, shapes=None):
             "shapes": [list(p.shape) for p in params], "initial": init, "steps": steps}
 
 
+def training(dtype, loss):
+    """An MLP trained in the half dtype end to end: Linear(8, 16), ReLU, Linear(16, 4), a loss
+    (cross-entropy or MSE, mean), Adam(lr=1e-2, fused=True), TRAINING_STEPS steps on one batch.
+    Records the loss, every gradient and every parameter after each step."""
+    g = torch.Generator().manual_seed(1700 + len(loss))
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.4)
+    model = model.to(dtype)
+    x = torch.randn(32, 8, generator=g).to(dtype)
+    if loss == "cross_entropy":
+        y = torch.randint(0, 4, (32,), generator=g)
+        criterion = torch.nn.CrossEntropyLoss()
+        target = y.tolist()
+    else:
+        y = torch.randn(32, 4, generator=g).to(dtype)
+        criterion = torch.nn.MSELoss()
+        target = bits(y)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=True)
+    out = {"dtype": str(dtype)[6:], "loss": loss, "x": bits(x), "target": target,
+           "initial": [bits(p) for p in model.parameters()], "steps": []}
+    for _ in range(TRAINING_STEPS):
+        opt.zero_grad()
+        value = criterion(model(x), y)
+        value.backward()
+        grads = [bits(p.grad) for p in model.parameters()]
+        opt.step()
+        out["steps"].append({"loss": bits(value.detach().reshape(1))[0], "grads": grads,
+                             "params": [bits(p) for p in model.parameters()]})
+    return out
+
+
+def losses(dtype):
+    """cross_entropy on [40, 25] half logits (nll_loss sums in a cascade of half-precision
+    partial sums; 40 rows are carried between its levels): the loss and the logits' gradient
+    for each reduction, a class weight and an ignored class."""
+    g = torch.Generator().manual_seed(1800)
+    logits = (torch.randn(40, 25, generator=g) * 3).to(dtype)
+    target = torch.arange(40) * 7 % 25
+    weight = (torch.arange(25, dtype=torch.float32) % 5 * 0.3 + 0.2).to(dtype)
+    out = {"dtype": str(dtype)[6:], "logits": bits(logits), "target": target.tolist(), "weight": bits(weight),
+           "cases": []}
+    for reduction, kwargs in [("mean", {}), ("sum", {"reduction": "sum"}), ("weighted_mean", {"weight": weight}),
+                              ("weighted_sum", {"weight": weight, "reduction": "sum"}),
+                              ("ignore_mean", {"ignore_index": 7}), ("none", {"reduction": "none"})]:
+        x = logits.clone().requires_grad_(True)
+        value = torch.nn.functional.cross_entropy(x, target, **kwargs)
+        value.sum().backward() if reduction == "none" else value.backward()
+        out["cases"].append({"name": reduction, "loss": bits(value.detach().reshape(-1)), "grad": bits(x.grad)})
+    return out
+
+
 def main():
     if not torch.__version__.startswith(EXPECTED_TORCH):
         sys.exit(f"expected torch {EXPECTED_TORCH}, found {torch.__version__}")
@@ -117,6 +171,8 @@ def main():
                  "numpy": np.__version__, "python": platform.python_version(),
                  "cpu_capability": torch.backends.cpu.get_cpu_capability(), "steps": STEPS},
         "cases": cases,
+        "training": [training(dt, loss) for loss in ("cross_entropy", "mse") for dt in HALF.values()],
+        "losses": [losses(dt) for dt in HALF.values()],
     }
     with open(OUT, "w") as f:
         json.dump(data, f)

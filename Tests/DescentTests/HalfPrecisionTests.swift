@@ -228,6 +228,22 @@ struct HalfPrecisionTests {
     }
   }
 
+  @Test("softmax and log_softmax rows as PyTorch's half kernels round them", arguments: halfTypes)
+  func rowKernels(_ dtype: DType) throws {
+    let ops = try #require(fixture.ops[dtype.rawValue])
+    func bits(_ key: String) -> [UInt16] { ops[key]!.ints.map { UInt16($0) } }
+    let rows = halfTensor(bits("a"), dtype).reshape([40, 25])
+    let cases: [(String, Tensor)] = [
+      ("log_softmax_last", rows.logSoftmax(dim: 1)), ("log_softmax_dim0", rows.logSoftmax(dim: 0)),
+      ("softmax_last", rows.softmax(dim: 1)),
+    ]
+    for (name, result) in cases {
+      #expect(result.dtype == dtype)
+      let wrong = zip(bits16(result), bits(name)).filter { $0 != $1 }.count
+      #expect(wrong == 0, "\(name): \(wrong) of 1000 elements differ from PyTorch")
+    }
+  }
+
   @Test("views that start inside their storage convert their own elements", arguments: halfTypes)
   func offsetViews(_ dtype: DType) throws {
     let values = (0..<40).map { Double($0) * 0.25 - 3 }

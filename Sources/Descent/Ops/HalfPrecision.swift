@@ -169,3 +169,23 @@ struct HalfConversionTask: RangeTask {
     }
   }
 }
+
+extension DType {
+  /// `x` rounded to this dtype, as a value computed in it is stored: float32 and the half
+  /// types round to nearest even (the half types through float32, as c10's conversions
+  /// do), float64 keeps it. A `+ - * /` of two values of the dtype computed in Double and
+  /// rounded here is what c10's `BFloat16`/`Half`/`float` arithmetic gives: Double holds
+  /// the float32 result's double rounding harmlessly (53 ≥ 2·24 + 2).
+  package func rounding(_ x: Double) -> Double {
+    switch self {
+    case .float32: return Double(Float(x))
+    case .bfloat16, .float16:
+      let bits = Tensor.halfBits(x, self)
+      var back: Float = 0
+      var b = bits
+      if self == .bfloat16 { descent_f32_from_bf16(&b, &back, 1) } else { descent_f32_from_f16(&b, &back, 1) }
+      return Double(back)
+    default: return x
+    }
+  }
+}

@@ -50,7 +50,7 @@ extension Tensor {
     let out = alongRows(dim: d, op: "softmax", SoftmaxRow())
     let y = out.detach()
     return out.recording("SoftmaxBackward0", [self]) { g in
-      [y * (g - (g * y).sum(dim: d, keepDim: true))]
+      [Self.rowBackward(g, y) { g, y in y * (g - (g * y).sum(dim: d, keepDim: true)) }]
     }
   }
 
@@ -61,11 +61,26 @@ extension Tensor {
   public func logSoftmax(dim: Int) -> Tensor {
     let d = normalizeDim(dim, rank: rank, op: "log_softmax")
     if rank == 0 { return reshape([1]).logSoftmax(dim: 0).reshape([]) }
-    let out = alongRows(dim: d, op: "log_softmax", LogSoftmaxRow())
+    // PyTorch's half kernel for the last dim keeps the row's sum and its log in the half
+    // type (each rounded) before the final subtraction; along other dims it stays float32.
+    let out =
+      dtype.isReducedPrecision && d == rank - 1
+      ? alongRows(dim: d, op: "log_softmax", LogSoftmaxRow(roundsSumTo: dtype))
+      : alongRows(dim: d, op: "log_softmax", LogSoftmaxRow())
     let y = out.detach()
     return out.recording("LogSoftmaxBackward0", [self]) { g in
-      [g - y.exp() * g.sum(dim: d, keepDim: true)]
+      [Self.rowBackward(g, y) { g, y in g - y.exp() * g.sum(dim: d, keepDim: true) }]
     }
+  }
+
+  /// A softmax backward `formula(g, y)`: for bfloat16 and float16 computed in float32 and
+  /// rounded once, as PyTorch's fused backward kernels compute it (each op rounding to half
+  /// would round four times).
+  private static func rowBackward(_ g: Tensor, _ y: Tensor, _ formula: (Tensor, Tensor) -> Tensor)
+    -> Tensor
+  {
+    guard g.dtype.isReducedPrecision else { return formula(g, y) }
+    return formula(g.to(dtype: .float32), y.to(dtype: .float32)).to(dtype: g.dtype)
   }
 
   /// Rows of `weight` picked by the `int64` tensor `indices` (`torch.nn.functional.embedding`):
@@ -144,14 +159,21 @@ private func softmaxRow<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutab
 }
 
 @inline(__always)
-private func logSoftmaxRow<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+/// With `half`, the sum and its log are rounded to that type, as PyTorch's last-dim kernel
+/// for bfloat16/float16 stores them (the row itself is float32 here, rounded on output).
+private func logSoftmaxRow<T: TensorScalar>(
+  _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, half: DType? = nil
+) {
   guard n > 0 else { return }
   var m = x[0]
   for i in 1..<n where x[i] > m || x[i].isNaN { m = x[i] }
   // An all -inf row: PyTorch's result is NaN there too (x - max is NaN).
   var sum: T = 0
   for i in 0..<n { sum += T.exp(x[i] - m) }
-  let logSum = T.log(sum)
+  var logSum = T.log(sum)
+  if let half {
+    logSum = T(half.rounding(Double(T.log(T(half.rounding(Double(sum)))))))
+  }
   for i in 0..<n { y[i] = x[i] - m - logSum }
 }
 
@@ -167,8 +189,11 @@ struct SoftmaxRow: RowKernel {
 }
 
 struct LogSoftmaxRow: RowKernel {
+  /// A half type whose last-dim kernel PyTorch runs (nil: float32/float64 arithmetic only).
+  var roundsSumTo: DType? = nil
+
   func callAsFunction<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
-    logSoftmaxRow(x, y, n)
+    logSoftmaxRow(x, y, n, half: roundsSumTo)
   }
 }
 

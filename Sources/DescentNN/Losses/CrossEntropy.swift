@@ -65,8 +65,11 @@ public func nllLoss(
   let classWeights = weight?.asArray(Double.self)
   // wᵢ = weight[tᵢ], 0 where ignored; the mean divides by their sum, as PyTorch does.
   let sampleWeights = indices.map { t in t == ignoreIndex ? 0 : classWeights?[t] ?? 1 }
-  let totalWeight = sampleWeights.reduce(0, +)
   let dtype = input.dtype
+  let totalWeight =
+    input.rank <= 2
+    ? NLLCascade.totalWeight(sampleWeights, indices, ignoreIndex, weighted: weight != nil, dtype)
+    : sampleWeights.reduce(0, +)
   // One node, as PyTorch records it (NllLossBackward0 for [C] and [N, C] inputs,
   // NllLoss2DBackward0 for more dimensions, viewed to the target's shape as PyTorch's
   // 3-D and 5-D+ unreduced losses are): the forward picks -wᵢ · input[i, tᵢ] from the rows,
@@ -83,6 +86,14 @@ public func nllLoss(
     switch reduction {
     case .none:
       return Tensor(values, shape: outShape, dtype: dtype)
+    case .sum where input.rank <= 2, .mean where input.rank <= 2:
+      // PyTorch's `nll_loss` kernel: a cascade of partial sums in the input's dtype.
+      let sum = NLLCascade.sum(
+        indices.indices.map { i in
+          indices[i] == ignoreIndex
+            ? nil : (x[i * classes + indices[i]], weight == nil ? nil : sampleWeights[i])
+        }, dtype)
+      return Tensor(scalar: reduction == .mean ? dtype.rounding(sum / totalWeight) : sum, dtype: dtype)
     case .sum:
       return Tensor(scalar: values.reduce(0, +), dtype: dtype)
     case .mean:
@@ -94,15 +105,62 @@ public func nllLoss(
     let upstream = g.to(dtype: .float64).contiguous().asArray(Double.self)
     let grad = Tensor.zeros([indices.count, classes], dtype: .float64)
     grad.withUnsafeMutablePointer(Double.self) { p in
+      // Reduced, PyTorch rounds -(g / total) (or -g) to the dtype, then multiplies by the
+      // class weight; unreduced, -w · gᵢ rounds once.
+      let reduced = -(reduction == .mean ? dtype.rounding(upstream[0] / totalWeight) : upstream[0])
       for (i, t) in indices.enumerated() where t != ignoreIndex {
-        let scale =
-          reduction == .none ? upstream[i] : (reduction == .sum ? upstream[0] : upstream[0] / totalWeight)
-        p[i * classes + t] = -sampleWeights[i] * scale
+        p[i * classes + t] =
+          reduction == .none
+          ? -sampleWeights[i] * upstream[i]
+          : weight == nil ? reduced : dtype.rounding(sampleWeights[i] * reduced)
       }
     }
     return [grad.to(dtype: xs[0].dtype)]
   }
   return viewedBack ? losses.reshape(target.shape) : losses
+}
+
+/// `nll_loss`'s reduction as PyTorch's CPU kernel computes it for `[C]` and `[N, C]` inputs:
+/// eight levels of partial sums in the input's dtype (each operation rounded to it), the
+/// first taking 2^max(4, ⌈log₂N⌉/8) samples before it is carried into the next.
+enum NLLCascade {
+  static let levels = 8
+
+  private static func levelPower(_ n: Int) -> Int {
+    let ceilLog2 = n <= 1 ? 0 : Int.bitWidth - (n - 1).leadingZeroBitCount
+    return Swift.max(4, ceilLog2 / levels)
+  }
+
+  /// Σ -xᵢ·wᵢ over the samples (`nil`: ignored; a `nil` weight: unweighted).
+  static func sum(_ samples: [(value: Double, weight: Double?)?], _ dtype: DType) -> Double {
+    cascade(
+      samples.map { $0.map { s in s.weight.map { w in -dtype.rounding(s.value * w) } ?? -s.value } }, dtype)
+  }
+
+  /// The mean's divisor: the count of samples not ignored, or the sum of their weights.
+  static func totalWeight(
+    _ sampleWeights: [Double], _ indices: [Int], _ ignoreIndex: Int, weighted: Bool, _ dtype: DType
+  ) -> Double {
+    guard weighted else { return dtype.rounding(Double(indices.filter { $0 != ignoreIndex }.count)) }
+    return cascade(indices.indices.map { indices[$0] == ignoreIndex ? nil : sampleWeights[$0] }, dtype)
+  }
+
+  /// The cascade over the terms (`nil`: skipped, but counted in the carry pattern).
+  private static func cascade(_ terms: [Double?], _ dtype: DType) -> Double {
+    let power = levelPower(terms.count)
+    let mask = (1 << power) - 1
+    var partial = [Double](repeating: 0, count: levels)
+    for (b, term) in terms.enumerated() {
+      guard let term else { continue }
+      partial[0] = dtype.rounding(partial[0] + term)
+      for j in 0..<(levels - 1) {
+        if b & (mask << (j * power)) != 0 { break }
+        partial[j + 1] = dtype.rounding(partial[j + 1] + partial[j])
+        partial[j] = 0
+      }
+    }
+    return partial.reduce(0) { dtype.rounding($0 + $1) }
+  }
 }
 
 /// `nllLoss` with class indices given as `[Int]` (one per sample).

@@ -218,7 +218,7 @@ public struct AdafactorRule: OptimizerRule {
     let storage = scalars.storage
     // Identity for float32 and float64 parameters.
     func r(_ x: T) -> T {
-      storage.isReducedPrecision ? T(HalfRounding.round(Float(x), to: storage)) : x
+      storage.isReducedPrecision ? T(storage.rounding(Double(x))) : x
     }
     let sign: T = maximize ? -1 : 1
     let w = T(scalars.oneMinusBeta2)

@@ -117,7 +117,7 @@ public func clipGradsWithNorm(_ parameters: [Tensor], maxNorm: Double, totalNorm
     c = Double((1 / (Float(total) + Float(1e-6))) * Float(maxNorm))
   case .bfloat16, .float16:
     let dtype = totalNorm.dtype
-    let half = { (x: Float) in HalfRounding.round(x, to: dtype) }
+    let half = { (x: Float) in Float(dtype.rounding(Double(x))) }
     let reciprocal = half(1 / half(Float(total) + half(Float(1e-6))))
     c = Double(half(reciprocal * Float(maxNorm)))
   default:
@@ -235,7 +235,7 @@ enum GradientNorms {
       norms[block.tensor] = order.combine(norms[block.tensor], partial[b])
     }
     for (t, tensor) in tensors.enumerated() {
-      norms[t] = rounded(order.finish(norms[t]), to: tensor.dtype)
+      norms[t] = tensor.dtype.rounding(order.finish(norms[t]))
     }
     if bound != nil {
       for (tensor, source) in zip(tensors, sources) where tensor !== source {
@@ -249,17 +249,7 @@ enum GradientNorms {
       dtypes.count == 1 ? tensors[0].dtype : dtypes.contains(.float64) ? .float64 : .float32
     var reduced = order.identity
     for norm in norms { reduced = order.accumulate(reduced, norm) }
-    return Tensor(scalar: rounded(order.finish(reduced), to: dtype), dtype: dtype)
-  }
-
-  /// `x` rounded to `dtype` (to nearest even; half types through float32, as PyTorch's
-  /// reductions return them from a float accumulator).
-  private static func rounded(_ x: Double, to dtype: DType) -> Double {
-    switch dtype {
-    case .float32: Double(Float(x))
-    case .bfloat16, .float16: Double(HalfRounding.round(Float(x), to: dtype))
-    default: x
-    }
+    return Tensor(scalar: dtype.rounding(order.finish(reduced)), dtype: dtype)
   }
 
   /// One block's partial reduction, accumulated in Double; clamps when `bound` is set.
