@@ -108,12 +108,20 @@ def run(name, fused, hp, dtype, shapes=None):
             "shapes": [list(p.shape) for p in params], "initial": init, "steps": steps}
 
 
-def training(dtype, loss):
-    """An MLP trained in the half dtype end to end: Linear(8, 16), ReLU, Linear(16, 4), a loss
-    (cross-entropy or MSE, mean), Adam(lr=1e-2, fused=True), TRAINING_STEPS steps on one batch.
+def training(dtype, loss, arch="mlp"):
+    """A model trained in the half dtype end to end, Adam(lr=1e-2, fused=True), TRAINING_STEPS
+    steps on one batch: "mlp" is Linear(8, 16), ReLU, Linear(16, 4); "deep" is Linear(8, 16),
+    Tanh, Linear(16, 16), Sigmoid, Linear(16, 16), LeakyReLU, Linear(16, 4) (the loss takes
+    logits; no GELU: PyTorch's erf is SLEEF's, a float32 ulp from libm's, see `layers`).
+    Losses: cross-entropy, MSE, BCE with logits, smooth L1 (mean).
     Records the loss, every gradient and every parameter after each step."""
-    g = torch.Generator().manual_seed(1700 + len(loss))
-    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    g = torch.Generator().manual_seed(1700 + len(loss) + (0 if arch == "mlp" else 100))
+    if arch == "mlp":
+        model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    else:
+        model = torch.nn.Sequential(
+            torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16), torch.nn.Sigmoid(),
+            torch.nn.Linear(16, 16), torch.nn.LeakyReLU(), torch.nn.Linear(16, 4))
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(torch.randn(p.shape, generator=g) * 0.4)
@@ -123,12 +131,16 @@ def training(dtype, loss):
         y = torch.randint(0, 4, (32,), generator=g)
         criterion = torch.nn.CrossEntropyLoss()
         target = y.tolist()
+    elif loss == "bce_logits":
+        y = (torch.rand(32, 4, generator=g) > 0.5).to(dtype)
+        criterion = torch.nn.BCEWithLogitsLoss()
+        target = bits(y)
     else:
         y = torch.randn(32, 4, generator=g).to(dtype)
-        criterion = torch.nn.MSELoss()
+        criterion = torch.nn.MSELoss() if loss == "mse" else torch.nn.SmoothL1Loss(beta=0.5)
         target = bits(y)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2, fused=True)
-    out = {"dtype": str(dtype)[6:], "loss": loss, "x": bits(x), "target": target,
+    out = {"dtype": str(dtype)[6:], "arch": arch, "loss": loss, "x": bits(x), "target": target,
            "initial": [bits(p) for p in model.parameters()], "steps": []}
     for _ in range(TRAINING_STEPS):
         opt.zero_grad()
@@ -161,6 +173,46 @@ def losses(dtype):
     return out
 
 
+def layers(dtype):
+    """Layers and losses on half tensors, forward and backward, one call each: a [32, 16]
+    input and an upstream gradient; LayerNorm and BatchNorm1d (training) with random affine
+    parameters; losses on [32, 4] logits."""
+    g = torch.Generator().manual_seed(1900)
+    x = (torch.randn(32, 16, generator=g) * 1.5).to(dtype)
+    up = (torch.randn(32, 16, generator=g) * 0.1).to(dtype)
+    out = {"dtype": str(dtype)[6:], "x": bits(x), "up": bits(up), "outputs": {}}
+    norms = {"layernorm": torch.nn.LayerNorm(16).to(dtype), "batchnorm": torch.nn.BatchNorm1d(16).to(dtype)}
+    with torch.no_grad():
+        for name, m in norms.items():
+            m.weight.copy_(torch.randn(16, generator=g))
+            m.bias.copy_(torch.randn(16, generator=g))
+            out[name + "_weight"], out[name + "_bias"] = bits(m.weight), bits(m.bias)
+    modules = dict(norms, gelu=torch.nn.GELU(), tanh=torch.nn.Tanh(), sigmoid=torch.nn.Sigmoid())
+    for name, m in modules.items():
+        xi = x.clone().requires_grad_(True)
+        y = m(xi)
+        y.backward(up)
+        out["outputs"][name + "_y"] = bits(y)
+        out["outputs"][name + "_dx"] = bits(xi.grad)
+        if name in norms:
+            out["outputs"][name + "_dweight"] = bits(m.weight.grad)
+            out["outputs"][name + "_dbias"] = bits(m.bias.grad)
+    z = (torch.randn(32, 4, generator=g) * 2).to(dtype)
+    t = (torch.rand(32, 4, generator=g) > 0.5).to(dtype)
+    r = torch.randn(32, 4, generator=g).to(dtype)
+    out.update({"z": bits(z), "t": bits(t), "r": bits(r)})
+    for name, f in {"bce_logits": lambda a: torch.nn.functional.binary_cross_entropy_with_logits(a, t),
+                    "smooth_l1": lambda a: torch.nn.functional.smooth_l1_loss(a, r, beta=0.5),
+                    "mse": lambda a: torch.nn.functional.mse_loss(a, r),
+                    "l1": lambda a: torch.nn.functional.l1_loss(a, r)}.items():
+        zi = z.clone().requires_grad_(True)
+        value = f(zi)
+        value.backward()
+        out["outputs"][name + "_loss"] = bits(value.reshape(1))
+        out["outputs"][name + "_dz"] = bits(zi.grad)
+    return out
+
+
 def main():
     if not torch.__version__.startswith(EXPECTED_TORCH):
         sys.exit(f"expected torch {EXPECTED_TORCH}, found {torch.__version__}")
@@ -171,7 +223,10 @@ def main():
                  "numpy": np.__version__, "python": platform.python_version(),
                  "cpu_capability": torch.backends.cpu.get_cpu_capability(), "steps": STEPS},
         "cases": cases,
-        "training": [training(dt, loss) for loss in ("cross_entropy", "mse") for dt in HALF.values()],
+        "training": [training(dt, loss) for loss in ("cross_entropy", "mse") for dt in HALF.values()]
+        + [training(dt, loss, "deep") for loss in ("bce_logits", "smooth_l1", "cross_entropy")
+           for dt in HALF.values()],
+        "layers": [layers(dt) for dt in HALF.values()],
         "losses": [losses(dt) for dt in HALF.values()],
     }
     with open(OUT, "w") as f:

@@ -17,12 +17,13 @@ struct HalfTrainingFixture: Decodable, Sendable {
   }
   struct Run: Decodable, Sendable, CustomTestStringConvertible {
     let dtype: String
+    let arch: String
     let loss: String
     let x: [UInt16]
     let target: [Int]
     let initial: [[UInt16]]
     let steps: [Step]
-    var testDescription: String { "\(dtype), \(loss)" }
+    var testDescription: String { "\(arch), \(dtype), \(loss)" }
   }
   let training: [Run]
 
@@ -40,6 +41,22 @@ struct HalfTrainingFixture: Decodable, Sendable {
     var testDescription: String { dtype }
   }
   let losses: [Losses]
+
+  struct Layers: Decodable, Sendable, CustomTestStringConvertible {
+    let dtype: String
+    let x: [UInt16]
+    let up: [UInt16]
+    let layernorm_weight: [UInt16]
+    let layernorm_bias: [UInt16]
+    let batchnorm_weight: [UInt16]
+    let batchnorm_bias: [UInt16]
+    let z: [UInt16]
+    let t: [UInt16]
+    let r: [UInt16]
+    let outputs: [String: [UInt16]]
+    var testDescription: String { dtype }
+  }
+  let layers: [Layers]
 
   static let shared = FixtureLoader(bundle: .module, script: "scripts/gen_half_optim_fixtures.py")
     .load("half_params", as: HalfTrainingFixture.self)
@@ -77,7 +94,12 @@ struct HalfTrainingTests {
   @Test(arguments: HalfTrainingFixture.shared.training)
   func trainsAsPyTorch(_ run: HalfTrainingFixture.Run) throws {
     let dtype = DType(rawValue: run.dtype)!
-    let model = Sequential(Linear(8, 16, dtype: dtype), ReLU(), Linear(16, 4, dtype: dtype))
+    let model =
+      run.arch == "mlp"
+      ? Sequential(Linear(8, 16, dtype: dtype), ReLU(), Linear(16, 4, dtype: dtype))
+      : Sequential(
+        Linear(8, 16, dtype: dtype), Tanh(), Linear(16, 16, dtype: dtype), Sigmoid(),
+        Linear(16, 16, dtype: dtype), LeakyReLU(), Linear(16, 4, dtype: dtype))
     let params = model.parameters()
     withNoGrad {
       for (p, bits) in zip(params, run.initial) { p.copyInPlace(from: half(bits, dtype, shape: p.shape)) }
@@ -89,7 +111,11 @@ struct HalfTrainingTests {
       criterion = CrossEntropyLoss()
       target = Tensor(run.target.map(Double.init), shape: [32], dtype: .int64)
     } else {
-      criterion = MSELoss()
+      switch run.loss {
+      case "bce_logits": criterion = BCEWithLogitsLoss()
+      case "smooth_l1": criterion = try SmoothL1Loss(beta: 0.5)
+      default: criterion = MSELoss()
+      }
       target = half(run.target.map { UInt16($0) }, dtype, shape: [32, 4])
     }
     let optimizer = try Adam(params, lr: 1e-2)
@@ -147,6 +173,87 @@ struct HalfTrainingTests {
       (c.name == "none" ? loss.sum() : loss).backward()
       let wrong = zip(halfBits(x.grad!), c.grad).filter { $0 != $1 }.count
       #expect(wrong == 0, "\(c.name): \(wrong) of 1000 gradient values differ")
+    }
+  }
+
+  /// Layers and losses one call at a time, forward and backward. Exact: tanh and sigmoid
+  /// (their backward computes in float32 and rounds once, as PyTorch's fused kernels do; its
+  /// float16 sigmoid_backward rounds each op), the losses with their gradients, BatchNorm's
+  /// bias gradient. Within one half ulp on at most 1 % of the values: GELU's gradient and
+  /// LayerNorm's output, where PyTorch's float32 erf and exp (SLEEF's) and its row statistics
+  /// can be a float32 ulp away from Descent's and tip a rounding. Known gaps: GELU's output
+  /// where 1 + erf cancels, LayerNorm's backward and BatchNorm1d's output and input/weight
+  /// gradients (PyTorch's half kernels keep some statistics and partial sums in the half
+  /// type).
+  @Test(arguments: HalfTrainingFixture.shared.layers)
+  func layersAsPyTorch(_ f: HalfTrainingFixture.Layers) throws {
+    let dtype = DType(rawValue: f.dtype)!
+    let x = half(f.x, dtype, shape: [32, 16])
+    let up = half(f.up, dtype, shape: [32, 16])
+    let layerNorm = LayerNorm(16, dtype: dtype)
+    let batchNorm = BatchNorm1d(16, dtype: dtype)
+    withNoGrad {
+      layerNorm.weight!.copyInPlace(from: half(f.layernorm_weight, dtype, shape: [16]))
+      layerNorm.bias!.copyInPlace(from: half(f.layernorm_bias, dtype, shape: [16]))
+      batchNorm.weight!.copyInPlace(from: half(f.batchnorm_weight, dtype, shape: [16]))
+      batchNorm.bias!.copyInPlace(from: half(f.batchnorm_bias, dtype, shape: [16]))
+    }
+    var results: [String: Tensor] = [:]
+    let modules: [(String, Module)] = [
+      ("layernorm", layerNorm), ("batchnorm", batchNorm), ("gelu", GELU()), ("tanh", Tanh()),
+      ("sigmoid", Sigmoid()),
+    ]
+    for (name, module) in modules {
+      let xi = x.detach().requiresGrad(true)
+      let y = module(xi)
+      y.backward(gradient: up)
+      results[name + "_y"] = y
+      results[name + "_dx"] = xi.grad!
+    }
+    results["layernorm_dweight"] = layerNorm.weight!.grad!
+    results["layernorm_dbias"] = layerNorm.bias!.grad!
+    results["batchnorm_dweight"] = batchNorm.weight!.grad!
+    results["batchnorm_dbias"] = batchNorm.bias!.grad!
+    let z = half(f.z, dtype, shape: [32, 4])
+    let t = half(f.t, dtype, shape: [32, 4])
+    let r = half(f.r, dtype, shape: [32, 4])
+    let losses: [(String, Loss)] = [
+      ("bce_logits", BCEWithLogitsLoss()), ("smooth_l1", try SmoothL1Loss(beta: 0.5)), ("mse", MSELoss()),
+      ("l1", L1Loss()),
+    ]
+    for (name, loss) in losses {
+      let zi = z.detach().requiresGrad(true)
+      let value = loss(zi, name == "bce_logits" ? t : r)
+      value.backward()
+      results[name + "_loss"] = value.reshape([1])
+      results[name + "_dz"] = zi.grad!
+    }
+    let halfStatistics = "PyTorch's half kernel keeps statistics or partial sums in the half type"
+    let knownGaps = [
+      "layernorm_dx": halfStatistics, "layernorm_dweight": halfStatistics, "layernorm_dbias": halfStatistics,
+      "batchnorm_y": halfStatistics, "batchnorm_dx": halfStatistics, "batchnorm_dweight": halfStatistics,
+      "gelu_y": "1 + erf(x/√2) cancels for x < -2, magnifying the float32 ulp between SLEEF's erf and libm's",
+    ]
+    let floatUlpApart: Set = ["gelu_dx", "layernorm_y"]
+    for (name, want) in f.outputs.sorted(by: { $0.key < $1.key }) {
+      let got = try #require(results[name], "\(name) not computed")
+      #expect(got.dtype == dtype, "\(name)")
+      let wrong = zip(halfBits(got), want).filter { $0 != $1 }.count
+      print("\(f.dtype) \(name): \(wrong) of \(want.count) differ from PyTorch")
+      if floatUlpApart.contains(name) {
+        let torch = half(want, dtype, shape: got.shape).asArray(Double.self)
+        for (a, b) in zip(got.asArray(Double.self), torch) where a != b {
+          #expect(
+            Swift.abs(a - b) <= Swift.max(halfULP(a, dtype), halfULP(b, dtype)), "\(name): \(a) vs \(b)")
+        }
+        #expect(wrong * 100 <= want.count, "\(name): \(wrong) of \(want.count) values differ")
+      } else if let reason = knownGaps[name] {
+        withKnownIssue(Comment(rawValue: reason), isIntermittent: true) {
+          #expect(wrong == 0, "\(name)")
+        }
+      } else {
+        #expect(wrong == 0, "\(name): \(wrong) of \(want.count) values differ from PyTorch")
+      }
     }
   }
 }

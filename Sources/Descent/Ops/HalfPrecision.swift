@@ -75,6 +75,16 @@ extension Tensor {
     return bits
   }
 
+  /// A backward `formula(g, saved)` as PyTorch's fused backward kernels compute it: for
+  /// bfloat16 and float16 gradients in float32 and rounded once (the formula's ops, each
+  /// rounding to half, would round several times); other dtypes as written.
+  static func fusedBackward(_ g: Tensor, _ saved: Tensor, _ formula: (Tensor, Tensor) -> Tensor)
+    -> Tensor
+  {
+    guard g.dtype.isReducedPrecision else { return formula(g, saved) }
+    return formula(g.to(dtype: .float32), saved.to(dtype: .float32)).to(dtype: g.dtype)
+  }
+
   /// This tensor in float32 if it is bfloat16 or float16, else itself. Records nothing.
   func widenedToOpmath() -> Tensor {
     guard dtype.isReducedPrecision else { return self }

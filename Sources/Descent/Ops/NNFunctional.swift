@@ -50,7 +50,7 @@ extension Tensor {
     let out = alongRows(dim: d, op: "softmax", SoftmaxRow())
     let y = out.detach()
     return out.recording("SoftmaxBackward0", [self]) { g in
-      [Self.rowBackward(g, y) { g, y in y * (g - (g * y).sum(dim: d, keepDim: true)) }]
+      [Self.fusedBackward(g, y) { g, y in y * (g - (g * y).sum(dim: d, keepDim: true)) }]
     }
   }
 
@@ -69,18 +69,8 @@ extension Tensor {
       : alongRows(dim: d, op: "log_softmax", LogSoftmaxRow())
     let y = out.detach()
     return out.recording("LogSoftmaxBackward0", [self]) { g in
-      [Self.rowBackward(g, y) { g, y in g - y.exp() * g.sum(dim: d, keepDim: true) }]
+      [Self.fusedBackward(g, y) { g, y in g - y.exp() * g.sum(dim: d, keepDim: true) }]
     }
-  }
-
-  /// A softmax backward `formula(g, y)`: for bfloat16 and float16 computed in float32 and
-  /// rounded once, as PyTorch's fused backward kernels compute it (each op rounding to half
-  /// would round four times).
-  private static func rowBackward(_ g: Tensor, _ y: Tensor, _ formula: (Tensor, Tensor) -> Tensor)
-    -> Tensor
-  {
-    guard g.dtype.isReducedPrecision else { return formula(g, y) }
-    return formula(g.to(dtype: .float32), y.to(dtype: .float32)).to(dtype: g.dtype)
   }
 
   /// Rows of `weight` picked by the `int64` tensor `indices` (`torch.nn.functional.embedding`):

@@ -239,7 +239,12 @@ extension Tensor {
   public func mean(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
     let d = reductionDims(dims, op: "mean")
     let n = d.reduce(1) { $0 * shape[$1] }
-    let out = withNoGrad { sum(dims: d, keepDim: keepDim) / Double(n) }
+    let out = withNoGrad {
+      // A half tensor's mean is PyTorch's float32 sum divided in float32, rounded once.
+      dtype.isReducedPrecision
+        ? (widenedToOpmath().sum(dims: d, keepDim: keepDim) / Double(n)).to(dtype: dtype)
+        : sum(dims: d, keepDim: keepDim) / Double(n)
+    }
     guard dtype.isFloatingPoint else { return out }
     let source = detach()
     return out.recording(dims == nil ? "MeanBackward0" : "MeanBackward1", [self]) { g in
@@ -284,7 +289,8 @@ extension Tensor {
       dims.allSatisfy { shape[$0] > 0 } || reducedShape(dims, keepDim: keepDim).contains(0),
       "\(isMax ? "max" : "min")(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument. (shape \(shape), dims \(dims))"
     )
-    let out = reduceRows(ExtremeReducer(isMax: isMax), dims: dims, keepDim: keepDim, op: isMax ? "max" : "min")
+    let out = reduceRows(
+      ExtremeReducer(isMax: isMax), dims: dims, keepDim: keepDim, op: isMax ? "max" : "min")
     let source = detach()
     let result = out.detach()
     return out.recording(name ?? (isMax ? "MaxBackward1" : "MinBackward1"), [self]) { g in

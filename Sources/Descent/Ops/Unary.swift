@@ -66,10 +66,13 @@ struct GELUOp: UnaryScalarOp {
     x * T(0.5) * (1 + T.erf(x * T(0.5).squareRoot()))
   }
 }
+/// `Φ(x) + x·φ(x)`, as PyTorch's `gelu_backward` writes it: φ(x) = β·exp(x·x·(-0.5)) with
+/// β = (2/√π)·(1/√2)·0.5 rounded to `T` once.
 struct GELUGradOp: UnaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    let beta = T(1.1283791670955126 * 0.7071067811865476 * 0.5)  // M_2_SQRTPI * M_SQRT1_2 * 0.5
     let cdf = T(0.5) * (1 + T.erf(x * T(0.5).squareRoot()))
-    let pdf = T.exp(-T(0.5) * x * x) / (2 * T.pi).squareRoot()
+    let pdf = beta * T.exp(x * x * T(-0.5))
     return cdf + x * pdf
   }
 }
@@ -131,11 +134,17 @@ extension Tensor {
   }
   /// Logistic sigmoid `1 / (1 + exp(-x))`.
   public func sigmoid() -> Tensor {
-    unary(SigmoidOp(), "SigmoidBackward0", savesOutput: true) { g, _, y in g * y! * (1 - y!) }
+    // PyTorch's sigmoid_backward: g · (1 - y) · y, in that order; its bfloat16 kernel
+    // computes in float32, its float16 kernel rounds each op.
+    unary(SigmoidOp(), "SigmoidBackward0", savesOutput: true) { g, _, y in
+      g.dtype == .float16 ? g * (1 - y!) * y! : Tensor.fusedBackward(g, y!) { g, y in g * (1 - y) * y }
+    }
   }
   /// Hyperbolic tangent.
   public func tanh() -> Tensor {
-    unary(TanhOp(), "TanhBackward0", savesOutput: true) { g, _, y in g * (1 - y! * y!) }
+    unary(TanhOp(), "TanhBackward0", savesOutput: true) { g, _, y in
+      Tensor.fusedBackward(g, y!) { g, y in g * (1 - y * y) }
+    }
   }
   /// `max(x, 0)`.
   public func relu() -> Tensor {
@@ -151,7 +160,9 @@ extension Tensor {
   }
   /// Exact GELU, `x * Φ(x)` (`gelu(approximate='none')`).
   public func gelu() -> Tensor {
-    unary(GELUOp(), "GeluBackward0") { g, x, _ in g * x.mapped(GELUGradOp(), name: "gelu") }
+    unary(GELUOp(), "GeluBackward0") { g, x, _ in
+      Tensor.fusedBackward(g, x) { g, x in g * x.mapped(GELUGradOp(), name: "gelu") }
+    }
   }
   /// Sine.
   public func sin() -> Tensor { unary(SinOp(), "SinBackward0") { g, x, _ in g * x.cos() } }

@@ -84,6 +84,30 @@ public final class BatchNorm1d: Module {
       withNoGrad { numBatchesTracked.copyInPlace(from: Tensor([seen], shape: [])) }
       factor = momentum ?? 1 / Double(seen)
     }
+    if input.dtype.isReducedPrecision {
+      // PyTorch's kernel computes a half input's statistics, running averages and output
+      // in float32, rounding each stored result once.
+      let runningMean32 = runningMean?.to(dtype: .float32).clone()
+      let runningVar32 = runningVar?.to(dtype: .float32).clone()
+      let out = normalize(
+        input.to(dtype: .float32), weight: weight?.to(dtype: .float32), bias: bias?.to(dtype: .float32),
+        runningMean: runningMean32, runningVar: runningVar32, useBatchStats: useBatchStats, factor: factor)
+      withNoGrad {
+        if let runningMean, let runningMean32 { runningMean.copyInPlace(from: runningMean32) }
+        if let runningVar, let runningVar32 { runningVar.copyInPlace(from: runningVar32) }
+      }
+      return out.to(dtype: input.dtype)
+    }
+    return normalize(
+      input, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+      useBatchStats: useBatchStats, factor: factor)
+  }
+
+  /// The normalisation with explicit tensors (the module's own, or float32 copies of them).
+  private func normalize(
+    _ input: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
+    useBatchStats: Bool, factor: Double
+  ) -> Tensor {
     let dims = input.rank == 2 ? [0] : [0, 2]
     let channelShape = input.rank == 2 ? [numFeatures] : [numFeatures, 1]
     let perChannel = dims.reduce(1) { $0 * input.shape[$1] }

@@ -62,6 +62,14 @@ public func layerNorm(
     k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
     "Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(input.shape)"
   )
+  if input.dtype.isReducedPrecision {
+    // PyTorch's kernel computes a half input's statistics and output in float32 and rounds
+    // the output once (and its backward likewise, through the conversions' gradients).
+    return layerNorm(
+      input.to(dtype: .float32), normalizedShape: normalizedShape, weight: weight?.to(dtype: .float32),
+      bias: bias?.to(dtype: .float32), eps: eps
+    ).to(dtype: input.dtype)
+  }
   let dims = Array((input.rank - k)..<input.rank)
   let mean = input.mean(dims: dims, keepDim: true)
   let variance = input.variance(dims: dims, correction: 0, keepDim: true)

@@ -113,7 +113,9 @@ public func binaryCrossEntropyWithLogits(
   let extra = inputs.count - 2
   let loss = Autograd.function("BinaryCrossEntropyWithLogitsBackward0", inputs: inputs) { t in
     let (x, y) = (t[0], t[1])
-    var logSigmoid = Tensor.minimum(x, 0) - (-x.abs()).exp().log1p()
+    // log_sigmoid is one kernel in PyTorch: a half input computes in float32, rounded once.
+    let wide = x.dtype.isReducedPrecision ? x.to(dtype: .float32) : x
+    var logSigmoid = (Tensor.minimum(wide, 0) - (-wide.abs()).exp().log1p()).to(dtype: x.dtype)
     if let p = posWeightIndex { logSigmoid = logSigmoid * ((t[p] - 1) * y + 1) }
     let loss = (1 - y) * x - logSigmoid
     return weightIndex.map { loss * t[$0] } ?? loss
