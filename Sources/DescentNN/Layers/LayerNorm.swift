@@ -63,12 +63,7 @@ public func layerNorm(
     "Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(input.shape)"
   )
   if input.dtype.isReducedPrecision {
-    // PyTorch's kernel computes a half input's statistics and output in float32 and rounds
-    // the output once (and its backward likewise, through the conversions' gradients).
-    return layerNorm(
-      input.to(dtype: .float32), normalizedShape: normalizedShape, weight: weight?.to(dtype: .float32),
-      bias: bias?.to(dtype: .float32), eps: eps
-    ).to(dtype: input.dtype)
+    return halfLayerNorm(input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
   }
   let dims = Array((input.rank - k)..<input.rank)
   let mean = input.mean(dims: dims, keepDim: true)
@@ -77,4 +72,94 @@ public func layerNorm(
   if let weight { out = out * weight }
   if let bias { out = out + bias }
   return out
+}
+
+/// `layer_norm` on a bfloat16/float16 input as PyTorch's CPU kernel computes it. Forward,
+/// per row in float32: `y = (x·rstd + (-rstd·mean))·γ + β`, rounded once; the row's mean and
+/// rstd are saved rounded to the half type. Backward from those saved values: `dx` in
+/// float32 (`a·dy·γ + b·x + c` with the row sums `Σ dy·γ·x`, `Σ dy·γ`), rounded once; `dγ`
+/// and `dβ` accumulated row after row in the half type, as PyTorch does on one thread.
+func halfLayerNorm(
+  _ input: Tensor, normalizedShape: [Int], weight: Tensor?, bias: Tensor?, eps: Double
+) -> Tensor {
+  let dtype = input.dtype
+  let n = normalizedShape.reduce(1, *)
+  let rows = n == 0 ? 0 : input.count / n
+  let round = { (x: Float) in Float(dtype.rounding(Double(x))) }
+  var inputs = [input]
+  let weightIndex = weight.map { w in
+    inputs.append(w)
+    return inputs.count - 1
+  }
+  let biasIndex = bias.map { b in
+    inputs.append(b)
+    return inputs.count - 1
+  }
+  func floats(_ t: Tensor) -> [Float] { t.to(dtype: .float32).contiguous().asArray(Float.self) }
+  var savedMean = [Float](repeating: 0, count: rows)
+  var savedRstd = [Float](repeating: 0, count: rows)
+  return Autograd.function("NativeLayerNormBackward0", inputs: inputs) { t in
+    let x = floats(t[0])
+    let gamma = weightIndex.map { floats(t[$0]) }
+    let beta = biasIndex.map { floats(t[$0]) }
+    var y = [Float](repeating: 0, count: x.count)
+    for i in 0..<rows {
+      var sum = 0.0
+      for j in 0..<n { sum += Double(x[i * n + j]) }
+      let mean = Float(sum / Double(n))
+      var squares = 0.0
+      for j in 0..<n {
+        let d = Double(x[i * n + j]) - Double(mean)
+        squares += d * d
+      }
+      let rstd = 1 / (Float(squares / Double(n)) + Float(eps)).squareRoot()
+      let shift = -rstd * mean
+      for j in 0..<n {
+        var v = shift.addingProduct(x[i * n + j], rstd)
+        if let gamma, let beta {
+          v = beta[j].addingProduct(v, gamma[j])
+        } else {
+          if let gamma { v = v * gamma[j] }
+          if let beta { v = v + beta[j] }
+        }
+        y[i * n + j] = v
+      }
+      savedMean[i] = round(mean)
+      savedRstd[i] = round(rstd)
+    }
+    return Tensor(y.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
+  } backward: { g, t, _ in
+    let dy = floats(g)
+    let x = floats(t[0])
+    let gamma = weightIndex.map { floats(t[$0]) }
+    var dx = [Float](repeating: 0, count: x.count)
+    var dgamma = [Float](repeating: 0, count: n)
+    var dbeta = [Float](repeating: 0, count: n)
+    let scale = Float(1 / Double(n))
+    for i in 0..<rows {
+      let a = savedRstd[i]
+      let mean = savedMean[i]
+      var ds: Float = 0
+      var db: Float = 0
+      for j in 0..<n {
+        let dyg = dy[i * n + j] * (gamma?[j] ?? 1)
+        ds += dyg * x[i * n + j]
+        db += dyg
+      }
+      let b = (db * mean - ds) * a * a * a * scale
+      let c = -b * mean - db * a * scale
+      for j in 0..<n {
+        let k = i * n + j
+        dx[k] = a * (dy[k] * (gamma?[j] ?? 1)) + b * x[k] + c
+        dgamma[j] = round(dgamma[j] + dy[k] * (a * x[k] + (-a * mean)))
+        dbeta[j] = round(dbeta[j] + dy[k])
+      }
+    }
+    var grads: [Tensor?] = [
+      Tensor(dx.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
+    ]
+    if let weight { grads.append(Tensor(dgamma.map(Double.init), shape: weight.shape, dtype: weight.dtype)) }
+    if let bias { grads.append(Tensor(dbeta.map(Double.init), shape: bias.shape, dtype: bias.dtype)) }
+    return grads
+  }
 }
