@@ -197,6 +197,14 @@ def layers(dtype):
         if name in norms:
             out["outputs"][name + "_dweight"] = bits(m.weight.grad)
             out["outputs"][name + "_dbias"] = bits(m.bias.grad)
+    # Embedding(10, 8) looked up 64 times: repeated rows add their gradients in turn.
+    table = torch.randn(10, 8, generator=g).to(dtype).requires_grad_(True)
+    lookups = torch.randint(0, 10, (64,), generator=g)
+    upstream = (torch.randn(64, 8, generator=g) * 0.3).to(dtype)
+    torch.nn.functional.embedding(lookups, table).backward(upstream)
+    out.update({"embedding_weight": bits(table), "embedding_indices": lookups.tolist(),
+                "embedding_up": bits(upstream)})
+    out["outputs"]["embedding_dweight"] = bits(table.grad)
     z = (torch.randn(32, 4, generator=g) * 2).to(dtype)
     t = (torch.rand(32, 4, generator=g) > 0.5).to(dtype)
     r = torch.randn(32, 4, generator=g).to(dtype)

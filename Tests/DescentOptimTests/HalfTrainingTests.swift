@@ -50,6 +50,9 @@ struct HalfTrainingFixture: Decodable, Sendable {
     let layernorm_bias: [UInt16]
     let batchnorm_weight: [UInt16]
     let batchnorm_bias: [UInt16]
+    let embedding_weight: [UInt16]
+    let embedding_indices: [Int]
+    let embedding_up: [UInt16]
     let z: [UInt16]
     let t: [UInt16]
     let r: [UInt16]
@@ -178,7 +181,8 @@ struct HalfTrainingTests {
 
   /// Layers and losses one call at a time, forward and backward. Exact: tanh and sigmoid
   /// (their backward computes in float32 and rounds once, as PyTorch's fused kernels do; its
-  /// float16 sigmoid_backward rounds each op), LayerNorm's gradients (from its mean and rstd
+  /// float16 sigmoid_backward rounds each op), an embedding table's gradient (repeated rows
+  /// added in turn in the half type), LayerNorm's gradients (from its mean and rstd
   /// saved in the half type; γ's and β's summed row by row in it), the losses with their
   /// gradients, BatchNorm's bias gradient. Within one half ulp on at most 1 % of the values:
   /// GELU's gradient and LayerNorm's output, where PyTorch's float32 erf and exp (SLEEF's) and
@@ -214,6 +218,12 @@ struct HalfTrainingTests {
     results["layernorm_dbias"] = layerNorm.bias!.grad!
     results["batchnorm_dweight"] = batchNorm.weight!.grad!
     results["batchnorm_dbias"] = batchNorm.bias!.grad!
+    // An embedding table's gradient: PyTorch adds repeated rows' gradients in turn, each
+    // addition rounded to the half type.
+    let table = half(f.embedding_weight, dtype, shape: [10, 8]).requiresGrad(true)
+    let lookups = Tensor(f.embedding_indices.map(Double.init), shape: [64], dtype: .int64)
+    Tensor.embedding(lookups, weight: table).backward(gradient: half(f.embedding_up, dtype, shape: [64, 8]))
+    results["embedding_dweight"] = table.grad!
     let z = half(f.z, dtype, shape: [32, 4])
     let t = half(f.t, dtype, shape: [32, 4])
     let r = half(f.r, dtype, shape: [32, 4])

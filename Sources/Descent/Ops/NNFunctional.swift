@@ -112,8 +112,10 @@ extension Tensor {
     }
     let dtype = weight.dtype
     return out.recording("EmbeddingBackward0", [weight]) { g in
-      // Half gradients accumulate in float32 and are rounded once.
-      let accumulated = dtype.isReducedPrecision ? DType.float32 : dtype
+      // PyTorch's `index_add_`, index after index: half gradients are added in float32 and
+      // rounded to the half type after each addition, as its half kernel does.
+      let half = dtype.isReducedPrecision
+      let accumulated = half ? DType.float32 : dtype
       let grad = Tensor(zeroedShape: [rows, width], dtype: accumulated)
       let gc = g.to(dtype: accumulated).contiguousCopyIfNeeded()
       func accumulate<T: TensorScalar>(_: T.Type) {
@@ -122,7 +124,11 @@ extension Tensor {
         for (i, row) in idx.enumerated() where row != padding {
           let from = pg + i * width
           let to = pw + row * width
-          for c in 0..<width { to[c] += from[c] }
+          if half {
+            for c in 0..<width { to[c] = T(dtype.rounding(Double(to[c] + from[c]))) }
+          } else {
+            for c in 0..<width { to[c] += from[c] }
+          }
         }
       }
       withExtendedLifetime(gc) {
