@@ -197,6 +197,9 @@ def layers(dtype):
         if name in norms:
             out["outputs"][name + "_dweight"] = bits(m.weight.grad)
             out["outputs"][name + "_dbias"] = bits(m.bias.grad)
+        if name == "batchnorm":
+            out["outputs"]["batchnorm_running_mean"] = bits(m.running_mean)
+            out["outputs"]["batchnorm_running_var"] = bits(m.running_var)
     # Embedding(10, 8) looked up 64 times: repeated rows add their gradients in turn.
     table = torch.randn(10, 8, generator=g).to(dtype).requires_grad_(True)
     lookups = torch.randint(0, 10, (64,), generator=g)

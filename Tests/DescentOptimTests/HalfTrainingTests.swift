@@ -182,13 +182,12 @@ struct HalfTrainingTests {
   /// Layers and losses one call at a time, forward and backward. Exact: tanh and sigmoid
   /// (their backward computes in float32 and rounds once, as PyTorch's fused kernels do; its
   /// float16 sigmoid_backward rounds each op), an embedding table's gradient (repeated rows
-  /// added in turn in the half type), LayerNorm's gradients (from its mean and rstd
-  /// saved in the half type; γ's and β's summed row by row in it), the losses with their
-  /// gradients, BatchNorm's bias gradient. Within one half ulp on at most 1 % of the values:
-  /// GELU's gradient and LayerNorm's output, where PyTorch's float32 erf and exp (SLEEF's) and
-  /// its row statistics can be a float32 ulp away from Descent's and tip a rounding. Known
-  /// gaps: GELU's output where 1 + erf cancels, and BatchNorm1d's output and input/weight
-  /// gradients (PyTorch's half kernel keeps its statistics in the half type).
+  /// added in turn in the half type), LayerNorm and BatchNorm1d in training (statistics saved
+  /// in the half type where PyTorch saves them), the losses with their gradients. Within one
+  /// half ulp on at most 1 % of the values: GELU's gradient and LayerNorm's output, where
+  /// PyTorch's float32 erf and exp (SLEEF's) and its row statistics can be a float32 ulp away
+  /// from Descent's and tip a rounding. Known gaps: GELU's output where 1 + erf cancels, and
+  /// BatchNorm1d's bfloat16 running averages.
   @Test(arguments: HalfTrainingFixture.shared.layers)
   func layersAsPyTorch(_ f: HalfTrainingFixture.Layers) throws {
     let dtype = DType(rawValue: f.dtype)!
@@ -218,6 +217,8 @@ struct HalfTrainingTests {
     results["layernorm_dbias"] = layerNorm.bias!.grad!
     results["batchnorm_dweight"] = batchNorm.weight!.grad!
     results["batchnorm_dbias"] = batchNorm.bias!.grad!
+    results["batchnorm_running_mean"] = batchNorm.runningMean!
+    results["batchnorm_running_var"] = batchNorm.runningVar!
     // An embedding table's gradient: PyTorch adds repeated rows' gradients in turn, each
     // addition rounded to the half type.
     let table = half(f.embedding_weight, dtype, shape: [10, 8]).requiresGrad(true)
@@ -238,11 +239,14 @@ struct HalfTrainingTests {
       results[name + "_loss"] = value.reshape([1])
       results[name + "_dz"] = zi.grad!
     }
-    let halfStatistics = "PyTorch's half kernel keeps statistics or partial sums in the half type"
-    let knownGaps = [
-      "batchnorm_y": halfStatistics, "batchnorm_dx": halfStatistics, "batchnorm_dweight": halfStatistics,
-      "gelu_y": "1 + erf(x/√2) cancels for x < -2, magnifying the float32 ulp between SLEEF's erf and libm's",
+    var knownGaps = [
+      "gelu_y": "1 + erf(x/√2) cancels for x < -2, magnifying the float32 ulp between SLEEF's erf and libm's"
     ]
+    if dtype == .bfloat16 {
+      let reason = "PyTorch's bfloat16 running averages round in a way not derived yet"
+      knownGaps["batchnorm_running_mean"] = reason
+      knownGaps["batchnorm_running_var"] = reason
+    }
     let floatUlpApart: Set = ["gelu_dx", "layernorm_y"]
     for (name, want) in f.outputs.sorted(by: { $0.key < $1.key }) {
       let got = try #require(results[name], "\(name) not computed")

@@ -84,9 +84,15 @@ public final class BatchNorm1d: Module {
       withNoGrad { numBatchesTracked.copyInPlace(from: Tensor([seen], shape: [])) }
       factor = momentum ?? 1 / Double(seen)
     }
+    let sameHalfType = [weight, bias, runningMean, runningVar].allSatisfy {
+      $0 == nil || $0!.dtype == input.dtype
+    }
+    if input.dtype.isReducedPrecision && useBatchStats && sameHalfType {
+      return halfBatchNorm(input, factor: factor)
+    }
     if input.dtype.isReducedPrecision {
-      // PyTorch's kernel computes a half input's statistics, running averages and output
-      // in float32, rounding each stored result once.
+      // Evaluation, or parameters of another dtype: statistics, running averages and output
+      // in float32, each stored result rounded once.
       let runningMean32 = runningMean?.to(dtype: .float32).clone()
       let runningVar32 = runningVar?.to(dtype: .float32).clone()
       let out = normalize(
@@ -136,5 +142,119 @@ public final class BatchNorm1d: Module {
     var beta = -(mean * alpha)
     if let bias { beta = bias - mean * alpha }
     return input * alpha.reshape(channelShape) + beta.reshape(channelShape)
+  }
+
+  /// Training on a half input with half parameters, as PyTorch's half kernel computes it
+  /// (derived from its results, torch 2.13): per channel, the mean in float32 and saved
+  /// rounded to the half type; the sum of squared deviations saved rounded too for
+  /// bfloat16 (float16 keeps it in float32); `invstd = 1/√(var + eps)` rounded to the half
+  /// type; `y = x·α + (β - mean·α)` with `α = invstd·γ`, rounded once. Backward from the
+  /// saved mean and invstd: `dβ = Σdy` and `dγ = Σ(x - mean)·dy · invstd`, each rounded once,
+  /// `dx = (dy - Σdy/N - (x - mean)·k)·invstd·γ` with `k = Σ(x - mean)·dy · invstd²/N`. The
+  /// running averages are `momentum·mean + (1 - momentum)·running` in float32 from the
+  /// float32 mean and unbiased variance, rounded once (PyTorch's float16 bits; its bfloat16
+  /// running averages round differently, a recorded known issue).
+  private func halfBatchNorm(_ input: Tensor, factor: Double) -> Tensor {
+    let dtype = input.dtype
+    let round = { (x: Float) in Float(dtype.rounding(Double(x))) }
+    let batch = input.shape[0]
+    let channels = numFeatures
+    let length = input.rank == 3 ? input.shape[2] : 1
+    let count = batch * length
+    require(count > 1, "Expected more than 1 value per channel when training, got input size \(input.shape)")
+    func floats(_ t: Tensor) -> [Float] { t.to(dtype: .float32).contiguous().asArray(Float.self) }
+    func index(_ n: Int, _ c: Int, _ l: Int) -> Int { (n * channels + c) * length + l }
+    var savedMean = [Float](repeating: 0, count: channels)
+    var savedInvstd = [Float](repeating: 0, count: channels)
+    var inputs = [input]
+    let weightIndex = weight.map { w in
+      inputs.append(w)
+      return inputs.count - 1
+    }
+    let biasIndex = bias.map { b in
+      inputs.append(b)
+      return inputs.count - 1
+    }
+    let eps = Float(self.eps)
+    let out = Autograd.function("NativeBatchNormBackward0", inputs: inputs) { t in
+      let x = floats(t[0])
+      let gamma = weightIndex.map { floats(t[$0]) }
+      let beta = biasIndex.map { floats(t[$0]) }
+      var means = [Float](repeating: 0, count: channels)
+      var unbiased = [Float](repeating: 0, count: channels)
+      var y = [Float](repeating: 0, count: x.count)
+      for c in 0..<channels {
+        var sum: Float = 0
+        for n in 0..<batch { for l in 0..<length { sum += x[index(n, c, l)] } }
+        let mean = sum / Float(count)
+        var squares: Float = 0
+        for n in 0..<batch {
+          for l in 0..<length {
+            let d = x[index(n, c, l)] - mean
+            squares += d * d
+          }
+        }
+        let varianceSum = dtype == .bfloat16 ? round(squares) : squares
+        let invstd = round(1 / (varianceSum / Float(count) + eps).squareRoot())
+        let savedMeanC = round(mean)
+        let alpha = invstd * (gamma?[c] ?? 1)
+        let shift = (beta?[c] ?? 0) - savedMeanC * alpha
+        for n in 0..<batch { for l in 0..<length { y[index(n, c, l)] = x[index(n, c, l)] * alpha + shift } }
+        savedMean[c] = savedMeanC
+        savedInvstd[c] = invstd
+        means[c] = mean
+        unbiased[c] = squares / Float(count - 1)
+      }
+      if let runningMean, let runningVar {
+        let f = Float(factor)
+        let rm = floats(runningMean)
+        let rv = floats(runningVar)
+        runningMean.copyInPlace(
+          from: Tensor((0..<channels).map { Double(f * means[$0] + (1 - f) * rm[$0]) }, shape: [channels]))
+        runningVar.copyInPlace(
+          from: Tensor((0..<channels).map { Double(f * unbiased[$0] + (1 - f) * rv[$0]) }, shape: [channels]))
+      }
+      return Tensor(y.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
+    } backward: { g, t, _ in
+      let dy = floats(g)
+      let x = floats(t[0])
+      let gamma = weightIndex.map { floats(t[$0]) }
+      var dx = [Float](repeating: 0, count: x.count)
+      var dgamma = [Float](repeating: 0, count: channels)
+      var dbeta = [Float](repeating: 0, count: channels)
+      for c in 0..<channels {
+        let mean = savedMean[c]
+        let invstd = savedInvstd[c]
+        var sum: Float = 0
+        var dot: Float = 0
+        for n in 0..<batch {
+          for l in 0..<length {
+            let k = index(n, c, l)
+            sum += dy[k]
+            dot += (x[k] - mean) * dy[k]
+          }
+        }
+        let k = dot * invstd * invstd / Float(count)
+        let gradMean = sum / Float(count)
+        let scale = invstd * (gamma?[c] ?? 1)
+        for n in 0..<batch {
+          for l in 0..<length {
+            let i = index(n, c, l)
+            dx[i] = (dy[i] - gradMean - (x[i] - mean) * k) * scale
+          }
+        }
+        dgamma[c] = dot * invstd
+        dbeta[c] = sum
+      }
+      var grads: [Tensor?] = [
+        Tensor(dx.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
+      ]
+      if weightIndex != nil {
+        grads.append(Tensor(dgamma.map(Double.init), shape: [channels], dtype: .float32))
+      }
+      if biasIndex != nil { grads.append(Tensor(dbeta.map(Double.init), shape: [channels], dtype: .float32)) }
+      return grads
+    }
+    return out
   }
 }
