@@ -152,8 +152,10 @@ public final class BatchNorm1d: Module {
   /// saved mean and invstd: `dβ = Σdy` and `dγ = Σ(x - mean)·dy · invstd`, each rounded once,
   /// `dx = (dy - Σdy/N - (x - mean)·k)·invstd·γ` with `k = Σ(x - mean)·dy · invstd²/N`. The
   /// running averages are `momentum·mean + (1 - momentum)·running` in float32 from the
-  /// float32 mean and unbiased variance, rounded once (PyTorch's float16 bits; its bfloat16
-  /// running averages round differently, a recorded known issue).
+  /// float32 mean and unbiased variance, rounded once (PyTorch's float16 bits); bfloat16's
+  /// running mean is that formula in bfloat16 arithmetic on the saved mean (PyTorch's bits),
+  /// its running variance the float32 formula (a recorded known issue: a half ulp apart on
+  /// some channels).
   private func halfBatchNorm(_ input: Tensor, factor: Double) -> Tensor {
     let dtype = input.dtype
     let round = { (x: Float) in Float(dtype.rounding(Double(x))) }
@@ -209,8 +211,15 @@ public final class BatchNorm1d: Module {
         let f = Float(factor)
         let rm = floats(runningMean)
         let rv = floats(runningVar)
-        runningMean.copyInPlace(
-          from: Tensor((0..<channels).map { Double(f * means[$0] + (1 - f) * rm[$0]) }, shape: [channels]))
+        // bfloat16's running mean is bfloat16 arithmetic on the saved mean, the momentum and
+        // its complement rounded to bfloat16 too.
+        let (m, keep) = (round(Float(factor)), round(Float(1 - factor)))
+        let newMean = (0..<channels).map { c in
+          dtype == .bfloat16
+            ? Double(round(round(m * savedMean[c]) + round(keep * rm[c])))
+            : Double(f * means[c] + (1 - f) * rm[c])
+        }
+        runningMean.copyInPlace(from: Tensor(newMean, shape: [channels]))
         runningVar.copyInPlace(
           from: Tensor((0..<channels).map { Double(f * unbiased[$0] + (1 - f) * rv[$0]) }, shape: [channels]))
       }
