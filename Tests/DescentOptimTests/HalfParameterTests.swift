@@ -32,13 +32,15 @@ struct HalfParamsFixture: Decodable, Sendable {
     .load("half_params", as: HalfParamsFixture.self)
 }
 
-private func halfTensor(_ bits: [UInt16], _ dtype: DType, shape: [Int]? = nil) -> Tensor {
+/// A half tensor holding `bits` (in `shape`, or as a vector).
+func halfTensor(_ bits: [UInt16], _ dtype: DType, shape: [Int]? = nil) -> Tensor {
   let t = Tensor.zeros(shape ?? [bits.count], dtype: dtype)
   bits.withUnsafeBufferPointer { t.storage.base.copyMemory(from: $0.baseAddress!, byteCount: 2 * bits.count) }
   return t
 }
 
-private func bits16(_ t: Tensor) -> [UInt16] {
+/// The bit patterns of a half tensor's elements.
+func bits16(_ t: Tensor) -> [UInt16] {
   let c = t.contiguous()
   return withExtendedLifetime(c) {
     Array(

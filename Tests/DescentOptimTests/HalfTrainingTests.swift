@@ -65,21 +65,6 @@ struct HalfTrainingFixture: Decodable, Sendable {
     .load("half_params", as: HalfTrainingFixture.self)
 }
 
-private func halfBits(_ t: Tensor) -> [UInt16] {
-  let c = t.contiguous()
-  return withExtendedLifetime(c) {
-    Array(
-      UnsafeBufferPointer(
-        start: c.storage.base.assumingMemoryBound(to: UInt16.self) + c.offset, count: c.count))
-  }
-}
-
-private func half(_ bits: [UInt16], _ dtype: DType, shape: [Int]) -> Tensor {
-  let t = Tensor.zeros(shape, dtype: dtype)
-  bits.withUnsafeBufferPointer { t.storage.base.copyMemory(from: $0.baseAddress!, byteCount: 2 * bits.count) }
-  return t
-}
-
 /// The spacing of `dtype`'s values at `x` (subnormals included).
 private func halfULP(_ x: Double, _ dtype: DType) -> Double {
   let (fractionBits, minExponent) = dtype == .bfloat16 ? (7, -126) : (10, -14)
@@ -105,9 +90,11 @@ struct HalfTrainingTests {
         Linear(16, 16, dtype: dtype), LeakyReLU(), Linear(16, 4, dtype: dtype))
     let params = model.parameters()
     withNoGrad {
-      for (p, bits) in zip(params, run.initial) { p.copyInPlace(from: half(bits, dtype, shape: p.shape)) }
+      for (p, bits) in zip(params, run.initial) {
+        p.copyInPlace(from: halfTensor(bits, dtype, shape: p.shape))
+      }
     }
-    let x = half(run.x, dtype, shape: [32, 8])
+    let x = halfTensor(run.x, dtype, shape: [32, 8])
     let criterion: Loss
     let target: Tensor
     if run.loss == "cross_entropy" {
@@ -119,7 +106,7 @@ struct HalfTrainingTests {
       case "smooth_l1": criterion = try SmoothL1Loss(beta: 0.5)
       default: criterion = MSELoss()
       }
-      target = half(run.target.map { UInt16($0) }, dtype, shape: [32, 4])
+      target = halfTensor(run.target.map { UInt16($0) }, dtype, shape: [32, 4])
     }
     let optimizer = try Adam(params, lr: 1e-2)
     var gradientValues = 0
@@ -128,10 +115,10 @@ struct HalfTrainingTests {
       optimizer.zeroGrad()
       let loss = criterion(model(x), target)
       #expect(loss.dtype == dtype)
-      #expect(halfBits(loss) == [step.loss], "step \(s): loss \(loss.item())")
+      #expect(bits16(loss) == [step.loss], "step \(s): loss \(loss.item())")
       loss.backward()
       for (i, p) in params.enumerated() {
-        let torch = half(step.grads[i], dtype, shape: p.shape).asArray(Double.self)
+        let torch = halfTensor(step.grads[i], dtype, shape: p.shape).asArray(Double.self)
         for (k, (a, b)) in zip(p.grad!.asArray(Double.self), torch).enumerated() where a != b {
           differingGradients += 1
           let ulp = Swift.max(halfULP(a, dtype), halfULP(b, dtype))
@@ -141,7 +128,7 @@ struct HalfTrainingTests {
       }
       try optimizer.step()
       for (i, p) in params.enumerated() {
-        let wrong = zip(halfBits(p), step.params[i]).filter { $0 != $1 }.count
+        let wrong = zip(bits16(p), step.params[i]).filter { $0 != $1 }.count
         #expect(wrong == 0, "step \(s): \(wrong) of \(p.count) values of parameter \(i) differ")
       }
     }
@@ -157,9 +144,9 @@ struct HalfTrainingTests {
   @Test(arguments: HalfTrainingFixture.shared.losses)
   func crossEntropyAsPyTorch(_ fixture: HalfTrainingFixture.Losses) throws {
     let dtype = DType(rawValue: fixture.dtype)!
-    let logits = half(fixture.logits, dtype, shape: [40, 25])
+    let logits = halfTensor(fixture.logits, dtype, shape: [40, 25])
     let target = Tensor(fixture.target.map(Double.init), shape: [40], dtype: .int64)
-    let weight = half(fixture.weight, dtype, shape: [25])
+    let weight = halfTensor(fixture.weight, dtype, shape: [25])
     for c in fixture.cases {
       let x = logits.detach().requiresGrad(true)
       let loss: Tensor
@@ -172,9 +159,9 @@ struct HalfTrainingTests {
       default: loss = CrossEntropyLoss(reduction: .none)(x, target)
       }
       #expect(loss.dtype == dtype)
-      #expect(halfBits(loss) == c.loss, "\(c.name): loss \(loss.asArray(Double.self).prefix(4))")
+      #expect(bits16(loss) == c.loss, "\(c.name): loss \(loss.asArray(Double.self).prefix(4))")
       (c.name == "none" ? loss.sum() : loss).backward()
-      let wrong = zip(halfBits(x.grad!), c.grad).filter { $0 != $1 }.count
+      let wrong = zip(bits16(x.grad!), c.grad).filter { $0 != $1 }.count
       #expect(wrong == 0, "\(c.name): \(wrong) of 1000 gradient values differ")
     }
   }
@@ -191,15 +178,15 @@ struct HalfTrainingTests {
   @Test(arguments: HalfTrainingFixture.shared.layers)
   func layersAsPyTorch(_ f: HalfTrainingFixture.Layers) throws {
     let dtype = DType(rawValue: f.dtype)!
-    let x = half(f.x, dtype, shape: [32, 16])
-    let up = half(f.up, dtype, shape: [32, 16])
+    let x = halfTensor(f.x, dtype, shape: [32, 16])
+    let up = halfTensor(f.up, dtype, shape: [32, 16])
     let layerNorm = LayerNorm(16, dtype: dtype)
     let batchNorm = BatchNorm1d(16, dtype: dtype)
     withNoGrad {
-      layerNorm.weight!.copyInPlace(from: half(f.layernorm_weight, dtype, shape: [16]))
-      layerNorm.bias!.copyInPlace(from: half(f.layernorm_bias, dtype, shape: [16]))
-      batchNorm.weight!.copyInPlace(from: half(f.batchnorm_weight, dtype, shape: [16]))
-      batchNorm.bias!.copyInPlace(from: half(f.batchnorm_bias, dtype, shape: [16]))
+      layerNorm.weight!.copyInPlace(from: halfTensor(f.layernorm_weight, dtype, shape: [16]))
+      layerNorm.bias!.copyInPlace(from: halfTensor(f.layernorm_bias, dtype, shape: [16]))
+      batchNorm.weight!.copyInPlace(from: halfTensor(f.batchnorm_weight, dtype, shape: [16]))
+      batchNorm.bias!.copyInPlace(from: halfTensor(f.batchnorm_bias, dtype, shape: [16]))
     }
     var results: [String: Tensor] = [:]
     let modules: [(String, Module)] = [
@@ -221,13 +208,14 @@ struct HalfTrainingTests {
     results["batchnorm_running_var"] = batchNorm.runningVar!
     // An embedding table's gradient: PyTorch adds repeated rows' gradients in turn, each
     // addition rounded to the half type.
-    let table = half(f.embedding_weight, dtype, shape: [10, 8]).requiresGrad(true)
+    let table = halfTensor(f.embedding_weight, dtype, shape: [10, 8]).requiresGrad(true)
     let lookups = Tensor(f.embedding_indices.map(Double.init), shape: [64], dtype: .int64)
-    Tensor.embedding(lookups, weight: table).backward(gradient: half(f.embedding_up, dtype, shape: [64, 8]))
+    Tensor.embedding(lookups, weight: table).backward(
+      gradient: halfTensor(f.embedding_up, dtype, shape: [64, 8]))
     results["embedding_dweight"] = table.grad!
-    let z = half(f.z, dtype, shape: [32, 4])
-    let t = half(f.t, dtype, shape: [32, 4])
-    let r = half(f.r, dtype, shape: [32, 4])
+    let z = halfTensor(f.z, dtype, shape: [32, 4])
+    let t = halfTensor(f.t, dtype, shape: [32, 4])
+    let r = halfTensor(f.r, dtype, shape: [32, 4])
     let losses: [(String, Loss)] = [
       ("bce_logits", BCEWithLogitsLoss()), ("smooth_l1", try SmoothL1Loss(beta: 0.5)), ("mse", MSELoss()),
       ("l1", L1Loss()),
@@ -250,10 +238,10 @@ struct HalfTrainingTests {
     for (name, want) in f.outputs.sorted(by: { $0.key < $1.key }) {
       let got = try #require(results[name], "\(name) not computed")
       #expect(got.dtype == dtype, "\(name)")
-      let wrong = zip(halfBits(got), want).filter { $0 != $1 }.count
+      let wrong = zip(bits16(got), want).filter { $0 != $1 }.count
       print("\(f.dtype) \(name): \(wrong) of \(want.count) differ from PyTorch")
       if floatUlpApart.contains(name) {
-        let torch = half(want, dtype, shape: got.shape).asArray(Double.self)
+        let torch = halfTensor(want, dtype, shape: got.shape).asArray(Double.self)
         for (a, b) in zip(got.asArray(Double.self), torch) where a != b {
           #expect(
             Swift.abs(a - b) <= Swift.max(halfULP(a, dtype), halfULP(b, dtype)), "\(name): \(a) vs \(b)")

@@ -198,4 +198,7 @@ extension DType {
     default: return x
     }
   }
+
+  /// `x` rounded to this dtype, for float32 arithmetic (float64 keeps it).
+  package func rounding(_ x: Float) -> Float { self == .float64 ? x : Float(rounding(Double(x))) }
 }

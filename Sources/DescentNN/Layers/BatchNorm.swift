@@ -158,30 +158,22 @@ public final class BatchNorm1d: Module {
   /// some channels).
   private func halfBatchNorm(_ input: Tensor, factor: Double) -> Tensor {
     let dtype = input.dtype
-    let round = { (x: Float) in Float(dtype.rounding(Double(x))) }
     let batch = input.shape[0]
     let channels = numFeatures
     let length = input.rank == 3 ? input.shape[2] : 1
     let count = batch * length
     require(count > 1, "Expected more than 1 value per channel when training, got input size \(input.shape)")
-    func floats(_ t: Tensor) -> [Float] { t.to(dtype: .float32).contiguous().asArray(Float.self) }
     func index(_ n: Int, _ c: Int, _ l: Int) -> Int { (n * channels + c) * length + l }
     var savedMean = [Float](repeating: 0, count: channels)
     var savedInvstd = [Float](repeating: 0, count: channels)
     var inputs = [input]
-    let weightIndex = weight.map { w in
-      inputs.append(w)
-      return inputs.count - 1
-    }
-    let biasIndex = bias.map { b in
-      inputs.append(b)
-      return inputs.count - 1
-    }
+    let weightIndex = appendOptional(weight, to: &inputs)
+    let biasIndex = appendOptional(bias, to: &inputs)
     let eps = Float(self.eps)
     let out = Autograd.function("NativeBatchNormBackward0", inputs: inputs) { t in
-      let x = floats(t[0])
-      let gamma = weightIndex.map { floats(t[$0]) }
-      let beta = biasIndex.map { floats(t[$0]) }
+      let x = float32Elements(t[0])
+      let gamma = weightIndex.map { float32Elements(t[$0]) }
+      let beta = biasIndex.map { float32Elements(t[$0]) }
       var means = [Float](repeating: 0, count: channels)
       var unbiased = [Float](repeating: 0, count: channels)
       var y = [Float](repeating: 0, count: x.count)
@@ -196,9 +188,9 @@ public final class BatchNorm1d: Module {
             squares += d * d
           }
         }
-        let varianceSum = dtype == .bfloat16 ? round(squares) : squares
-        let invstd = round(1 / (varianceSum / Float(count) + eps).squareRoot())
-        let savedMeanC = round(mean)
+        let varianceSum = dtype == .bfloat16 ? dtype.rounding(squares) : squares
+        let invstd = dtype.rounding(1 / (varianceSum / Float(count) + eps).squareRoot())
+        let savedMeanC = dtype.rounding(mean)
         let alpha = invstd * (gamma?[c] ?? 1)
         let shift = (beta?[c] ?? 0) - savedMeanC * alpha
         for n in 0..<batch { for l in 0..<length { y[index(n, c, l)] = x[index(n, c, l)] * alpha + shift } }
@@ -209,14 +201,14 @@ public final class BatchNorm1d: Module {
       }
       if let runningMean, let runningVar {
         let f = Float(factor)
-        let rm = floats(runningMean)
-        let rv = floats(runningVar)
+        let rm = float32Elements(runningMean)
+        let rv = float32Elements(runningVar)
         // bfloat16's running mean is bfloat16 arithmetic on the saved mean, the momentum and
         // its complement rounded to bfloat16 too.
-        let (m, keep) = (round(Float(factor)), round(Float(1 - factor)))
+        let (m, keep) = (dtype.rounding(Float(factor)), dtype.rounding(Float(1 - factor)))
         let newMean = (0..<channels).map { c in
           dtype == .bfloat16
-            ? Double(round(round(m * savedMean[c]) + round(keep * rm[c])))
+            ? Double(dtype.rounding(dtype.rounding(m * savedMean[c]) + dtype.rounding(keep * rm[c])))
             : Double(f * means[c] + (1 - f) * rm[c])
         }
         runningMean.copyInPlace(from: Tensor(newMean, shape: [channels]))
@@ -225,9 +217,9 @@ public final class BatchNorm1d: Module {
       }
       return Tensor(y.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
     } backward: { g, t, _ in
-      let dy = floats(g)
-      let x = floats(t[0])
-      let gamma = weightIndex.map { floats(t[$0]) }
+      let dy = float32Elements(g)
+      let x = float32Elements(t[0])
+      let gamma = weightIndex.map { float32Elements(t[$0]) }
       var dx = [Float](repeating: 0, count: x.count)
       var dgamma = [Float](repeating: 0, count: channels)
       var dbeta = [Float](repeating: 0, count: channels)

@@ -85,23 +85,15 @@ func halfLayerNorm(
   let dtype = input.dtype
   let n = normalizedShape.reduce(1, *)
   let rows = n == 0 ? 0 : input.count / n
-  let round = { (x: Float) in Float(dtype.rounding(Double(x))) }
   var inputs = [input]
-  let weightIndex = weight.map { w in
-    inputs.append(w)
-    return inputs.count - 1
-  }
-  let biasIndex = bias.map { b in
-    inputs.append(b)
-    return inputs.count - 1
-  }
-  func floats(_ t: Tensor) -> [Float] { t.to(dtype: .float32).contiguous().asArray(Float.self) }
+  let weightIndex = appendOptional(weight, to: &inputs)
+  let biasIndex = appendOptional(bias, to: &inputs)
   var savedMean = [Float](repeating: 0, count: rows)
   var savedRstd = [Float](repeating: 0, count: rows)
   return Autograd.function("NativeLayerNormBackward0", inputs: inputs) { t in
-    let x = floats(t[0])
-    let gamma = weightIndex.map { floats(t[$0]) }
-    let beta = biasIndex.map { floats(t[$0]) }
+    let x = float32Elements(t[0])
+    let gamma = weightIndex.map { float32Elements(t[$0]) }
+    let beta = biasIndex.map { float32Elements(t[$0]) }
     var y = [Float](repeating: 0, count: x.count)
     for i in 0..<rows {
       var sum = 0.0
@@ -124,14 +116,14 @@ func halfLayerNorm(
         }
         y[i * n + j] = v
       }
-      savedMean[i] = round(mean)
-      savedRstd[i] = round(rstd)
+      savedMean[i] = dtype.rounding(mean)
+      savedRstd[i] = dtype.rounding(rstd)
     }
     return Tensor(y.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
   } backward: { g, t, _ in
-    let dy = floats(g)
-    let x = floats(t[0])
-    let gamma = weightIndex.map { floats(t[$0]) }
+    let dy = float32Elements(g)
+    let x = float32Elements(t[0])
+    let gamma = weightIndex.map { float32Elements(t[$0]) }
     var dx = [Float](repeating: 0, count: x.count)
     var dgamma = [Float](repeating: 0, count: n)
     var dbeta = [Float](repeating: 0, count: n)
@@ -151,8 +143,8 @@ func halfLayerNorm(
       for j in 0..<n {
         let k = i * n + j
         dx[k] = a * (dy[k] * (gamma?[j] ?? 1)) + b * x[k] + c
-        dgamma[j] = round(dgamma[j] + dy[k] * (a * x[k] + (-a * mean)))
-        dbeta[j] = round(dbeta[j] + dy[k])
+        dgamma[j] = dtype.rounding(dgamma[j] + dy[k] * (a * x[k] + (-a * mean)))
+        dbeta[j] = dtype.rounding(dbeta[j] + dy[k])
       }
     }
     var grads: [Tensor?] = [

@@ -102,14 +102,8 @@ public func binaryCrossEntropyWithLogits(
   checkNoGrad(posWeight, "pos_weight", "binary_cross_entropy_with_logits")
   var inputs = [input, target]
   let targetNeedsGrad = target.requiresGrad
-  let weightIndex = weight.map { w in
-    inputs.append(w)
-    return inputs.count - 1
-  }
-  let posWeightIndex = posWeight.map { p in
-    inputs.append(p)
-    return inputs.count - 1
-  }
+  let weightIndex = appendOptional(weight, to: &inputs)
+  let posWeightIndex = appendOptional(posWeight, to: &inputs)
   let extra = inputs.count - 2
   let loss = Autograd.function("BinaryCrossEntropyWithLogitsBackward0", inputs: inputs) { t in
     let (x, y) = (t[0], t[1])

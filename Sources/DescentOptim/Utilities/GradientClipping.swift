@@ -117,9 +117,8 @@ public func clipGradsWithNorm(_ parameters: [Tensor], maxNorm: Double, totalNorm
     c = Double((1 / (Float(total) + Float(1e-6))) * Float(maxNorm))
   case .bfloat16, .float16:
     let dtype = totalNorm.dtype
-    let half = { (x: Float) in Float(dtype.rounding(Double(x))) }
-    let reciprocal = half(1 / half(Float(total) + half(Float(1e-6))))
-    c = Double(half(reciprocal * Float(maxNorm)))
+    let reciprocal = dtype.rounding(1 / dtype.rounding(Float(total) + dtype.rounding(Float(1e-6))))
+    c = Double(dtype.rounding(reciprocal * Float(maxNorm)))
   default:
     c = (1 / (total + 1e-6)) * maxNorm
   }
