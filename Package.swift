@@ -60,7 +60,7 @@ let package = Package(
     ),
     .target(
       name: "DescentNN",
-      dependencies: ["Descent", .product(name: "OrderedCollections", package: "swift-collections")],
+      dependencies: ["Descent", "CDescentKernels", .product(name: "OrderedCollections", package: "swift-collections")],
       swiftSettings: swift5),
     // Vectorised optimizer kernels with runtime CPU dispatch (`target_clones`), no flags.
     .target(name: "CDescentKernels"),

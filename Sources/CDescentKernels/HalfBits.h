@@ -68,4 +68,15 @@
 
 #define DESCENT_F32_FROM_BF16_BITS(U, h) ((U)(h) << 16)
 
+// `x` rounded to bfloat16 (`bfloat16` != 0) or float16 and widened back: one rounding of
+// PyTorch's half arithmetic, for the kernels that compute in float32 between roundings.
+static inline __attribute__((always_inline)) float descent_round_half(float x, int bfloat16) {
+  uint32_t u, out;
+  __builtin_memcpy(&u, &x, sizeof u);
+  out = bfloat16 ? DESCENT_F32_FROM_BF16_BITS(uint32_t, DESCENT_BF16_FROM_F32_BITS(uint32_t, u))
+                 : DESCENT_F32_FROM_F16_BITS(uint32_t, float, DESCENT_F16_FROM_F32_BITS(uint32_t, u));
+  __builtin_memcpy(&x, &out, sizeof x);
+  return x;
+}
+
 #endif

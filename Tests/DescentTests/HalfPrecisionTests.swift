@@ -194,6 +194,26 @@ struct HalfPrecisionTests {
     }
   }
 
+  @Test("scalar rounding to half (the per-op kernels') equals the conversions", arguments: halfTypes)
+  func scalarRoundingAgrees(_ dtype: DType) {
+    // Every 1021st float32 bit pattern (4.2M values: NaNs, infinities, subnormals and the
+    // overflow boundary among them), and values halfway between half neighbours.
+    var values = stride(from: UInt64(0), to: 1 << 32, by: 1021).map { Float(bitPattern: UInt32($0)) }
+    values += (0..<65536).flatMap { h -> [Float] in
+      let low = ConversionPath.dispatched.widen([UInt16(h)], from: dtype)[0]
+      let step: UInt32 = dtype == .bfloat16 ? 0x8000 : 0x1000
+      return [
+        Float(bitPattern: low &+ step), Float(bitPattern: low &+ step &- 1),
+        Float(bitPattern: low &+ step &+ 1),
+      ]
+    }
+    let converted = ConversionPath.dispatched.widen(
+      ConversionPath.dispatched.narrow(values, to: dtype), from: dtype)
+    var wrong = 0
+    for (x, want) in zip(values, converted) where dtype.rounding(x).bitPattern != want { wrong += 1 }
+    #expect(wrong == 0, "\(wrong) of \(values.count) values round differently")
+  }
+
   @Test("float64 -> half rounds through float32, as PyTorch", arguments: halfTypes)
   func narrowFromFloat64(_ dtype: DType) {
     let f = fixture.from_float64

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "AdafactorKernels.h"
+#include "HalfLayerKernels.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -188,17 +188,24 @@ extension DType {
   /// the float32 result's double rounding harmlessly (53 ≥ 2·24 + 2).
   package func rounding(_ x: Double) -> Double {
     switch self {
-    case .float32: return Double(Float(x))
-    case .bfloat16, .float16:
-      let bits = Tensor.halfBits(x, self)
-      var back: Float = 0
-      var b = bits
-      if self == .bfloat16 { descent_f32_from_bf16(&b, &back, 1) } else { descent_f32_from_f16(&b, &back, 1) }
-      return Double(back)
+    case .float32, .bfloat16, .float16: return Double(rounding(Float(x)))
     default: return x
     }
   }
 
-  /// `x` rounded to this dtype, for float32 arithmetic (float64 keeps it).
-  package func rounding(_ x: Float) -> Float { self == .float64 ? x : Float(rounding(Double(x))) }
+  /// `x` rounded to this dtype, for float32 arithmetic (float64 keeps it). Inline and free
+  /// of calls, because the kernels that follow PyTorch's half arithmetic (layer and batch
+  /// norm, embedding backward, the for-loop optimizers' references) round after every
+  /// operation. The same bits as the C conversions: bfloat16 by c10's
+  /// `round_to_nearest_even` with NaN as 0xFFFF, float16 by the IEEE conversion.
+  @inlinable package func rounding(_ x: Float) -> Float {
+    switch self {
+    case .bfloat16:
+      if x.isNaN { return Float(bitPattern: 0xFFFF_0000) }
+      let bits = x.bitPattern
+      return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+    case .float16: return Float(Float16(x))
+    default: return x
+    }
+  }
 }

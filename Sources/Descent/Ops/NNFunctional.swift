@@ -1,3 +1,4 @@
+import CDescentKernels
 import RealModule
 
 // Ops that neural-network layers and losses are built from (`torch.nn.functional`), each
@@ -118,23 +119,49 @@ extension Tensor {
       let accumulated = half ? DType.float32 : dtype
       let grad = Tensor(zeroedShape: [rows, width], dtype: accumulated)
       let gc = g.to(dtype: accumulated).contiguousCopyIfNeeded()
+      if half {
+        // Columns are independent; each one adds the indices' rows in order.
+        let task = HalfEmbeddingBackwardTask(
+          gradOutput: gc.pointer(Float.self), indices: idx, padding: padding ?? -1, width: width,
+          grad: grad.pointer(Float.self), bfloat16: dtype == .bfloat16)
+        withExtendedLifetime((gc, grad)) {
+          parallelFor(width, grain: Swift.max(1, Threads.grainSize / Swift.max(idx.count, 1)), task)
+        }
+        return [grad.to(dtype: dtype)]
+      }
       func accumulate<T: TensorScalar>(_: T.Type) {
         let pg = gc.pointer(T.self)
         let pw = grad.pointer(T.self)
         for (i, row) in idx.enumerated() where row != padding {
           let from = pg + i * width
           let to = pw + row * width
-          if half {
-            for c in 0..<width { to[c] = T(dtype.rounding(Double(to[c] + from[c]))) }
-          } else {
-            for c in 0..<width { to[c] += from[c] }
-          }
+          for c in 0..<width { to[c] += from[c] }
         }
       }
       withExtendedLifetime(gc) {
         if accumulated == .float32 { accumulate(Float.self) } else { accumulate(Double.self) }
       }
       return [grad.to(dtype: dtype)]
+    }
+  }
+}
+
+/// Embedding backward on half weights for a range of columns (HalfLayerKernels.h).
+private struct HalfEmbeddingBackwardTask: RangeTask {
+  let gradOutput: UnsafeMutablePointer<Float>
+  let indices: [Int]
+  let padding: Int
+  let width: Int
+  let grad: UnsafeMutablePointer<Float>
+  let bfloat16: Bool
+
+  func run(_ range: Range<Int>) {
+    indices.withUnsafeBufferPointer { indices in
+      indices.baseAddress!.withMemoryRebound(to: Int64.self, capacity: indices.count) {
+        descent_half_embedding_backward(
+          gradOutput, $0, Int64(indices.count), Int64(padding), Int64(width), grad, bfloat16 ? 1 : 0,
+          Int64(range.lowerBound), Int64(range.upperBound))
+      }
     }
   }
 }

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// Batch normalisation over a 2-D `[N, C]` or 3-D `[N, C, L]` input (`torch.nn.BatchNorm1d`):
@@ -163,42 +164,38 @@ public final class BatchNorm1d: Module {
     let length = input.rank == 3 ? input.shape[2] : 1
     let count = batch * length
     require(count > 1, "Expected more than 1 value per channel when training, got input size \(input.shape)")
-    func index(_ n: Int, _ c: Int, _ l: Int) -> Int { (n * channels + c) * length + l }
     var savedMean = [Float](repeating: 0, count: channels)
     var savedInvstd = [Float](repeating: 0, count: channels)
     var inputs = [input]
     let weightIndex = appendOptional(weight, to: &inputs)
     let biasIndex = appendOptional(bias, to: &inputs)
     let eps = Float(self.eps)
+    let bfloat16: Int32 = dtype == .bfloat16 ? 1 : 0
     let out = Autograd.function("NativeBatchNormBackward0", inputs: inputs) { t in
-      let x = float32Elements(t[0])
-      let gamma = weightIndex.map { float32Elements(t[$0]) }
-      let beta = biasIndex.map { float32Elements(t[$0]) }
+      let x = Float32Operand(t[0])
+      let gamma = weightIndex.map { Float32Operand(t[$0]) }
+      let beta = biasIndex.map { Float32Operand(t[$0]) }
       var means = [Float](repeating: 0, count: channels)
       var unbiased = [Float](repeating: 0, count: channels)
-      var y = [Float](repeating: 0, count: x.count)
-      for c in 0..<channels {
-        var sum: Float = 0
-        for n in 0..<batch { for l in 0..<length { sum += x[index(n, c, l)] } }
-        let mean = sum / Float(count)
-        var squares: Float = 0
-        for n in 0..<batch {
-          for l in 0..<length {
-            let d = x[index(n, c, l)] - mean
-            squares += d * d
+      let (y, yPointer) = Tensor.float32Output(input.shape)
+      savedMean.withUnsafeMutableBufferPointer { savedMean in
+        savedInvstd.withUnsafeMutableBufferPointer { savedInvstd in
+          means.withUnsafeMutableBufferPointer { means in
+            unbiased.withUnsafeMutableBufferPointer { unbiased in
+              let args = descent_half_batch_norm(
+                x: x.pointer, gamma: gamma?.pointer, beta: beta?.pointer, y: yPointer,
+                saved_mean: savedMean.baseAddress, saved_invstd: savedInvstd.baseAddress,
+                mean: means.baseAddress,
+                unbiased_var: unbiased.baseAddress, batch: Int64(batch), channels: Int64(channels),
+                length: Int64(length), eps: eps, bfloat16: bfloat16)
+              withUnsafePointer(to: args) { args in
+                forEachChunk(channels, itemWidth: 4 * count) { descent_half_batch_norm_forward(args, $0, $1) }
+              }
+            }
           }
         }
-        let varianceSum = dtype == .bfloat16 ? dtype.rounding(squares) : squares
-        let invstd = dtype.rounding(1 / (varianceSum / Float(count) + eps).squareRoot())
-        let savedMeanC = dtype.rounding(mean)
-        let alpha = invstd * (gamma?[c] ?? 1)
-        let shift = (beta?[c] ?? 0) - savedMeanC * alpha
-        for n in 0..<batch { for l in 0..<length { y[index(n, c, l)] = x[index(n, c, l)] * alpha + shift } }
-        savedMean[c] = savedMeanC
-        savedInvstd[c] = invstd
-        means[c] = mean
-        unbiased[c] = squares / Float(count - 1)
       }
+      withExtendedLifetime((x, gamma, beta)) {}
       if let runningMean, let runningVar {
         let f = Float(factor)
         let rm = float32Elements(runningMean)
@@ -208,52 +205,36 @@ public final class BatchNorm1d: Module {
         let (m, keep) = (dtype.rounding(Float(factor)), dtype.rounding(Float(1 - factor)))
         let newMean = (0..<channels).map { c in
           dtype == .bfloat16
-            ? Double(dtype.rounding(dtype.rounding(m * savedMean[c]) + dtype.rounding(keep * rm[c])))
-            : Double(f * means[c] + (1 - f) * rm[c])
+            ? dtype.rounding(dtype.rounding(m * savedMean[c]) + dtype.rounding(keep * rm[c]))
+            : f * means[c] + (1 - f) * rm[c]
         }
         runningMean.copyInPlace(from: Tensor(newMean, shape: [channels]))
         runningVar.copyInPlace(
-          from: Tensor((0..<channels).map { Double(f * unbiased[$0] + (1 - f) * rv[$0]) }, shape: [channels]))
+          from: Tensor((0..<channels).map { f * unbiased[$0] + (1 - f) * rv[$0] }, shape: [channels]))
       }
-      return Tensor(y.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
+      return y.to(dtype: dtype)
     } backward: { g, t, _ in
-      let dy = float32Elements(g)
-      let x = float32Elements(t[0])
-      let gamma = weightIndex.map { float32Elements(t[$0]) }
-      var dx = [Float](repeating: 0, count: x.count)
-      var dgamma = [Float](repeating: 0, count: channels)
-      var dbeta = [Float](repeating: 0, count: channels)
-      for c in 0..<channels {
-        let mean = savedMean[c]
-        let invstd = savedInvstd[c]
-        var sum: Float = 0
-        var dot: Float = 0
-        for n in 0..<batch {
-          for l in 0..<length {
-            let k = index(n, c, l)
-            sum += dy[k]
-            dot += (x[k] - mean) * dy[k]
+      let dy = Float32Operand(g)
+      let x = Float32Operand(t[0])
+      let gamma = weightIndex.map { Float32Operand(t[$0]) }
+      let (dx, dxPointer) = Tensor.float32Output(input.shape)
+      let (dgamma, dgammaPointer) = Tensor.float32Output([channels])
+      let (dbeta, dbetaPointer) = Tensor.float32Output([channels])
+      savedMean.withUnsafeBufferPointer { savedMean in
+        savedInvstd.withUnsafeBufferPointer { savedInvstd in
+          let args = descent_half_batch_norm_backward_args(
+            dy: dy.pointer, x: x.pointer, gamma: gamma?.pointer, saved_mean: savedMean.baseAddress,
+            saved_invstd: savedInvstd.baseAddress, dx: dxPointer, dgamma: dgammaPointer, dbeta: dbetaPointer,
+            batch: Int64(batch), channels: Int64(channels), length: Int64(length))
+          withUnsafePointer(to: args) { args in
+            forEachChunk(channels, itemWidth: 3 * count) { descent_half_batch_norm_backward(args, $0, $1) }
           }
         }
-        let k = dot * invstd * invstd / Float(count)
-        let gradMean = sum / Float(count)
-        let scale = invstd * (gamma?[c] ?? 1)
-        for n in 0..<batch {
-          for l in 0..<length {
-            let i = index(n, c, l)
-            dx[i] = (dy[i] - gradMean - (x[i] - mean) * k) * scale
-          }
-        }
-        dgamma[c] = dot * invstd
-        dbeta[c] = sum
       }
-      var grads: [Tensor?] = [
-        Tensor(dx.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
-      ]
-      if weightIndex != nil {
-        grads.append(Tensor(dgamma.map(Double.init), shape: [channels], dtype: .float32))
-      }
-      if biasIndex != nil { grads.append(Tensor(dbeta.map(Double.init), shape: [channels], dtype: .float32)) }
+      withExtendedLifetime((dy, x, gamma)) {}
+      var grads: [Tensor?] = [dx.to(dtype: dtype)]
+      if weightIndex != nil { grads.append(dgamma) }
+      if biasIndex != nil { grads.append(dbeta) }
       return grads
     }
     return out

@@ -1,3 +1,4 @@
+import CDescentKernels
 import Descent
 
 /// Layer normalisation over the trailing `normalizedShape` dims (`torch.nn.LayerNorm`):
@@ -90,68 +91,51 @@ func halfLayerNorm(
   let biasIndex = appendOptional(bias, to: &inputs)
   var savedMean = [Float](repeating: 0, count: rows)
   var savedRstd = [Float](repeating: 0, count: rows)
+  let bfloat16: Int32 = dtype == .bfloat16 ? 1 : 0
   return Autograd.function("NativeLayerNormBackward0", inputs: inputs) { t in
-    let x = float32Elements(t[0])
-    let gamma = weightIndex.map { float32Elements(t[$0]) }
-    let beta = biasIndex.map { float32Elements(t[$0]) }
-    var y = [Float](repeating: 0, count: x.count)
-    for i in 0..<rows {
-      var sum = 0.0
-      for j in 0..<n { sum += Double(x[i * n + j]) }
-      let mean = Float(sum / Double(n))
-      var squares = 0.0
-      for j in 0..<n {
-        let d = Double(x[i * n + j]) - Double(mean)
-        squares += d * d
-      }
-      let rstd = 1 / (Float(squares / Double(n)) + Float(eps)).squareRoot()
-      let shift = -rstd * mean
-      for j in 0..<n {
-        var v = shift.addingProduct(x[i * n + j], rstd)
-        if let gamma, let beta {
-          v = beta[j].addingProduct(v, gamma[j])
-        } else {
-          if let gamma { v = v * gamma[j] }
-          if let beta { v = v + beta[j] }
+    let x = Float32Operand(t[0])
+    let gamma = weightIndex.map { Float32Operand(t[$0]) }
+    let beta = biasIndex.map { Float32Operand(t[$0]) }
+    let (y, yPointer) = Tensor.float32Output(input.shape)
+    savedMean.withUnsafeMutableBufferPointer { mean in
+      savedRstd.withUnsafeMutableBufferPointer { rstd in
+        let args = descent_half_layer_norm(
+          x: x.pointer, gamma: gamma?.pointer, beta: beta?.pointer, y: yPointer, mean: mean.baseAddress,
+          rstd: rstd.baseAddress, n: Int64(n), eps: eps, bfloat16: bfloat16, reserved: 0)
+        withUnsafePointer(to: args) { args in
+          forEachChunk(rows, itemWidth: 3 * n) { descent_half_layer_norm_forward(args, $0, $1) }
         }
-        y[i * n + j] = v
       }
-      savedMean[i] = dtype.rounding(mean)
-      savedRstd[i] = dtype.rounding(rstd)
     }
-    return Tensor(y.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
+    withExtendedLifetime((x, gamma, beta)) {}
+    return y.to(dtype: dtype)
   } backward: { g, t, _ in
-    let dy = float32Elements(g)
-    let x = float32Elements(t[0])
-    let gamma = weightIndex.map { float32Elements(t[$0]) }
-    var dx = [Float](repeating: 0, count: x.count)
-    var dgamma = [Float](repeating: 0, count: n)
-    var dbeta = [Float](repeating: 0, count: n)
-    let scale = Float(1 / Double(n))
-    for i in 0..<rows {
-      let a = savedRstd[i]
-      let mean = savedMean[i]
-      var ds: Float = 0
-      var db: Float = 0
-      for j in 0..<n {
-        let dyg = dy[i * n + j] * (gamma?[j] ?? 1)
-        ds += dyg * x[i * n + j]
-        db += dyg
-      }
-      let b = (db * mean - ds) * a * a * a * scale
-      let c = -b * mean - db * a * scale
-      for j in 0..<n {
-        let k = i * n + j
-        dx[k] = a * (dy[k] * (gamma?[j] ?? 1)) + b * x[k] + c
-        dgamma[j] = dtype.rounding(dgamma[j] + dy[k] * (a * x[k] + (-a * mean)))
-        dbeta[j] = dtype.rounding(dbeta[j] + dy[k])
+    let dy = Float32Operand(g)
+    let x = Float32Operand(t[0])
+    let gamma = weightIndex.map { Float32Operand(t[$0]) }
+    let (dx, dxPointer) = Tensor.float32Output(input.shape)
+    let dgamma = weight.map { Tensor.float32Output($0.shape) }
+    let dbeta = bias.map { Tensor.float32Output($0.shape) }
+    savedMean.withUnsafeBufferPointer { mean in
+      savedRstd.withUnsafeBufferPointer { rstd in
+        let args = descent_half_layer_norm_backward_args(
+          dy: dy.pointer, x: x.pointer, gamma: gamma?.pointer, mean: mean.baseAddress, rstd: rstd.baseAddress,
+          dx: dxPointer, dgamma: dgamma?.1, dbeta: dbeta?.1, rows: Int64(rows), n: Int64(n),
+          bfloat16: bfloat16,
+          reserved: 0)
+        withUnsafePointer(to: args) { args in
+          forEachChunk(rows, itemWidth: 3 * n) { descent_half_layer_norm_backward_dx(args, $0, $1) }
+          if dgamma != nil || dbeta != nil {
+            // Column by column: each column's sum runs over the rows in order.
+            forEachChunk(n, itemWidth: 2 * rows) { descent_half_layer_norm_backward_affine(args, $0, $1) }
+          }
+        }
       }
     }
-    var grads: [Tensor?] = [
-      Tensor(dx.map(Double.init), shape: input.shape, dtype: .float32).to(dtype: dtype)
-    ]
-    if let weight { grads.append(Tensor(dgamma.map(Double.init), shape: weight.shape, dtype: weight.dtype)) }
-    if let bias { grads.append(Tensor(dbeta.map(Double.init), shape: bias.shape, dtype: bias.dtype)) }
+    withExtendedLifetime((dy, x, gamma)) {}
+    var grads: [Tensor?] = [dx.to(dtype: dtype)]
+    if let weight, let dgamma { grads.append(dgamma.0.to(dtype: weight.dtype)) }
+    if let bias, let dbeta { grads.append(dbeta.0.to(dtype: bias.dtype)) }
     return grads
   }
 }
