@@ -48,7 +48,7 @@ void descent_half_batch_norm_forward(const descent_half_batch_norm *a, int64_t b
       const float shift = (a->beta ? a->beta[c] : 0.0f) - a->saved_mean[c] * alpha;
       const float *x = a->x + (s * channels + c) * length;
       float *y = a->y + (s * channels + c) * length;
-      for (int64_t l = 0; l < length; l++) y[l] = x[l] * alpha + shift;
+      for (int64_t l = 0; l < length; l++) y[l] = __builtin_fmaf(x[l], alpha, shift);
     }
   }
 }
@@ -66,7 +66,7 @@ void descent_half_batch_norm_backward(const descent_half_batch_norm_backward_arg
       float t = sum[c], u = dot[c];
       for (int64_t l = 0; l < length; l++) {
         t += a->dy[k + l];
-        u += (a->x[k + l] - mean) * a->dy[k + l];
+        u = __builtin_fmaf(a->x[k + l] - mean, a->dy[k + l], u);
       }
       sum[c] = t;
       dot[c] = u;

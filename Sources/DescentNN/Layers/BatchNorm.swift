@@ -149,8 +149,9 @@ public final class BatchNorm1d: Module {
   /// (derived from its results, torch 2.13): per channel, the mean in float32 and saved
   /// rounded to the half type; the sum of squared deviations saved rounded too for
   /// bfloat16 (float16 keeps it in float32); `invstd = 1/√(var + eps)` rounded to the half
-  /// type; `y = x·α + (β - mean·α)` with `α = invstd·γ`, rounded once. Backward from the
-  /// saved mean and invstd: `dβ = Σdy` and `dγ = Σ(x - mean)·dy · invstd`, each rounded once,
+  /// type; `y = fma(x, α, β - mean·α)` with `α = invstd·γ`, rounded once. Backward from the
+  /// saved mean and invstd: `dβ = Σdy` and `dγ = Σ(x - mean)·dy · invstd` (the products
+  /// accumulated with fma, as PyTorch's contracted vector loop does), each rounded once,
   /// `dx = (dy - Σdy/N - (x - mean)·k)·invstd·γ` with `k = Σ(x - mean)·dy · invstd²/N`. The
   /// running averages are `momentum·mean + (1 - momentum)·running` in float32 from the
   /// float32 mean and unbiased variance, rounded once (PyTorch's float16 bits); bfloat16's

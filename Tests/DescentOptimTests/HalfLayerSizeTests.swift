@@ -1,0 +1,125 @@
+import DescentNN
+import DescentTestSupport
+import Foundation
+import Testing
+
+@testable import Descent
+
+/// `Fixtures/half_layers_large.json` (scripts/gen_half_layer_fixtures.py): LayerNorm,
+/// BatchNorm1d and embedding backward on bfloat16/float16 inputs large enough that Descent
+/// splits them across threads (rows, channels, columns), against PyTorch on one thread. The
+/// inputs are the script's integer formulas; the outputs are compared as FNV-1a hashes of
+/// their bit patterns.
+struct HalfLayerSizeFixture: Decodable, Sendable {
+  struct Digest: Decodable, Sendable {
+    let hash: String
+    let count: Int
+  }
+  struct Case: Decodable, Sendable, CustomTestStringConvertible {
+    let dtype: String
+    let layer: String
+    let shape: [Int]
+    let outputs: [String: Digest]
+    var testDescription: String { "\(layer) \(dtype) \(shape)" }
+  }
+  let cases: [Case]
+
+  static let shared = FixtureLoader(bundle: .module, script: "scripts/gen_half_layer_fixtures.py")
+    .load("half_layers_large", as: HalfLayerSizeFixture.self)
+}
+
+/// ((i·multiplier + offset) mod modulus - modulus / 2) / scale for i < count, as the script's
+/// `formula` (exact in float32), rounded to `dtype`.
+private func formula(
+  _ count: Int, _ multiplier: Int, _ offset: Int, _ modulus: Int, _ scale: Float, shape: [Int], _ dtype: DType
+) -> Tensor {
+  let values = (0..<count).map { Float(($0 * multiplier + offset) % modulus - modulus / 2) / scale }
+  return Tensor(values, shape: shape).to(dtype: dtype)
+}
+
+/// The script's `fnv1a`: 64-bit FNV-1a over the 16-bit patterns, one per step.
+private func digest(_ t: Tensor) -> String {
+  var h: UInt64 = 0xCBF2_9CE4_8422_2325
+  for v in bits16(t) { h = (h ^ UInt64(v)) &* 0x100_0000_01B3 }
+  return String(format: "%016lx", h)
+}
+
+@Suite("half layers at multi-threaded sizes against PyTorch")
+struct HalfLayerSizeTests {
+  /// Outputs that differ from PyTorch's at this size (the small inputs of `HalfTrainingTests`
+  /// match). LayerNorm: PyTorch takes a row's moments with a vectorised Welford cascade,
+  /// Descent sums in double, and the rounded mean and rstd can then differ, which carries into
+  /// the output and the gradients (not `dbias`, which needs neither). BatchNorm1d: float16's
+  /// input gradient (the order of PyTorch's vectorised formula is not derived yet) and
+  /// bfloat16's running variance (as in `HalfTrainingTests`).
+  static let knownGaps: [String: String] = [
+    "layernorm bfloat16 y": "PyTorch's Welford row moments",
+    "layernorm bfloat16 dx": "PyTorch's Welford row moments",
+    "layernorm bfloat16 dweight": "PyTorch's Welford row moments",
+    "layernorm float16 y": "PyTorch's Welford row moments",
+    "layernorm float16 dx": "PyTorch's Welford row moments",
+    "layernorm float16 dweight": "PyTorch's Welford row moments",
+    "batchnorm float16 dx": "the order of PyTorch's vectorised input gradient",
+    "batchnorm bfloat16 running_var": "PyTorch's bfloat16 running variance rounding",
+  ]
+
+  @Test(arguments: HalfLayerSizeFixture.shared.cases)
+  func matchesPyTorch(_ c: HalfLayerSizeFixture.Case) throws {
+    let dtype = try #require(DType(rawValue: c.dtype))
+    var results: [String: Tensor] = [:]
+    switch c.layer {
+    case "layernorm", "batchnorm":
+      let (rows, n) = (c.shape[0], c.shape[1])
+      let x = formula(rows * n, 7919, 13, 2003, 256, shape: [rows, n], dtype).requiresGrad(true)
+      let up = formula(rows * n, 104_729, 7, 1009, 4096, shape: [rows, n], dtype)
+      let weight = formula(n, 31, 5, 17, 8, shape: [n], dtype)
+      let bias = formula(n, 13, 3, 11, 16, shape: [n], dtype)
+      let module: Module
+      if c.layer == "layernorm" {
+        let m = LayerNorm(n, dtype: dtype)
+        withNoGrad {
+          m.weight!.copyInPlace(from: weight)
+          m.bias!.copyInPlace(from: bias)
+        }
+        module = m
+      } else {
+        let m = BatchNorm1d(n, dtype: dtype)
+        withNoGrad {
+          m.weight!.copyInPlace(from: weight)
+          m.bias!.copyInPlace(from: bias)
+        }
+        module = m
+      }
+      let y = module(x)
+      y.backward(gradient: up)
+      let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.0, $0.1) })
+      results = [
+        "y": y, "dx": x.grad!, "dweight": parameters["weight"]!.grad!, "dbias": parameters["bias"]!.grad!,
+      ]
+      if let m = module as? BatchNorm1d {
+        results["running_mean"] = m.runningMean!
+        results["running_var"] = m.runningVar!
+      }
+    case "embedding":
+      let (rows, width, lookups) = (c.shape[0], c.shape[1], c.shape[2])
+      let table = formula(rows * width, 7, 3, 251, 64, shape: [rows, width], dtype).requiresGrad(true)
+      let indices = Tensor((0..<lookups).map { ($0 * 37 + 11) % rows }, shape: [lookups])
+      let up = formula(lookups * width, 131, 5, 997, 2048, shape: [lookups, width], dtype)
+      Tensor.embedding(indices, weight: table).backward(gradient: up)
+      results["dweight"] = table.grad!
+    default:
+      Issue.record("unknown layer \(c.layer)")
+    }
+    for (name, want) in c.outputs.sorted(by: { $0.key < $1.key }) {
+      let got = try #require(results[name], "\(name) not computed")
+      #expect(got.count == want.count && got.dtype == dtype, "\(name)")
+      let same = digest(got) == want.hash
+      print("\(c.testDescription) \(name): \(same ? "equal to" : "differs from") PyTorch")
+      if let reason = Self.knownGaps["\(c.layer) \(c.dtype) \(name)"] {
+        withKnownIssue(Comment(rawValue: reason), isIntermittent: true) { #expect(same, "\(name)") }
+      } else {
+        #expect(same, "\(name): bits differ from PyTorch's")
+      }
+    }
+  }
+}
