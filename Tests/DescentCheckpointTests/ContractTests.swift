@@ -37,12 +37,14 @@ func temporaryDirectory() throws -> URL {
 
     // The block.
     try saveSafetensors(["w": w, "b": b], to: url, metadata: ["note": "x"])
-    let file = try loadSafetensors(from: url)  // file.tensors: [String: Tensor], file.metadata: [String: String]
+    // file.tensors: [String: Tensor], file.metadata: [String: String]
+    let file = try loadSafetensors(from: url)
     do { _ = try loadSafetensors(from: bad) } catch let error as SafetensorsError {
       print(error, to: &printed)
     }
 
-    let ckpt = Checkpoint(model: model, optimizer: optimizer, scheduler: scheduler, step: 120)  // scheduler optional
+    // scheduler optional
+    let ckpt = Checkpoint(model: model, optimizer: optimizer, scheduler: scheduler, step: 120)
     try ckpt.save(to: url)
     let loaded = try Checkpoint.load(from: url)
     try loaded.restore(model: model, optimizer: optimizer, scheduler: scheduler)

@@ -113,10 +113,12 @@ public struct AdadeltaRule: OptimizerRule {
     for i in 0..<p.count {
       var d = maximize ? -g[i] : g[i]
       if weightDecay != 0 { d = ElementOps.add(d, p[i], alpha: T(weightDecay)) }  // grad.add(param, alpha=wd)
-      v[i] = ElementOps.addcmul(v[i] * T(rho), d, d, value: T(1 - rho))  // square_avg.mul_(rho).addcmul_(grad, grad, value=1-rho)
+      // square_avg.mul_(rho).addcmul_(grad, grad, value=1-rho)
+      v[i] = ElementOps.addcmul(v[i] * T(rho), d, d, value: T(1 - rho))
       let std = (v[i] + T(eps)).squareRoot()  // square_avg.add(eps).sqrt_()
       let delta = (u[i] + T(eps)).squareRoot() / std * d  // acc_delta.add(eps).sqrt_(), div_(std).mul_(grad)
-      u[i] = ElementOps.addcmul(u[i] * T(rho), delta, delta, value: T(1 - rho))  // acc_delta.mul_(rho).addcmul_(delta, delta, value=1-rho)
+      // acc_delta.mul_(rho).addcmul_(delta, delta, value=1-rho)
+      u[i] = ElementOps.addcmul(u[i] * T(rho), delta, delta, value: T(1 - rho))
       p[i] = ElementOps.add(p[i], delta, alpha: T(-lr))  // param.add_(delta, alpha=-lr)
     }
   }

@@ -142,7 +142,8 @@ public struct AdagradRule: OptimizerRule {
       if weightDecay != 0 { d = ElementOps.add(d, p[i], alpha: T(weightDecay)) }  // grad.add(param, alpha=wd)
       sum[i] = ElementOps.addcmul(sum[i], d, d, value: 1)  // state_sum.addcmul_(grad, grad, value=1)
       let std = sum[i].squareRoot() + T(eps)  // state_sum.sqrt().add_(eps)
-      p[i] = ElementOps.addcdiv(p[i], d, std, value: T(scalars.negClr))  // param.addcdiv_(grad, std, value=-clr)
+      // param.addcdiv_(grad, std, value=-clr)
+      p[i] = ElementOps.addcdiv(p[i], d, std, value: T(scalars.negClr))
     }
   }
 

@@ -129,8 +129,10 @@ public struct AdamaxRule: OptimizerRule {
       var d = maximize ? -g[i] : g[i]
       if weightDecay != 0 { d = ElementOps.add(d, p[i], alpha: T(weightDecay)) }  // grad.add(param, alpha=wd)
       m[i] = ElementOps.lerp(m[i], d, weight: T(1 - beta1))  // exp_avg.lerp_(grad, 1 - beta1)
-      u[i] = ElementOps.maximum(u[i] * T(beta2), Swift.abs(d) + T(eps))  // maximum(exp_inf.mul_(β₂), grad.abs().add_(eps))
-      p[i] = ElementOps.addcdiv(p[i], m[i], u[i], value: T(scalars.negClr))  // param.addcdiv_(exp_avg, exp_inf, value=-clr)
+      // maximum(exp_inf.mul_(β₂), grad.abs().add_(eps))
+      u[i] = ElementOps.maximum(u[i] * T(beta2), Swift.abs(d) + T(eps))
+      // param.addcdiv_(exp_avg, exp_inf, value=-clr)
+      p[i] = ElementOps.addcdiv(p[i], m[i], u[i], value: T(scalars.negClr))
     }
   }
 

@@ -147,13 +147,15 @@ public struct RMSpropRule: OptimizerRule {
       var avg: T
       if let gradAvg {
         gradAvg[i] = ElementOps.lerp(gradAvg[i], d, weight: T(1 - alpha))  // grad_avg.lerp_(grad, 1-α)
-        avg = ElementOps.addcmul(v[i], gradAvg[i], gradAvg[i], value: -1).squareRoot()  // addcmul(..., value=-1).sqrt_()
+        // addcmul(..., value=-1).sqrt_()
+        avg = ElementOps.addcmul(v[i], gradAvg[i], gradAvg[i], value: -1).squareRoot()
       } else {
         avg = v[i].squareRoot()
       }
       avg = avg + T(eps)  // avg.add_(eps)
       if let buffer {
-        buffer[i] = ElementOps.addcdiv(buffer[i] * T(momentum), d, avg, value: 1)  // buf.mul_(μ).addcdiv_(grad, avg)
+        // buf.mul_(μ).addcdiv_(grad, avg)
+        buffer[i] = ElementOps.addcdiv(buffer[i] * T(momentum), d, avg, value: 1)
         p[i] = ElementOps.add(p[i], buffer[i], alpha: T(-lr))  // param.add_(buf, alpha=-lr)
       } else {
         p[i] = ElementOps.addcdiv(p[i], d, avg, value: T(-lr))  // param.addcdiv_(grad, avg, value=-lr)

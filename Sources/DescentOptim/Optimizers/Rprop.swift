@@ -122,9 +122,11 @@ public struct RpropRule: OptimizerRule {
       if factor > 0 { factor = T(etaPlus) }
       if factor < 0 { factor = T(etaMinus) }
       if factor == 0 { factor = 1 }
-      stepSize[i] = ElementOps.clamp(stepSize[i] * factor, T(stepSizeMin), T(stepSizeMax))  // mul_(sign).clamp_(min, max)
+      // mul_(sign).clamp_(min, max)
+      stepSize[i] = ElementOps.clamp(stepSize[i] * factor, T(stepSizeMin), T(stepSizeMax))
       if factor == T(etaMinus) { d = 0 }  // grad[sign.eq(etaminus)] = 0
-      p[i] = ElementOps.addcmul(p[i], ElementOps.sign(d), stepSize[i], value: -1)  // param.addcmul_(grad.sign(), step_size, value=-1)
+      // param.addcmul_(grad.sign(), step_size, value=-1)
+      p[i] = ElementOps.addcmul(p[i], ElementOps.sign(d), stepSize[i], value: -1)
       prev[i] = d  // prev.copy_(grad)
     }
   }

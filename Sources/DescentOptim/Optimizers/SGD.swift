@@ -119,7 +119,8 @@ public struct SGDRule: OptimizerRule {
         buffer[i] =
           scalars.firstStep
           ? d  // buf = torch.clone(grad)
-          : ElementOps.add(buffer[i] * T(momentum), d, alpha: T(1 - dampening))  // buf.mul_(μ).add_(grad, alpha=1-τ)
+          // buf.mul_(μ).add_(grad, alpha=1-τ)
+          : ElementOps.add(buffer[i] * T(momentum), d, alpha: T(1 - dampening))
         d = nesterov ? ElementOps.add(d, buffer[i], alpha: T(momentum)) : buffer[i]  // grad.add(buf, alpha=μ)
       }
       p[i] = ElementOps.add(p[i], d, alpha: T(-lr))  // param.add_(grad, alpha=-lr)
