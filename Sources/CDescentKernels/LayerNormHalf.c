@@ -5,6 +5,92 @@
 #include "Common.h"
 #include "HalfBits.h"
 
+// PyTorch's `RowwiseMoments` (moments_utils.h) on a row of half values, in its roundings:
+// Welford over chunks of 16 vectors per float lane, merged in a cascade (`AddMomentsVec`),
+// then a scalar Welford tail and the merge of the lanes. `lanes` is Vectorized<float>'s size
+// where PyTorch runs (8 on AVX2, 16 on AVX-512); a half vector holds 2·lanes values and is
+// widened into two float vectors. PyTorch's builds contract `a += b·c` into fmas (GCC's
+// default), so those are fmas here.
+#define MAX_LANES 16
+#define MAX_DEPTH 64
+
+typedef struct {
+  int64_t m0;
+  float m1[MAX_LANES], m2[MAX_LANES];
+} moments;
+
+DESCENT_INLINE void add_moments(int lanes, int64_t m0_add, const float *m1_add, const float *m2_add,
+                                moments *into) {
+  const int64_t n = into->m0 + m0_add;
+  const float c = n == 0 ? 0.0f : (float)m0_add / (float)n;
+  const float old = (float)into->m0;
+  for (int k = 0; k < lanes; k++) {
+    const float delta = m1_add[k] - into->m1[k];
+    into->m1[k] = __builtin_fmaf(c, delta, into->m1[k]);
+    into->m2[k] = into->m2[k] + __builtin_fmaf(delta * delta * c, old, m2_add[k]);
+  }
+  into->m0 = n;
+}
+
+static int64_t ceil_log2(int64_t x) {
+  if (x <= 2) return 1;
+  return 64 - __builtin_clzll((uint64_t)(x - 1));
+}
+
+// Mean and biased variance of x[0 ..< count].
+static void rowwise_moments(const float *x, int64_t count, int lanes, float *mean, float *variance) {
+  const int64_t half_lanes = 2 * (int64_t)lanes, chunk = 16;
+  const int64_t n = count / half_lanes, m = (n + chunk - 1) / chunk, depth = ceil_log2(m);
+  moments stack[MAX_DEPTH];
+  for (int64_t d = 0; d < depth && d < MAX_DEPTH; d++) memset(&stack[d], 0, sizeof stack[d]);
+  for (int64_t i = 0; i < m; i++) {
+    const float *xi = x + i * chunk * half_lanes;
+    const int64_t m0 = chunk < n - i * chunk ? chunk : n - i * chunk;
+    for (int part = 0; part < 2; part++) {
+      float m1[MAX_LANES] = {0}, m2[MAX_LANES] = {0};
+      for (int64_t j = 0; j < m0; j++) {
+        const float c = 1.0f / (float)(j + 1);
+        const float *v = xi + j * half_lanes + part * lanes;
+        for (int k = 0; k < lanes; k++) {
+          const float delta = v[k] - m1[k];
+          m1[k] = __builtin_fmaf(delta, c, m1[k]);
+          m2[k] = __builtin_fmaf(delta, v[k] - m1[k], m2[k]);
+        }
+      }
+      add_moments(lanes, m0, m1, m2, &stack[0]);
+    }
+    int64_t mask = i + 1;
+    for (int64_t j = 1; j < depth && (mask & 1) == 0; j++) {
+      add_moments(lanes, stack[j - 1].m0, stack[j - 1].m1, stack[j - 1].m2, &stack[j]);
+      memset(&stack[j - 1], 0, sizeof stack[j - 1]);
+      mask >>= 1;
+    }
+  }
+  for (int64_t j = 1; j < depth; j++) add_moments(lanes, stack[j].m0, stack[j].m1, stack[j].m2, &stack[0]);
+  int64_t m0 = 0;
+  float m1 = 0, m2 = 0;
+  for (int64_t i = n * half_lanes; i < count; i++) {
+    const float delta = x[i] - m1;
+    ++m0;
+    m1 += delta / (float)m0;
+    m2 = __builtin_fmaf(delta, x[i] - m1, m2);
+  }
+  // Each float lane holds 2n values.
+  const int64_t m0_add = 2 * n;
+  for (int k = 0; k < lanes; k++) {
+    moments one;
+    one.m0 = m0;
+    one.m1[0] = m1;
+    one.m2[0] = m2;
+    add_moments(1, m0_add, &stack[0].m1[k], &stack[0].m2[k], &one);
+    m0 = one.m0;
+    m1 = one.m1[0];
+    m2 = one.m2[0];
+  }
+  *mean = m1;
+  *variance = m2 / (float)count;
+}
+
 DESCENT_DISPATCH
 void descent_half_layer_norm_forward(const descent_half_layer_norm *a, int64_t begin, int64_t end) {
   const int64_t n = a->n;
@@ -12,15 +98,9 @@ void descent_half_layer_norm_forward(const descent_half_layer_norm *a, int64_t b
   for (int64_t i = begin; i < end; i++) {
     const float *x = a->x + i * n;
     float *y = a->y + i * n;
-    double sum = 0;
-    for (int64_t j = 0; j < n; j++) sum += (double)x[j];
-    const float mean = (float)(sum / (double)n);
-    double squares = 0;
-    for (int64_t j = 0; j < n; j++) {
-      const double d = (double)x[j] - (double)mean;
-      squares += d * d;
-    }
-    const float rstd = 1.0f / sqrtf((float)(squares / (double)n) + (float)a->eps);
+    float mean, variance;
+    rowwise_moments(x, n, a->float_lanes, &mean, &variance);
+    const float rstd = 1.0f / sqrtf(variance + (float)a->eps);
     const float shift = -rstd * mean;
     const float *gamma = a->gamma, *beta = a->beta;
     if (gamma && beta) {
@@ -37,6 +117,53 @@ void descent_half_layer_norm_forward(const descent_half_layer_norm *a, int64_t b
   }
 }
 
+// PyTorch's `vec_reduce_all` of a float vector on x86: a shuffle tree, lane i + lane i + w/2,
+// then i + w/4, ..., down to one lane.
+static float reduce_lanes(float *v, int lanes) {
+  for (int half = lanes / 2; half >= 1; half /= 2) {
+    for (int i = 0; i < half; i++) v[i] = v[i] + v[i + half];
+  }
+  return v[0];
+}
+
+// Σ dy·x·γ (`ds`) and Σ dy·γ (`db`) of a row as PyTorch's reduced-type `map3_reduce_all` /
+// `map2_reduce_all` compute them: per float lane, the first half vector's products, then
+// `acc + product` contracted to fma for each further one, a row tail padded with zeros; the
+// two float halves added lane by lane; then the shuffle tree. A row shorter than a half
+// vector is summed lane after lane instead (`vec_reduce_all` with a size).
+static void row_sums(const float *dy, const float *x, const float *gamma, int64_t n, int lanes, float *ds,
+                     float *db) {
+  float s0[MAX_LANES] = {0}, s1[MAX_LANES] = {0}, b0[MAX_LANES] = {0}, b1[MAX_LANES] = {0};
+  const int64_t width = 2 * (int64_t)lanes;
+  for (int64_t d = 0; d < n; d += width) {
+    for (int part = 0; part < 2; part++) {
+      float *s = part ? s1 : s0, *b = part ? b1 : b0;
+      for (int k = 0; k < lanes; k++) {
+        const int64_t j = d + part * lanes + k;
+        const float g = j < n ? dy[j] : 0.0f, xv = j < n ? x[j] : 0.0f;
+        const float w = gamma ? (j < n ? gamma[j] : 0.0f) : 1.0f;
+        if (d == 0) {
+          s[k] = gamma ? g * xv * w : g * xv;
+          b[k] = gamma ? g * w : g;
+        } else {
+          s[k] = gamma ? __builtin_fmaf(g * xv, w, s[k]) : __builtin_fmaf(g, xv, s[k]);
+          b[k] = gamma ? __builtin_fmaf(g, w, b[k]) : b[k] + g;
+        }
+      }
+    }
+  }
+  if (n < width && n <= lanes) {
+    float ts = 0, tb = 0;
+    for (int64_t k = 0; k < n; k++) ts = k ? ts + s0[k] : s0[k], tb = k ? tb + b0[k] : b0[k];
+    *ds = ts;
+    *db = tb;
+    return;
+  }
+  for (int k = 0; k < lanes; k++) s0[k] = s0[k] + s1[k], b0[k] = b0[k] + b1[k];
+  *ds = reduce_lanes(s0, lanes);
+  *db = reduce_lanes(b0, lanes);
+}
+
 DESCENT_DISPATCH
 void descent_half_layer_norm_backward_dx(const descent_half_layer_norm_backward_args *a,
                                          int64_t begin, int64_t end) {
@@ -47,18 +174,14 @@ void descent_half_layer_norm_backward_dx(const descent_half_layer_norm_backward_
     const float *dy = a->dy + i * n, *x = a->x + i * n;
     float *dx = a->dx + i * n;
     const float r = a->rstd[i], mean = a->mean[i];
-    float ds = 0, db = 0;
-    for (int64_t j = 0; j < n; j++) {
-      const float dyg = dy[j] * (gamma ? gamma[j] : 1.0f);
-      ds += dyg * x[j];
-      db += dyg;
-    }
+    float ds, db;
+    row_sums(dy, x, gamma, n, a->float_lanes, &ds, &db);
     const float b = (db * mean - ds) * r * r * r * scale;
     const float c = -b * mean - db * r * scale;
     if (gamma) {
-      for (int64_t j = 0; j < n; j++) dx[j] = r * (dy[j] * gamma[j]) + b * x[j] + c;
+      for (int64_t j = 0; j < n; j++) dx[j] = r * dy[j] * gamma[j] + b * x[j] + c;
     } else {
-      for (int64_t j = 0; j < n; j++) dx[j] = r * (dy[j] * 1.0f) + b * x[j] + c;
+      for (int64_t j = 0; j < n; j++) dx[j] = r * dy[j] + b * x[j] + c;
     }
   }
 }
@@ -74,11 +197,22 @@ void descent_half_layer_norm_backward_affine(const descent_half_layer_norm_backw
     const float r = a->rstd[i], shift = -r * a->mean[i];
     if (dgamma) {
       for (int64_t j = begin; j < end; j++) {
-        dgamma[j] = descent_round_half(dgamma[j] + dy[j] * (r * x[j] + shift), bf16);
+        dgamma[j] = descent_round_half(__builtin_fmaf(dy[j], __builtin_fmaf(r, x[j], shift), dgamma[j]), bf16);
       }
     }
     if (dbeta) {
       for (int64_t j = begin; j < end; j++) dbeta[j] = descent_round_half(dbeta[j] + dy[j], bf16);
     }
   }
+}
+
+int32_t descent_pytorch_float_lanes(void) {
+#if defined(__x86_64__) && defined(__clang__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+    return 16;
+  }
+#endif
+  return 8;
 }

@@ -12,6 +12,10 @@
 extern "C" {
 #endif
 
+/// The number of float lanes in PyTorch's CPU vectors on this machine: 16 where PyTorch runs
+/// its AVX-512 kernels (AVX-512 F, BW, VL and DQ), else 8 (AVX2 and its 256-bit default).
+int32_t descent_pytorch_float_lanes(void);
+
 /// Layer norm over rows of `n` elements. `gamma` and `beta` (n each) may be NULL.
 typedef struct descent_half_layer_norm {
   const float *x;      // rows × n
@@ -23,11 +27,12 @@ typedef struct descent_half_layer_norm {
   int64_t n;
   double eps;
   int32_t bfloat16;    // 1: bfloat16, 0: float16
-  int32_t reserved;
+  int32_t float_lanes; // PyTorch's float vector width on this CPU (descent_pytorch_float_lanes)
 } descent_half_layer_norm;
 
-/// Forward of rows [begin, end): per row, mean and biased variance summed in double,
-/// rstd = 1/sqrt(var + eps) in float32, y = fma(fma(x, rstd, -rstd·mean), γ, β).
+/// Forward of rows [begin, end): per row, mean and biased variance as PyTorch's
+/// `RowwiseMoments` computes them (Welford in a cascade over float lanes), rstd =
+/// 1/sqrt(var + eps) in float32, y = fma(fma(x, rstd, -rstd·mean), γ, β).
 void descent_half_layer_norm_forward(const descent_half_layer_norm *a, int64_t begin, int64_t end);
 
 typedef struct descent_half_layer_norm_backward_args {
@@ -42,10 +47,12 @@ typedef struct descent_half_layer_norm_backward_args {
   int64_t rows;
   int64_t n;
   int32_t bfloat16;
-  int32_t reserved;
+  int32_t float_lanes; // as in descent_half_layer_norm
 } descent_half_layer_norm_backward_args;
 
-/// dx of rows [begin, end): a·dy·γ + b·x + c from the row sums Σ dy·γ·x and Σ dy·γ.
+/// dx of rows [begin, end): a·dy·γ + b·x + c from the row sums Σ dy·x·γ and Σ dy·γ, which
+/// are summed as PyTorch's vectorised `map3_reduce_all` sums them (per float lane over the
+/// row's half vectors, the two halves added, then a shuffle tree).
 void descent_half_layer_norm_backward_dx(const descent_half_layer_norm_backward_args *a,
                                          int64_t begin, int64_t end);
 /// dγ and dβ of columns [begin, end): summed over all rows in order, each addition rounded

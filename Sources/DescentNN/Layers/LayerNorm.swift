@@ -76,10 +76,12 @@ public func layerNorm(
 }
 
 /// `layer_norm` on a bfloat16/float16 input as PyTorch's CPU kernel computes it. Forward,
-/// per row in float32: `y = (x·rstd + (-rstd·mean))·γ + β`, rounded once; the row's mean and
-/// rstd are saved rounded to the half type. Backward from those saved values: `dx` in
-/// float32 (`a·dy·γ + b·x + c` with the row sums `Σ dy·γ·x`, `Σ dy·γ`), rounded once; `dγ`
-/// and `dβ` accumulated row after row in the half type, as PyTorch does on one thread.
+/// per row in float32: the mean and variance by PyTorch's `RowwiseMoments` (Welford over its
+/// float vector lanes, merged in a cascade), `y = (x·rstd + (-rstd·mean))·γ + β` as two
+/// fmas, rounded once; the row's mean and rstd are saved rounded to the half type. Backward
+/// from those saved values: `dx` in float32 (`a·dy·γ + b·x + c` with the row sums `Σ dy·x·γ`,
+/// `Σ dy·γ` in PyTorch's vector order), rounded once; `dγ` (fma) and `dβ` accumulated row
+/// after row in the half type, as PyTorch does on one thread.
 func halfLayerNorm(
   _ input: Tensor, normalizedShape: [Int], weight: Tensor?, bias: Tensor?, eps: Double
 ) -> Tensor {
@@ -101,7 +103,8 @@ func halfLayerNorm(
       savedRstd.withUnsafeMutableBufferPointer { rstd in
         let args = descent_half_layer_norm(
           x: x.pointer, gamma: gamma?.pointer, beta: beta?.pointer, y: yPointer, mean: mean.baseAddress,
-          rstd: rstd.baseAddress, n: Int64(n), eps: eps, bfloat16: bfloat16, reserved: 0)
+          rstd: rstd.baseAddress, n: Int64(n), eps: eps, bfloat16: bfloat16,
+          float_lanes: descent_pytorch_float_lanes())
         withUnsafePointer(to: args) { args in
           forEachChunk(rows, itemWidth: 3 * n) { descent_half_layer_norm_forward(args, $0, $1) }
         }
@@ -122,7 +125,7 @@ func halfLayerNorm(
           dy: dy.pointer, x: x.pointer, gamma: gamma?.pointer, mean: mean.baseAddress, rstd: rstd.baseAddress,
           dx: dxPointer, dgamma: dgamma?.1, dbeta: dbeta?.1, rows: Int64(rows), n: Int64(n),
           bfloat16: bfloat16,
-          reserved: 0)
+          float_lanes: descent_pytorch_float_lanes())
         withUnsafePointer(to: args) { args in
           forEachChunk(rows, itemWidth: 3 * n) { descent_half_layer_norm_backward_dx(args, $0, $1) }
           if dgamma != nil || dbeta != nil {
