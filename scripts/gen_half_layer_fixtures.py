@@ -52,9 +52,13 @@ def layer_norm(dtype, rows, n):
     return {"y": fnv1a(y), "dx": fnv1a(x.grad), "dweight": fnv1a(m.weight.grad), "dbias": fnv1a(m.bias.grad)}
 
 
-def batch_norm(dtype, batch, channels):
-    x = formula(batch * channels, 7919, 13, 2003, 256).reshape(batch, channels).to(dtype).requires_grad_(True)
-    up = formula(batch * channels, 104729, 7, 1009, 4096).reshape(batch, channels).to(dtype)
+def batch_norm(dtype, shape):
+    count = 1
+    for size in shape:
+        count *= size
+    channels = shape[1]
+    x = formula(count, 7919, 13, 2003, 256).reshape(shape).to(dtype).requires_grad_(True)
+    up = formula(count, 104729, 7, 1009, 4096).reshape(shape).to(dtype)
     m = torch.nn.BatchNorm1d(channels).to(dtype)
     with torch.no_grad():
         m.weight.copy_(formula(channels, 31, 5, 17, 8))
@@ -85,7 +89,9 @@ def main():
     }
     for name, dtype in HALF.items():
         data["cases"].append({"dtype": name, "layer": "layernorm", "shape": [48, 1024], "outputs": layer_norm(dtype, 48, 1024)})
-        data["cases"].append({"dtype": name, "layer": "batchnorm", "shape": [512, 64], "outputs": batch_norm(dtype, 512, 64)})
+        # 2-d and 3-d inputs take different kernels in PyTorch ("channels last" and "contiguous").
+        for shape in ([512, 64], [48, 64, 16], [40, 24, 37]):
+            data["cases"].append({"dtype": name, "layer": "batchnorm", "shape": shape, "outputs": batch_norm(dtype, shape)})
         data["cases"].append({"dtype": name, "layer": "embedding", "shape": [50, 512, 700],
                               "outputs": embedding(dtype, 50, 512, 700)})
     with open(OUT, "w") as f:

@@ -70,15 +70,22 @@ typedef struct descent_half_batch_norm {
   float *saved_mean;   // channels: the batch mean, rounded to the half type
   float *saved_invstd; // channels: 1/sqrt(var + eps), rounded to the half type
   float *mean;         // channels: the batch mean in float32
-  float *unbiased_var; // channels: Σ(x - mean)² / (count - 1) in float32
+  float *unbiased_var; // channels: Σ(x - mean)² / (count - 1), from the stored sum
   int64_t batch;
   int64_t channels;
   int64_t length;
   float eps;
   int32_t bfloat16;
+  int32_t float_lanes; // as in descent_half_layer_norm
+  int32_t reserved;
 } descent_half_batch_norm;
 
-/// Forward of channels [begin, end): sums in float32 in (sample, position) order.
+/// Forward of channels [begin, end), in the order of PyTorch's reduced-precision kernels:
+/// for a 2-d input (`length` 1, its channels-last path) each channel's sums run over the
+/// samples in order; for a 3-d input (its contiguous path) over each sample's positions in
+/// vectors of 2·lanes values, one float accumulator per lane, summed lane after lane at the
+/// end. Squared deviations are accumulated with fma; bfloat16 rounds the mean it subtracts
+/// (2-d) and the sum of squares (both) to bfloat16. y = fma(x, α, β - mean·α).
 void descent_half_batch_norm_forward(const descent_half_batch_norm *a, int64_t begin, int64_t end);
 
 typedef struct descent_half_batch_norm_backward_args {
@@ -93,9 +100,12 @@ typedef struct descent_half_batch_norm_backward_args {
   int64_t batch;
   int64_t channels;
   int64_t length;
+  int32_t float_lanes;
+  int32_t reserved;
 } descent_half_batch_norm_backward_args;
 
-/// Backward of channels [begin, end), from the saved statistics.
+/// Backward of channels [begin, end), from the saved statistics: Σdy and Σ(x - mean)·dy summed
+/// as the forward sums, dx = (fma(-(x - mean), k, dy - Σdy/N)·invstd)·γ.
 void descent_half_batch_norm_backward(const descent_half_batch_norm_backward_args *a,
                                       int64_t begin, int64_t end);
 

@@ -145,19 +145,19 @@ public final class BatchNorm1d: Module {
     return input * alpha.reshape(channelShape) + beta.reshape(channelShape)
   }
 
-  /// Training on a half input with half parameters, as PyTorch's half kernel computes it
-  /// (derived from its results, torch 2.13): per channel, the mean in float32 and saved
-  /// rounded to the half type; the sum of squared deviations saved rounded too for
-  /// bfloat16 (float16 keeps it in float32); `invstd = 1/√(var + eps)` rounded to the half
-  /// type; `y = fma(x, α, β - mean·α)` with `α = invstd·γ`, rounded once. Backward from the
-  /// saved mean and invstd: `dβ = Σdy` and `dγ = Σ(x - mean)·dy · invstd` (the products
-  /// accumulated with fma, as PyTorch's contracted vector loop does), each rounded once,
-  /// `dx = (dy - Σdy/N - (x - mean)·k)·invstd·γ` with `k = Σ(x - mean)·dy · invstd²/N`. The
-  /// running averages are `momentum·mean + (1 - momentum)·running` in float32 from the
-  /// float32 mean and unbiased variance, rounded once (PyTorch's float16 bits); bfloat16's
-  /// running mean is that formula in bfloat16 arithmetic on the saved mean (PyTorch's bits),
-  /// its running variance the float32 formula (a recorded known issue: a half ulp apart on
-  /// some channels).
+  /// Training on a half input with half parameters, as PyTorch's reduced-precision kernels
+  /// compute it (torch 2.13's batch_norm_kernel.cpp, in their roundings and summation
+  /// orders; the C kernel in CDescentKernels' BatchNormHalf.c). Per channel in float32: the
+  /// mean, and the sum of squared deviations accumulated with fma; a 2-d input sums over the
+  /// samples in order, a 3-d input per sample in float vector lanes along its length.
+  /// bfloat16 keeps the sum of squares in bfloat16 and divides it in bfloat16 arithmetic.
+  /// The mean and `invstd = 1/√(var + eps)` are saved rounded to the half type;
+  /// `y = fma(x, α, β - mean·α)` with `α = invstd·γ`, rounded once. Backward from the saved
+  /// mean and invstd: `dβ = Σdy`, `dγ = Σ(x - mean)·dy · invstd`, and
+  /// `dx = (fma(-(x - mean), k, dy - Σdy/N)·invstd)·γ` with `k = Σ(x - mean)·dy · invstd²/N`.
+  /// Running averages: float16 `momentum·new + (1 - momentum)·running` in float32, rounded
+  /// once; bfloat16 `fma(momentum, new, round(complement·running))` with the momentum and its
+  /// complement rounded to bfloat16, on the saved mean and the bfloat16 unbiased variance.
   private func halfBatchNorm(_ input: Tensor, factor: Double) -> Tensor {
     let dtype = input.dtype
     let batch = input.shape[0]
@@ -172,6 +172,7 @@ public final class BatchNorm1d: Module {
     let biasIndex = appendOptional(bias, to: &inputs)
     let eps = Float(self.eps)
     let bfloat16: Int32 = dtype == .bfloat16 ? 1 : 0
+    let lanes = descent_pytorch_float_lanes()
     let out = Autograd.function("NativeBatchNormBackward0", inputs: inputs) { t in
       let x = Float32Operand(t[0])
       let gamma = weightIndex.map { Float32Operand(t[$0]) }
@@ -188,7 +189,7 @@ public final class BatchNorm1d: Module {
                 saved_mean: savedMean.baseAddress, saved_invstd: savedInvstd.baseAddress,
                 mean: means.baseAddress,
                 unbiased_var: unbiased.baseAddress, batch: Int64(batch), channels: Int64(channels),
-                length: Int64(length), eps: eps, bfloat16: bfloat16)
+                length: Int64(length), eps: eps, bfloat16: bfloat16, float_lanes: lanes, reserved: 0)
               withUnsafePointer(to: args) { args in
                 forEachChunk(channels, itemWidth: 4 * count) { descent_half_batch_norm_forward(args, $0, $1) }
               }
@@ -201,17 +202,22 @@ public final class BatchNorm1d: Module {
         let f = Float(factor)
         let rm = float32Elements(runningMean)
         let rv = float32Elements(runningVar)
-        // bfloat16's running mean is bfloat16 arithmetic on the saved mean, the momentum and
-        // its complement rounded to bfloat16 too.
+        // bfloat16's running averages: the momentum and its complement rounded to bfloat16,
+        // fma(momentum, new, round(complement·running)) rounded (PyTorch's contracted
+        // bfloat16 arithmetic), on the saved mean and the bfloat16 unbiased variance.
         let (m, keep) = (dtype.rounding(Float(factor)), dtype.rounding(Float(1 - factor)))
         let newMean = (0..<channels).map { c in
           dtype == .bfloat16
-            ? dtype.rounding(dtype.rounding(m * savedMean[c]) + dtype.rounding(keep * rm[c]))
+            ? dtype.rounding(dtype.rounding(keep * rm[c]).addingProduct(m, savedMean[c]))
             : f * means[c] + (1 - f) * rm[c]
         }
         runningMean.copyInPlace(from: Tensor(newMean, shape: [channels]))
-        runningVar.copyInPlace(
-          from: Tensor((0..<channels).map { f * unbiased[$0] + (1 - f) * rv[$0] }, shape: [channels]))
+        let newVar = (0..<channels).map { c in
+          dtype == .bfloat16
+            ? dtype.rounding(dtype.rounding(keep * rv[c]).addingProduct(m, unbiased[c]))
+            : f * unbiased[c] + (1 - f) * rv[c]
+        }
+        runningVar.copyInPlace(from: Tensor(newVar, shape: [channels]))
       }
       return y.to(dtype: dtype)
     } backward: { g, t, _ in
@@ -226,7 +232,8 @@ public final class BatchNorm1d: Module {
           let args = descent_half_batch_norm_backward_args(
             dy: dy.pointer, x: x.pointer, gamma: gamma?.pointer, saved_mean: savedMean.baseAddress,
             saved_invstd: savedInvstd.baseAddress, dx: dxPointer, dgamma: dgammaPointer, dbeta: dbetaPointer,
-            batch: Int64(batch), channels: Int64(channels), length: Int64(length))
+            batch: Int64(batch), channels: Int64(channels), length: Int64(length), float_lanes: lanes,
+            reserved: 0)
           withUnsafePointer(to: args) { args in
             forEachChunk(channels, itemWidth: 3 * count) { descent_half_batch_norm_backward(args, $0, $1) }
           }
