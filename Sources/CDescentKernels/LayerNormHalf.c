@@ -19,6 +19,8 @@ typedef struct {
   float m1[MAX_LANES], m2[MAX_LANES];
 } moments;
 
+// `AddMomentsVec` (torch 2.13): m1 + c·δ and fma(δ·m0, c·δ, m2 + m2_add), the product c·δ
+// rounded once and used twice (so not contracted).
 DESCENT_INLINE void add_moments(int lanes, int64_t m0_add, const float *m1_add, const float *m2_add,
                                 moments *into) {
   const int64_t n = into->m0 + m0_add;
@@ -26,10 +28,24 @@ DESCENT_INLINE void add_moments(int lanes, int64_t m0_add, const float *m1_add, 
   const float old = (float)into->m0;
   for (int k = 0; k < lanes; k++) {
     const float delta = m1_add[k] - into->m1[k];
-    into->m1[k] = __builtin_fmaf(c, delta, into->m1[k]);
-    into->m2[k] = into->m2[k] + __builtin_fmaf(delta * delta * c, old, m2_add[k]);
+    const float m2_sum = into->m2[k] + m2_add[k];
+    const float c_delta = c * delta;
+    into->m1[k] = into->m1[k] + c_delta;
+    into->m2[k] = __builtin_fmaf(delta * old, c_delta, m2_sum);
   }
   into->m0 = n;
+}
+
+// The scalar `AddMoments`, as compiled: m1 + c·δ and m2 + (m2_add + δ·δ·c·m0), the last
+// product of each contracted into an fma.
+DESCENT_INLINE void add_moments_scalar(int64_t m0_add, float m1_add, float m2_add, int64_t *m0, float *m1,
+                                       float *m2) {
+  const int64_t n = *m0 + m0_add;
+  const float c = n == 0 ? 0.0f : (float)m0_add / (float)n;
+  const float delta = m1_add - *m1;
+  *m1 = __builtin_fmaf(c, delta, *m1);
+  *m2 = *m2 + __builtin_fmaf(delta * delta * c, (float)*m0, m2_add);
+  *m0 = n;
 }
 
 static int64_t ceil_log2(int64_t x) {
@@ -76,17 +92,7 @@ static void rowwise_moments(const float *x, int64_t count, int lanes, float *mea
     m2 = __builtin_fmaf(delta, x[i] - m1, m2);
   }
   // Each float lane holds 2n values.
-  const int64_t m0_add = 2 * n;
-  for (int k = 0; k < lanes; k++) {
-    moments one;
-    one.m0 = m0;
-    one.m1[0] = m1;
-    one.m2[0] = m2;
-    add_moments(1, m0_add, &stack[0].m1[k], &stack[0].m2[k], &one);
-    m0 = one.m0;
-    m1 = one.m1[0];
-    m2 = one.m2[0];
-  }
+  for (int k = 0; k < lanes; k++) add_moments_scalar(2 * n, stack[0].m1[k], stack[0].m2[k], &m0, &m1, &m2);
   *mean = m1;
   *variance = m2 / (float)count;
 }
@@ -129,7 +135,7 @@ static float reduce_lanes(float *v, int lanes) {
 // Σ dy·x·γ (`ds`) and Σ dy·γ (`db`) of a row as PyTorch's reduced-type `map3_reduce_all` /
 // `map2_reduce_all` compute them: per float lane, the first half vector's products, then
 // `acc + product` contracted to fma for each further one, a row tail padded with zeros; the
-// two float halves added lane by lane; then the shuffle tree. A row shorter than a half
+// two float halves added lane by lane; then the shuffle tree. A row shorter than a whole
 // vector is summed lane after lane instead (`vec_reduce_all` with a size).
 static void row_sums(const float *dy, const float *x, const float *gamma, int64_t n, int lanes, float *ds,
                      float *db) {
@@ -152,9 +158,16 @@ static void row_sums(const float *dy, const float *x, const float *gamma, int64_
       }
     }
   }
-  if (n < width && n <= lanes) {
+  if (n < width) {
+    // A single partial vector: the halves added where the second has values, then the
+    // lanes summed in order (`vec_reduce_all` with a size).
+    const int64_t used = n > lanes ? lanes : n;
     float ts = 0, tb = 0;
-    for (int64_t k = 0; k < n; k++) ts = k ? ts + s0[k] : s0[k], tb = k ? tb + b0[k] : b0[k];
+    for (int64_t k = 0; k < used; k++) {
+      const float sk = k < n - lanes ? s0[k] + s1[k] : s0[k], bk = k < n - lanes ? b0[k] + b1[k] : b0[k];
+      ts = k ? ts + sk : sk;
+      tb = k ? tb + bk : bk;
+    }
     *ds = ts;
     *db = tb;
     return;
@@ -176,12 +189,14 @@ void descent_half_layer_norm_backward_dx(const descent_half_layer_norm_backward_
     const float r = a->rstd[i], mean = a->mean[i];
     float ds, db;
     row_sums(dy, x, gamma, n, a->float_lanes, &ds, &db);
-    const float b = (db * mean - ds) * r * r * r * scale;
-    const float c = -b * mean - db * r * scale;
+    // PyTorch's compiled forms (matched against its results): b·x is contracted into the
+    // sum, and so are db·mean and -b·mean.
+    const float b = __builtin_fmaf(db, mean, -ds) * r * r * r * scale;
+    const float c = __builtin_fmaf(-b, mean, -(db * r * scale));
     if (gamma) {
-      for (int64_t j = 0; j < n; j++) dx[j] = r * dy[j] * gamma[j] + b * x[j] + c;
+      for (int64_t j = 0; j < n; j++) dx[j] = __builtin_fmaf(b, x[j], r * dy[j] * gamma[j]) + c;
     } else {
-      for (int64_t j = 0; j < n; j++) dx[j] = r * dy[j] + b * x[j] + c;
+      for (int64_t j = 0; j < n; j++) dx[j] = __builtin_fmaf(b, x[j], r * dy[j]) + c;
     }
   }
 }

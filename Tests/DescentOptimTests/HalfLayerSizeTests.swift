@@ -46,18 +46,6 @@ private func digest(_ t: Tensor) -> String {
 
 @Suite("half layers at multi-threaded sizes against PyTorch")
 struct HalfLayerSizeTests {
-  /// Outputs that differ from PyTorch's at this size (the small inputs of `HalfTrainingTests`
-  /// match). LayerNorm follows PyTorch's Welford row moments and its vectorised row sums, yet
-  /// a float32 ulp still differs somewhere in the forward, which flips about one half value
-  /// in 8,192 (float16) or 65,536 (bfloat16): one or two values of y, dx and dγ here.
-  static let knownGaps: [String: String] = [
-    "layernorm bfloat16 y": "a float32 ulp in the forward",
-    "layernorm bfloat16 dx": "a float32 ulp in the forward",
-    "layernorm bfloat16 dweight": "a float32 ulp in the forward",
-    "layernorm float16 y": "a float32 ulp in the forward",
-    "layernorm float16 dx": "a float32 ulp in the forward",
-  ]
-
   @Test(arguments: HalfLayerSizeFixture.shared.cases)
   func matchesPyTorch(_ c: HalfLayerSizeFixture.Case) throws {
     let dtype = try #require(DType(rawValue: c.dtype))
@@ -111,11 +99,7 @@ struct HalfLayerSizeTests {
       #expect(got.count == want.count && got.dtype == dtype, "\(name)")
       let same = digest(got) == want.hash
       print("\(c.testDescription) \(name): \(same ? "equal to" : "differs from") PyTorch")
-      if let reason = Self.knownGaps["\(c.layer) \(c.dtype) \(name)"] {
-        withKnownIssue(Comment(rawValue: reason), isIntermittent: true) { #expect(same, "\(name)") }
-      } else {
-        #expect(same, "\(name): bits differ from PyTorch's")
-      }
+      #expect(same, "\(name): bits differ from PyTorch's")
     }
   }
 }
