@@ -88,7 +88,10 @@ def main():
         "cases": [],
     }
     for name, dtype in HALF.items():
-        data["cases"].append({"dtype": name, "layer": "layernorm", "shape": [48, 1024], "outputs": layer_norm(dtype, 48, 1024)})
+        # Rows of whole vectors, of whole vectors and a tail, and shorter than one vector.
+        for rows, n in ([48, 1024], [20, 1000], [64, 12], [64, 5]):
+            data["cases"].append({"dtype": name, "layer": "layernorm", "shape": [rows, n],
+                                  "outputs": layer_norm(dtype, rows, n)})
         # 2-d and 3-d inputs take different kernels in PyTorch ("channels last" and "contiguous").
         for shape in ([512, 64], [48, 64, 16], [40, 24, 37]):
             data["cases"].append({"dtype": name, "layer": "batchnorm", "shape": shape, "outputs": batch_norm(dtype, shape)})
