@@ -54,7 +54,9 @@ static int64_t ceil_log2(int64_t x) {
 }
 
 // Mean and biased variance of x[0 ..< count].
-static void rowwise_moments(const float *x, int64_t count, int lanes, float *mean, float *variance) {
+// Inlined with a constant `lanes` (8 or 16), so that the loops over the lanes vectorise.
+DESCENT_INLINE void rowwise_moments(const float *x, int64_t count, const int lanes, float *mean,
+                                    float *variance) {
   const int64_t half_lanes = 2 * (int64_t)lanes, chunk = 16;
   const int64_t n = count / half_lanes, m = (n + chunk - 1) / chunk, depth = ceil_log2(m);
   moments stack[MAX_DEPTH];
@@ -105,7 +107,11 @@ void descent_half_layer_norm_forward(const descent_half_layer_norm *a, int64_t b
     const float *x = a->x + i * n;
     float *y = a->y + i * n;
     float mean, variance;
-    rowwise_moments(x, n, a->float_lanes, &mean, &variance);
+    if (a->float_lanes == 16) {
+      rowwise_moments(x, n, 16, &mean, &variance);
+    } else {
+      rowwise_moments(x, n, 8, &mean, &variance);
+    }
     const float rstd = 1.0f / sqrtf(variance + (float)a->eps);
     const float shift = -rstd * mean;
     const float *gamma = a->gamma, *beta = a->beta;
@@ -125,7 +131,7 @@ void descent_half_layer_norm_forward(const descent_half_layer_norm *a, int64_t b
 
 // PyTorch's `vec_reduce_all` of a float vector on x86: a shuffle tree, lane i + lane i + w/2,
 // then i + w/4, ..., down to one lane.
-static float reduce_lanes(float *v, int lanes) {
+DESCENT_INLINE float reduce_lanes(float *v, const int lanes) {
   for (int half = lanes / 2; half >= 1; half /= 2) {
     for (int i = 0; i < half; i++) v[i] = v[i] + v[i + half];
   }
@@ -137,8 +143,8 @@ static float reduce_lanes(float *v, int lanes) {
 // `acc + product` contracted to fma for each further one, a row tail padded with zeros; the
 // two float halves added lane by lane; then the shuffle tree. A row shorter than a whole
 // vector is summed lane after lane instead (`vec_reduce_all` with a size).
-static void row_sums(const float *dy, const float *x, const float *gamma, int64_t n, int lanes, float *ds,
-                     float *db) {
+DESCENT_INLINE void row_sums(const float *dy, const float *x, const float *gamma, int64_t n, const int lanes,
+                            float *ds, float *db) {
   float s0[MAX_LANES] = {0}, s1[MAX_LANES] = {0}, b0[MAX_LANES] = {0}, b1[MAX_LANES] = {0};
   const int64_t width = 2 * (int64_t)lanes;
   for (int64_t d = 0; d < n; d += width) {
@@ -188,7 +194,11 @@ void descent_half_layer_norm_backward_dx(const descent_half_layer_norm_backward_
     float *dx = a->dx + i * n;
     const float r = a->rstd[i], mean = a->mean[i];
     float ds, db;
-    row_sums(dy, x, gamma, n, a->float_lanes, &ds, &db);
+    if (a->float_lanes == 16) {
+      row_sums(dy, x, gamma, n, 16, &ds, &db);
+    } else {
+      row_sums(dy, x, gamma, n, 8, &ds, &db);
+    }
     // PyTorch's compiled forms (matched against its results): b·x is contracted into the
     // sum, and so are db·mean and -b·mean.
     const float b = __builtin_fmaf(db, mean, -ds) * r * r * r * scale;
