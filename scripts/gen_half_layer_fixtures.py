@@ -40,33 +40,47 @@ def fnv1a(t):
     return {"hash": f"{h:016x}", "count": t.numel()}
 
 
-def layer_norm(dtype, rows, n):
+def affine_outputs(m, x, y):
+    out = {"y": fnv1a(y), "dx": fnv1a(x.grad)}
+    if getattr(m, "weight", None) is not None:
+        out["dweight"] = fnv1a(m.weight.grad)
+    if getattr(m, "bias", None) is not None:
+        out["dbias"] = fnv1a(m.bias.grad)
+    return out
+
+
+def layer_norm(dtype, rows, n, affine="both"):
+    """affine: "both" (weight and bias), "weight" (bias=False) or "none"."""
     x = formula(rows * n, 7919, 13, 2003, 256).reshape(rows, n).to(dtype).requires_grad_(True)
     up = formula(rows * n, 104729, 7, 1009, 4096).reshape(rows, n).to(dtype)
-    m = torch.nn.LayerNorm(n).to(dtype)
+    m = torch.nn.LayerNorm(n, elementwise_affine=affine != "none", bias=affine == "both").to(dtype)
     with torch.no_grad():
-        m.weight.copy_(formula(n, 31, 5, 17, 8))
-        m.bias.copy_(formula(n, 13, 3, 11, 16))
+        if m.weight is not None:
+            m.weight.copy_(formula(n, 31, 5, 17, 8))
+        if m.bias is not None:
+            m.bias.copy_(formula(n, 13, 3, 11, 16))
     y = m(x)
     y.backward(up)
-    return {"y": fnv1a(y), "dx": fnv1a(x.grad), "dweight": fnv1a(m.weight.grad), "dbias": fnv1a(m.bias.grad)}
+    return affine_outputs(m, x, y)
 
 
-def batch_norm(dtype, shape):
+def batch_norm(dtype, shape, affine=True):
     count = 1
     for size in shape:
         count *= size
     channels = shape[1]
     x = formula(count, 7919, 13, 2003, 256).reshape(shape).to(dtype).requires_grad_(True)
     up = formula(count, 104729, 7, 1009, 4096).reshape(shape).to(dtype)
-    m = torch.nn.BatchNorm1d(channels).to(dtype)
-    with torch.no_grad():
-        m.weight.copy_(formula(channels, 31, 5, 17, 8))
-        m.bias.copy_(formula(channels, 13, 3, 11, 16))
+    m = torch.nn.BatchNorm1d(channels, affine=affine).to(dtype)
+    if affine:
+        with torch.no_grad():
+            m.weight.copy_(formula(channels, 31, 5, 17, 8))
+            m.bias.copy_(formula(channels, 13, 3, 11, 16))
     y = m(x)
     y.backward(up)
-    return {"y": fnv1a(y), "dx": fnv1a(x.grad), "dweight": fnv1a(m.weight.grad), "dbias": fnv1a(m.bias.grad),
-            "running_mean": fnv1a(m.running_mean), "running_var": fnv1a(m.running_var)}
+    out = affine_outputs(m, x, y)
+    out.update({"running_mean": fnv1a(m.running_mean), "running_var": fnv1a(m.running_var)})
+    return out
 
 
 def embedding(dtype, rows, width, lookups):
@@ -90,11 +104,18 @@ def main():
     for name, dtype in HALF.items():
         # Rows of whole vectors, of whole vectors and a tail, and shorter than one vector.
         for rows, n in ([48, 1024], [20, 1000], [64, 12], [64, 5]):
-            data["cases"].append({"dtype": name, "layer": "layernorm", "shape": [rows, n],
+            data["cases"].append({"dtype": name, "layer": "layernorm", "shape": [rows, n], "affine": "both",
                                   "outputs": layer_norm(dtype, rows, n)})
+        for affine in ("weight", "none"):
+            data["cases"].append({"dtype": name, "layer": "layernorm", "shape": [20, 1000], "affine": affine,
+                                  "outputs": layer_norm(dtype, 20, 1000, affine)})
         # 2-d and 3-d inputs take different kernels in PyTorch ("channels last" and "contiguous").
         for shape in ([512, 64], [48, 64, 16], [40, 24, 37]):
-            data["cases"].append({"dtype": name, "layer": "batchnorm", "shape": shape, "outputs": batch_norm(dtype, shape)})
+            data["cases"].append({"dtype": name, "layer": "batchnorm", "shape": shape, "affine": "both",
+                                  "outputs": batch_norm(dtype, shape)})
+        for shape in ([512, 64], [40, 24, 37]):
+            data["cases"].append({"dtype": name, "layer": "batchnorm", "shape": shape, "affine": "none",
+                                  "outputs": batch_norm(dtype, shape, affine=False)})
         data["cases"].append({"dtype": name, "layer": "embedding", "shape": [50, 512, 700],
                               "outputs": embedding(dtype, 50, 512, 700)})
     with open(OUT, "w") as f:

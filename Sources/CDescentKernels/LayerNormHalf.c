@@ -118,11 +118,12 @@ void descent_half_layer_norm_forward(const descent_half_layer_norm *a, int64_t b
     if (gamma && beta) {
       for (int64_t j = 0; j < n; j++) y[j] = __builtin_fmaf(__builtin_fmaf(x[j], rstd, shift), gamma[j], beta[j]);
     } else if (gamma) {
-      for (int64_t j = 0; j < n; j++) y[j] = __builtin_fmaf(x[j], rstd, shift) * gamma[j];
+      // PyTorch fills a missing β with zeros and still adds it: -0 becomes +0.
+      for (int64_t j = 0; j < n; j++) y[j] = __builtin_fmaf(__builtin_fmaf(x[j], rstd, shift), gamma[j], 0.0f);
     } else if (beta) {
       for (int64_t j = 0; j < n; j++) y[j] = __builtin_fmaf(x[j], rstd, shift) + beta[j];
     } else {
-      for (int64_t j = 0; j < n; j++) y[j] = __builtin_fmaf(x[j], rstd, shift);
+      for (int64_t j = 0; j < n; j++) y[j] = __builtin_fmaf(x[j], rstd, shift) + 0.0f;
     }
     a->mean[i] = descent_round_half(mean, bf16);
     a->rstd[i] = descent_round_half(rstd, bf16);

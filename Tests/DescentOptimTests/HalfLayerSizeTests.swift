@@ -19,8 +19,10 @@ struct HalfLayerSizeFixture: Decodable, Sendable {
     let dtype: String
     let layer: String
     let shape: [Int]
+    /// "both" (weight and bias), "weight" (LayerNorm without bias) or "none"; nil for embedding.
+    let affine: String?
     let outputs: [String: Digest]
-    var testDescription: String { "\(layer) \(dtype) \(shape)" }
+    var testDescription: String { "\(layer) \(dtype) \(shape) affine: \(affine ?? "-")" }
   }
   let cases: [Case]
 
@@ -59,27 +61,28 @@ struct HalfLayerSizeTests {
       let weight = formula(n, 31, 5, 17, 8, shape: [n], dtype)
       let bias = formula(n, 13, 3, 11, 16, shape: [n], dtype)
       let module: Module
+      let affine = c.affine ?? "both"
       if c.layer == "layernorm" {
-        let m = LayerNorm(n, dtype: dtype)
+        let m = LayerNorm(n, elementwiseAffine: affine != "none", bias: affine == "both", dtype: dtype)
         withNoGrad {
-          m.weight!.copyInPlace(from: weight)
-          m.bias!.copyInPlace(from: bias)
+          m.weight?.copyInPlace(from: weight)
+          m.bias?.copyInPlace(from: bias)
         }
         module = m
       } else {
-        let m = BatchNorm1d(n, dtype: dtype)
+        let m = BatchNorm1d(n, affine: affine != "none", dtype: dtype)
         withNoGrad {
-          m.weight!.copyInPlace(from: weight)
-          m.bias!.copyInPlace(from: bias)
+          m.weight?.copyInPlace(from: weight)
+          m.bias?.copyInPlace(from: bias)
         }
         module = m
       }
       let y = module(x)
       y.backward(gradient: up)
       let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.0, $0.1) })
-      results = [
-        "y": y, "dx": x.grad!, "dweight": parameters["weight"]!.grad!, "dbias": parameters["bias"]!.grad!,
-      ]
+      results = ["y": y, "dx": x.grad!]
+      results["dweight"] = parameters["weight"]?.grad
+      results["dbias"] = parameters["bias"]?.grad
       if let m = module as? BatchNorm1d {
         results["running_mean"] = m.runningMean!
         results["running_var"] = m.runningVar!
