@@ -31,6 +31,9 @@ hits both alike. It reads one JSON request per line on stdin and answers one JSO
   {"op": "linalg_setup", "fn": "cholesky", "n": 1024, "dtype": "float32", "warmup": 1}
                                                 -> {"impls": {"cholesky": null}}
   {"op": "call", "impl": "cholesky", "steps": 1} -> {"ms": [20.4]}  (one torch.linalg call)
+  {"op": "layer_setup", "layer": "layernorm", "dtype": "bfloat16", "rows": 512,
+   "features": 1024, "warmup": 2}               -> {"impls": {"layernorm": null}}
+  {"op": "call", "impl": "layernorm", "steps": 1} -> {"ms": [1.4]}  (forward + backward)
   {"op": "quit"}
 """
 import argparse
@@ -214,6 +217,26 @@ def serve():
                 call()
             optimizers = {fn: call}
             answer = dict(impls={fn: None})
+        elif op == "layer_setup":
+            # One training-mode forward and backward of a layer, `y = layer(x);
+            # y.sum().backward()`, as `descent bench layers` times it: LayerNorm and
+            # BatchNorm1d on rows x features, Embedding(vocab, width) looked up `lookups` times.
+            layer, dtype = request["layer"], getattr(torch, request["dtype"])
+            gen = torch.Generator().manual_seed(0)
+            if layer == "embedding":
+                module = torch.nn.Embedding(request["vocab"], request["width"], dtype=dtype)
+                x = torch.randint(0, request["vocab"], (request["lookups"],), generator=gen)
+            else:
+                cls = torch.nn.LayerNorm if layer == "layernorm" else torch.nn.BatchNorm1d
+                module = cls(request["features"], dtype=dtype)
+                x = torch.randn(request["rows"], request["features"], generator=gen).to(dtype).requires_grad_(True)
+
+            def call(module=module, x=x):
+                module(x).sum().backward()
+            for _ in range(request.get("warmup", 2)):
+                call()
+            optimizers = {layer: call}
+            answer = dict(impls={layer: None})
         elif op == "call":
             fn = optimizers[request["impl"]]
             samples = []

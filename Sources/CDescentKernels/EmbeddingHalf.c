@@ -1,18 +1,37 @@
 // Embedding backward on bfloat16/float16 weights: PyTorch's `index_add_` on the half
 // gradient, index after index, each addition rounded to the half type (see
-// HalfLayerKernels.h). Columns are independent, so threads split them.
+// HalfLayerKernels.h), straight into the half gradient's bits. Columns are independent, so
+// threads split them.
 #include "Common.h"
 #include "HalfBits.h"
 
 DESCENT_DISPATCH
 void descent_half_embedding_backward(const float *grad_output, const int64_t *indices,
-                                     int64_t count, int64_t padding, int64_t width, float *grad,
+                                     int64_t count, int64_t padding, int64_t width, uint16_t *grad,
                                      int32_t bfloat16, int64_t begin, int64_t end) {
   for (int64_t i = 0; i < count; i++) {
     const int64_t row = indices[i];
     if (row == padding) continue;
     const float *from = grad_output + i * width;
-    float *to = grad + row * width;
-    for (int64_t c = begin; c < end; c++) to[c] = descent_round_half(to[c] + from[c], bfloat16);
+    uint16_t *to = grad + row * width;
+    if (bfloat16) {
+      for (int64_t c = begin; c < end; c++) {
+        uint32_t u = DESCENT_F32_FROM_BF16_BITS(uint32_t, to[c]);
+        float sum;
+        memcpy(&sum, &u, sizeof sum);
+        sum += from[c];
+        memcpy(&u, &sum, sizeof u);
+        to[c] = (uint16_t)DESCENT_BF16_FROM_F32_BITS(uint32_t, u);
+      }
+    } else {
+      for (int64_t c = begin; c < end; c++) {
+        uint32_t u = DESCENT_F32_FROM_F16_BITS(uint32_t, float, (uint32_t)to[c]);
+        float sum;
+        memcpy(&sum, &u, sizeof sum);
+        sum += from[c];
+        memcpy(&u, &sum, sizeof u);
+        to[c] = (uint16_t)DESCENT_F16_FROM_F32_BITS(uint32_t, u);
+      }
+    }
   }
 }

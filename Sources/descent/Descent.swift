@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure Descent against its baselines, in one run.",
     subcommands: [
-      BenchMatmul.self, BenchOptimizers.self, BenchMLP.self, BenchLinalg.self,
+      BenchMatmul.self, BenchOptimizers.self, BenchMLP.self, BenchLinalg.self, BenchLayers.self,
       BenchThreads.self, BenchAllreduceForward.self,
     ]
   )

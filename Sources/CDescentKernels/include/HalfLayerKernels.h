@@ -109,12 +109,12 @@ typedef struct descent_half_batch_norm_backward_args {
 void descent_half_batch_norm_backward(const descent_half_batch_norm_backward_args *a,
                                       int64_t begin, int64_t end);
 
-/// Embedding backward into a zeroed float32 `grad` (rows × width): for columns
-/// [begin, end), the gradient rows of `indices` added in index order, each addition
-/// rounded to the half type (PyTorch's `index_add_`); the row `padding` (or none, when
-/// negative) gets nothing.
+/// Embedding backward into a zeroed bfloat16/float16 `grad` (rows × width, bit patterns):
+/// for columns [begin, end), the float32 gradient rows of `indices` added in index order,
+/// each addition in float32 and rounded to the half type (PyTorch's `index_add_`); the row
+/// `padding` (or none, when negative) gets nothing.
 void descent_half_embedding_backward(const float *grad_output, const int64_t *indices,
-                                     int64_t count, int64_t padding, int64_t width, float *grad,
+                                     int64_t count, int64_t padding, int64_t width, uint16_t *grad,
                                      int32_t bfloat16, int64_t begin, int64_t end);
 
 #ifdef __cplusplus

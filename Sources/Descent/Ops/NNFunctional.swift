@@ -115,20 +115,21 @@ extension Tensor {
     return out.recording("EmbeddingBackward0", [weight]) { g in
       // PyTorch's `index_add_`, index after index: half gradients are added in float32 and
       // rounded to the half type after each addition, as its half kernel does.
-      let half = dtype.isReducedPrecision
-      let accumulated = half ? DType.float32 : dtype
-      let grad = Tensor(zeroedShape: [rows, width], dtype: accumulated)
-      let gc = g.to(dtype: accumulated).contiguousCopyIfNeeded()
-      if half {
-        // Columns are independent; each one adds the indices' rows in order.
+      if dtype.isReducedPrecision {
+        // Into the half gradient's bits; columns are independent, each adds the indices' rows
+        // in order.
+        let grad = Tensor(zeroedShape: [rows, width], dtype: dtype)
+        let gc = g.to(dtype: .float32).contiguousCopyIfNeeded()
         let task = HalfEmbeddingBackwardTask(
           gradOutput: gc.pointer(Float.self), indices: idx, padding: padding ?? -1, width: width,
-          grad: grad.pointer(Float.self), bfloat16: dtype == .bfloat16)
+          grad: grad.pointer(UInt16.self), bfloat16: dtype == .bfloat16)
         withExtendedLifetime((gc, grad)) {
           parallelFor(width, grain: Swift.max(1, Threads.grainSize / Swift.max(idx.count, 1)), task)
         }
-        return [grad.to(dtype: dtype)]
+        return [grad]
       }
+      let grad = Tensor(zeroedShape: [rows, width], dtype: dtype)
+      let gc = g.to(dtype: dtype).contiguousCopyIfNeeded()
       func accumulate<T: TensorScalar>(_: T.Type) {
         let pg = gc.pointer(T.self)
         let pw = grad.pointer(T.self)
@@ -139,9 +140,9 @@ extension Tensor {
         }
       }
       withExtendedLifetime(gc) {
-        if accumulated == .float32 { accumulate(Float.self) } else { accumulate(Double.self) }
+        if dtype == .float32 { accumulate(Float.self) } else { accumulate(Double.self) }
       }
-      return [grad.to(dtype: dtype)]
+      return [grad]
     }
   }
 }
@@ -152,7 +153,7 @@ private struct HalfEmbeddingBackwardTask: RangeTask {
   let indices: [Int]
   let padding: Int
   let width: Int
-  let grad: UnsafeMutablePointer<Float>
+  let grad: UnsafeMutablePointer<UInt16>
   let bfloat16: Bool
 
   func run(_ range: Range<Int>) {
