@@ -130,19 +130,45 @@ extension Tensor {
       }
       let grad = Tensor(zeroedShape: [rows, width], dtype: dtype)
       let gc = g.to(dtype: dtype).contiguousCopyIfNeeded()
-      func accumulate<T: TensorScalar>(_: T.Type) {
-        let pg = gc.pointer(T.self)
-        let pw = grad.pointer(T.self)
-        for (i, row) in idx.enumerated() where row != padding {
-          let from = pg + i * width
-          let to = pw + row * width
-          for c in 0..<width { to[c] += from[c] }
+      // Split by columns as for half weights: each column adds the indices' rows in order.
+      let grain = Swift.max(1, Threads.grainSize / Swift.max(idx.count, 1))
+      withExtendedLifetime((gc, grad)) {
+        if dtype == .float32 {
+          parallelFor(
+            width, grain: grain,
+            EmbeddingBackwardTask(
+              gradOutput: gc.pointer(Float.self), indices: idx, padding: padding ?? -1, width: width,
+              grad: grad.pointer(Float.self)))
+        } else {
+          parallelFor(
+            width, grain: grain,
+            EmbeddingBackwardTask(
+              gradOutput: gc.pointer(Double.self), indices: idx, padding: padding ?? -1, width: width,
+              grad: grad.pointer(Double.self)))
         }
       }
-      withExtendedLifetime(gc) {
-        if dtype == .float32 { accumulate(Float.self) } else { accumulate(Double.self) }
-      }
       return [grad]
+    }
+  }
+}
+
+/// Embedding backward on float32/float64 weights for a range of columns: the rows of
+/// `indices` added in index order (`index_add_`), the padding row (or none, when negative)
+/// left out.
+private struct EmbeddingBackwardTask<T: TensorScalar>: RangeTask {
+  let gradOutput: UnsafeMutablePointer<T>
+  let indices: [Int]
+  let padding: Int
+  let width: Int
+  let grad: UnsafeMutablePointer<T>
+
+  func run(_ range: Range<Int>) {
+    indices.withUnsafeBufferPointer { indices in
+      for (i, row) in indices.enumerated() where row != padding {
+        let from = gradOutput + i * width
+        let to = grad + row * width
+        for c in range { to[c] += from[c] }
+      }
     }
   }
 }
