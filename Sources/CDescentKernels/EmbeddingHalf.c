@@ -14,24 +14,11 @@ void descent_half_embedding_backward(const float *grad_output, const int64_t *in
     if (row == padding) continue;
     const float *from = grad_output + i * width;
     uint16_t *to = grad + row * width;
+    // A constant type in each loop, so that each vectorises.
     if (bfloat16) {
-      for (int64_t c = begin; c < end; c++) {
-        uint32_t u = DESCENT_F32_FROM_BF16_BITS(uint32_t, to[c]);
-        float sum;
-        memcpy(&sum, &u, sizeof sum);
-        sum += from[c];
-        memcpy(&u, &sum, sizeof u);
-        to[c] = (uint16_t)DESCENT_BF16_FROM_F32_BITS(uint32_t, u);
-      }
+      for (int64_t c = begin; c < end; c++) to[c] = descent_narrow_half(descent_widen_half(to[c], 1) + from[c], 1);
     } else {
-      for (int64_t c = begin; c < end; c++) {
-        uint32_t u = DESCENT_F32_FROM_F16_BITS(uint32_t, float, (uint32_t)to[c]);
-        float sum;
-        memcpy(&sum, &u, sizeof sum);
-        sum += from[c];
-        memcpy(&u, &sum, sizeof u);
-        to[c] = (uint16_t)DESCENT_F16_FROM_F32_BITS(uint32_t, u);
-      }
+      for (int64_t c = begin; c < end; c++) to[c] = descent_narrow_half(descent_widen_half(to[c], 0) + from[c], 0);
     }
   }
 }

@@ -68,15 +68,26 @@
 
 #define DESCENT_F32_FROM_BF16_BITS(U, h) ((U)(h) << 16)
 
-// `x` rounded to bfloat16 (`bfloat16` != 0) or float16 and widened back: one rounding of
-// PyTorch's half arithmetic, for the kernels that compute in float32 between roundings.
-static inline __attribute__((always_inline)) float descent_round_half(float x, int bfloat16) {
-  uint32_t u, out;
-  __builtin_memcpy(&u, &x, sizeof u);
-  out = bfloat16 ? DESCENT_F32_FROM_BF16_BITS(uint32_t, DESCENT_BF16_FROM_F32_BITS(uint32_t, u))
-                 : DESCENT_F32_FROM_F16_BITS(uint32_t, float, DESCENT_F16_FROM_F32_BITS(uint32_t, u));
-  __builtin_memcpy(&x, &out, sizeof x);
+// One bfloat16 (`bfloat16` != 0) or float16 value's bits widened to float32, and a float32
+// rounded to those bits: scalar forms of the conversions above.
+static inline __attribute__((always_inline)) float descent_widen_half(uint16_t h, int bfloat16) {
+  const uint32_t u = bfloat16 ? DESCENT_F32_FROM_BF16_BITS(uint32_t, h)
+                              : DESCENT_F32_FROM_F16_BITS(uint32_t, float, (uint32_t)h);
+  float x;
+  __builtin_memcpy(&x, &u, sizeof x);
   return x;
+}
+
+static inline __attribute__((always_inline)) uint16_t descent_narrow_half(float x, int bfloat16) {
+  uint32_t u;
+  __builtin_memcpy(&u, &x, sizeof u);
+  return (uint16_t)(bfloat16 ? DESCENT_BF16_FROM_F32_BITS(uint32_t, u) : DESCENT_F16_FROM_F32_BITS(uint32_t, u));
+}
+
+// `x` rounded to bfloat16 or float16 and widened back: one rounding of PyTorch's half
+// arithmetic, for the kernels that compute in float32 between roundings.
+static inline __attribute__((always_inline)) float descent_round_half(float x, int bfloat16) {
+  return descent_widen_half(descent_narrow_half(x, bfloat16), bfloat16);
 }
 
 #endif

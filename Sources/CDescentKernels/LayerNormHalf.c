@@ -231,14 +231,3 @@ void descent_half_layer_norm_backward_affine(const descent_half_layer_norm_backw
     }
   }
 }
-
-int32_t descent_pytorch_float_lanes(void) {
-#if defined(__x86_64__) && defined(__clang__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
-    return 16;
-  }
-#endif
-  return 8;
-}

@@ -88,66 +88,24 @@ struct BenchLayers: ParsableCommand {
 
   func run() throws {
     if let threads { Threads.set(threads) }
-    var torch: TorchStepServer?
-    do {
-      torch = try torchOptions.startServer()
-    } catch {
-      print("PyTorch comparison skipped: \(error)")
-    }
-    let machine = Machine.current()
-    print("CPU: \(machine.cpu), \(machine.cores) cores; \(Threads.count) threads")
-    if let torch {
-      print("PyTorch \(torch.torchVersion) (threads \(torch.threads)), Python \(torch.pythonVersion)")
-    }
-    print("load average: \(Machine.loadAverage())")
+    let comparison = CallComparison(torchOptions, settleMs: settleMs, quietWait: quietWait, detail: "")
     print(
       "layer".padding(11) + "dtype".padding(10) + "shape".padding(20) + "Descent ms".padding(13)
         + "PyTorch ms".padding(13) + "Descent ÷ PyTorch")
-    let quiet = QuietThreads()
     for layer in layers {
       for name in dtypes {
-        let dtype = DType(rawValue: name)!
-        let (call, shape) = makeCall(layer, dtype: dtype)
+        let (call, shape) = makeCall(layer, dtype: DType(rawValue: name)!)
         call()
-        var hasTorch = false
-        if let torch {
-          let answer = try torch.request([
-            "op": "layer_setup", "layer": layer, "dtype": name, "rows": rows, "features": features,
-            "vocab": vocab, "width": width, "lookups": lookups, "warmup": 2,
-          ])
-          hasTorch = answer["impls"] != nil
-          if !hasTorch { print("PyTorch setup failed: \(answer)") }
-        }
-        var ours: [Double] = []
-        var theirs: [Double] = []
-        for round in 0..<repeats {
-          for k in 0..<(hasTorch ? 2 : 1) {
-            if settleMs > 0 { usleep(UInt32(settleMs) * 1000) }
-            if quietWait { quiet.wait(others: torch.map { [$0.pid] } ?? []) }
-            if (k + round) % 2 == 0 || !hasTorch {
-              for _ in 0..<calls { ours.append(timeMilliseconds { call() }) }
-            } else {
-              let answer = try torch!.request(["op": "call", "impl": layer, "steps": calls])
-              guard let ms = answer["ms"] as? [Double], ms.count == calls else {
-                throw BenchError("bench_torch.py call failed: \(answer)")
-              }
-              theirs += ms
-            }
-          }
-        }
-        let ms = median(ours)
-        let line =
-          layer.padding(11) + name.padding(10) + shape.padding(20) + String(format: "%.2f", ms).padding(13)
-        if hasTorch {
-          let t = median(theirs)
-          print(line + String(format: "%.2f", t).padding(13) + String(format: "%.2f×", ms / t))
-        } else {
-          print(line)
-        }
+        let prepared = try comparison.setUp([
+          "op": "layer_setup", "layer": layer, "dtype": name, "rows": rows, "features": features,
+          "vocab": vocab, "width": width, "lookups": lookups, "warmup": 2,
+        ])
+        let times = try comparison.medians(
+          rounds: repeats, calls: calls, torchImpl: prepared ? layer : nil, call)
+        comparison.printRow(layer.padding(11) + name.padding(10) + shape.padding(20), times)
       }
     }
-    print(quiet.summary)
-    print("load average at the end: \(Machine.loadAverage())")
+    comparison.finish()
   }
 
   /// One Descent forward and backward of `layer` in `dtype`, and its shape for the table.

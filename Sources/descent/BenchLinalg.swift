@@ -63,64 +63,25 @@ struct BenchLinalg: ParsableCommand {
   func run() throws {
     if let threads { Threads.set(threads) }
     let dtype = DType(rawValue: self.dtype)!
-    var torch: TorchStepServer?
-    do {
-      torch = try torchOptions.startServer()
-    } catch {
-      print("PyTorch comparison skipped: \(error)")
-    }
-    let machine = Machine.current()
-    print("CPU: \(machine.cpu), \(machine.cores) cores; \(Threads.count) threads; \(dtype)")
-    if let torch {
-      print("PyTorch \(torch.torchVersion) (threads \(torch.threads)), Python \(torch.pythonVersion)")
-    }
-    print("load average: \(Machine.loadAverage())")
+    let comparison = CallComparison(
+      torchOptions, settleMs: settleMs, quietWait: quietWait, detail: "; \(dtype)")
     print(
       "function".padding(10) + "n".padding(7) + "Descent ms".padding(13) + "PyTorch ms".padding(13)
         + "Descent ÷ PyTorch")
-    let quiet = QuietThreads()
     for function in functions {
       for n in sizes {
         let call = try makeCall(function, n: n, dtype: dtype)
         try call()
         let rounds = repeats ?? (n >= 2048 ? 3 : (n >= 1024 ? 5 : 15))
-        var hasTorch = false
-        if let torch {
-          let answer = try torch.request([
-            "op": "linalg_setup", "fn": function, "n": n, "dtype": self.dtype, "warmup": 1,
-          ])
-          hasTorch = answer["impls"] != nil
-          if !hasTorch { print("PyTorch setup failed: \(answer)") }
-        }
-        var ours: [Double] = []
-        var theirs: [Double] = []
-        for round in 0..<rounds {
-          for k in 0..<(hasTorch ? 2 : 1) {
-            if settleMs > 0 { usleep(UInt32(settleMs) * 1000) }
-            if quietWait { quiet.wait(others: torch.map { [$0.pid] } ?? []) }
-            if (k + round) % 2 == 0 || !hasTorch {
-              ours.append(try timeMilliseconds { try call() })
-            } else {
-              let answer = try torch!.request(["op": "call", "impl": function, "steps": 1])
-              guard let ms = (answer["ms"] as? [Double])?.first else {
-                throw BenchError("bench_torch.py call failed: \(answer)")
-              }
-              theirs.append(ms)
-            }
-          }
-        }
-        let ms = median(ours)
-        let line = function.padding(10) + "\(n)".padding(7) + String(format: "%.2f", ms).padding(13)
-        if hasTorch {
-          let t = median(theirs)
-          print(line + String(format: "%.2f", t).padding(13) + String(format: "%.2f×", ms / t))
-        } else {
-          print(line)
-        }
+        let prepared = try comparison.setUp([
+          "op": "linalg_setup", "fn": function, "n": n, "dtype": self.dtype, "warmup": 1,
+        ])
+        let times = try comparison.medians(
+          rounds: rounds, calls: 1, torchImpl: prepared ? function : nil, call)
+        comparison.printRow(function.padding(10) + "\(n)".padding(7), times)
       }
     }
-    print(quiet.summary)
-    print("load average at the end: \(Machine.loadAverage())")
+    comparison.finish()
   }
 
   /// One Descent call of `function` on fresh n × n inputs.

@@ -128,7 +128,7 @@ struct BenchMLP: ParsableCommand {
           descentTimes.append(ms)
           allocations.append(after - before)
         } else {
-          torchTimes[item, default: []].append(try torch!.mlpStep(item))
+          torchTimes[item, default: []] += try torch!.call(item)
         }
       }
     }

@@ -97,10 +97,11 @@ final class TorchStepServer {
     guard answer["impls"] != nil else { throw BenchError("bench_torch.py mlp_setup failed: \(answer)") }
   }
 
-  /// Milliseconds of one MLP training step with `impl`'s optimizer.
-  func mlpStep(_ impl: String) throws -> Double {
-    let answer = try request(["op": "call", "impl": impl, "steps": 1])
-    guard let ms = (answer["ms"] as? [Double])?.first else {
+  /// Milliseconds of `times` back-to-back calls of what a setup prepared under `impl` (an MLP
+  /// training step, a torch.linalg call, a layer's forward and backward), each timed.
+  func call(_ impl: String, times: Int = 1) throws -> [Double] {
+    let answer = try request(["op": "call", "impl": impl, "steps": times])
+    guard let ms = answer["ms"] as? [Double], ms.count == times else {
       throw BenchError("bench_torch.py call failed: \(answer)")
     }
     return ms

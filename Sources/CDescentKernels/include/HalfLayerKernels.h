@@ -12,10 +12,6 @@
 extern "C" {
 #endif
 
-/// The number of float lanes in PyTorch's CPU vectors on this machine: 16 where PyTorch runs
-/// its AVX-512 kernels (AVX-512 F, BW, VL and DQ), else 8 (AVX2 and its 256-bit default).
-int32_t descent_pytorch_float_lanes(void);
-
 /// Layer norm over rows of `n` elements. `gamma` and `beta` (n each) may be NULL.
 typedef struct descent_half_layer_norm {
   const float *x;      // rows × n
