@@ -7,16 +7,17 @@ typedef struct {
 } FN(asgd_scalars);
 
 // ASGDRule.reference's order (`_single_tensor_asgd`): d = ±g (+ wd·θ), θ = θ·(1 - λ·η),
-// θ = θ + (-η)·d (add_ with alpha, one rounding), then ax = ax + (θ - ax)·μ when μ ≠ 1,
+// θ = θ + (-η)·d (add_ with alpha: ADD_ALPHA), then ax = ax + (θ - ax)·μ when μ ≠ 1,
 // else ax = θ.
 DESCENT_INLINE void FN(asgd_lanes)(const FN(asgd_scalars) *s, S *p, const S *g, S *ax,
-                                   int64_t len, const int decay, const int average) {
+                                   int64_t len, const int decay, const int average,
+                                   const int tail) {
   // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
   // float and double): PyTorch has no fused ASGD, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
-  theta = ROUND(DESCENT_FMA(V, s->neg_eta, d, ROUND(theta * s->shrink)));
+  if (decay) d = ROUND(ADD_ALPHA(d, s->weight_decay, theta, tail));
+  theta = ROUND(ADD_ALPHA(ROUND(theta * s->shrink), s->neg_eta, d, tail));
   STORE(p, theta, len);
   if (average) {
     V old = LOAD(ax, len);
@@ -42,7 +43,10 @@ void FN(descent_asgd)(const void *config, const void *entries, int64_t tensor_co
     S *p = (S *)t->param + lo;
     const S *g = (const S *)t->grad + lo;
     S *ax = (S *)t->ax + lo;
-#define ASGD_SPAN(D, A) DESCENT_SPAN(W, n, i, len, FN(asgd_lanes)(&s, p + i, g + i, ax + i, len, D, A))
+#define ASGD_SPAN(D, A)                                                          \
+  TORCH_SPAN(t->count, lo, n, i, len,                                            \
+             FN(asgd_lanes)(&s, p + i, g + i, ax + i, len, D, A, 0),             \
+             FN(asgd_lanes)(&s, p + i, g + i, ax + i, len, D, A, 1))
     // Literal flags, so that each loop is compiled without branches.
     switch ((decay << 1) | average) {
       case 0: ASGD_SPAN(0, 0); break;

@@ -8,21 +8,21 @@ typedef struct {
 // AdadeltaRule.reference's order (`_single_tensor_adadelta`): d = ±g (+ wd·θ),
 // v = v·ρ + ((1-ρ)·d)·d, std = sqrt(v + eps), δ = (sqrt(u + eps) / std)·d,
 // u = u·ρ + ((1-ρ)·δ)·δ, θ = θ + (-lr)·δ; the `+` after a product rounds once (addcmul_,
-// add_ with alpha), as an fma.
+// add_ with alpha), as an fma (ADD_ALPHA: except in PyTorch's scalar tails of a half tensor).
 DESCENT_INLINE void FN(adadelta_lanes)(const FN(adadelta_scalars) *s, S *p, const S *g, S *v,
-                                       S *u, int64_t len, const int decay) {
+                                       S *u, int64_t len, const int decay, const int tail) {
   // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
   // float and double): PyTorch has no fused Adadelta, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  if (decay) d = ROUND(ADD_ALPHA(d, s->weight_decay, theta, tail));
   V sq = ROUND(DESCENT_FMA(V, s->one_minus_rho * d, d, ROUND(LOAD(v, len) * s->rho)));
   STORE(v, sq, len);
   V std = ROUND(__builtin_elementwise_sqrt(ROUND(sq + s->eps)));
   V acc = LOAD(u, len);
   V delta = ROUND(ROUND(ROUND(__builtin_elementwise_sqrt(ROUND(acc + s->eps))) / std) * d);
   STORE(u, DESCENT_FMA(V, s->one_minus_rho * delta, delta, ROUND(acc * s->rho)), len);
-  STORE(p, DESCENT_FMA(V, s->neg_lr, delta, theta), len);
+  STORE(p, ADD_ALPHA(theta, s->neg_lr, delta, tail), len);
 }
 
 DESCENT_DISPATCH
@@ -43,10 +43,15 @@ void FN(descent_adadelta)(const void *config, const void *entries, int64_t tenso
     S *v = (S *)t->square_avg + lo;
     S *u = (S *)t->acc_delta + lo;
     // Literal flags, so that each loop is compiled without branches.
+#define ADADELTA_SPAN(D)                                                    \
+  TORCH_SPAN(t->count, lo, n, i, len,                                       \
+             FN(adadelta_lanes)(&s, p + i, g + i, v + i, u + i, len, D, 0), \
+             FN(adadelta_lanes)(&s, p + i, g + i, v + i, u + i, len, D, 1))
     if (decay) {
-      DESCENT_SPAN(W, n, i, len, FN(adadelta_lanes)(&s, p + i, g + i, v + i, u + i, len, 1));
+      ADADELTA_SPAN(1);
     } else {
-      DESCENT_SPAN(W, n, i, len, FN(adadelta_lanes)(&s, p + i, g + i, v + i, u + i, len, 0));
+      ADADELTA_SPAN(0);
     }
+#undef ADADELTA_SPAN
   }
 }

@@ -10,12 +10,12 @@ typedef struct {
 // m = lerp(m, d, 1-β₁), u = maximum(u·β₂, |d| + eps), θ = θ + ((-clr)·m)/u.
 DESCENT_INLINE void FN(adamax_lanes)(const FN(adamax_scalars) *s, S *p, const S *g, S *m,
                                      S *u, int64_t len, const int decay,
-                                     const int lerp_from_start) {
+                                     const int lerp_from_start, const int tail) {
   // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
   // float and double): PyTorch has no fused Adamax, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  if (decay) d = ROUND(ADD_ALPHA(d, s->weight_decay, theta, tail));
   V start = LOAD(m, len);
   V mean = DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start);
   STORE(m, mean, len);
@@ -47,8 +47,10 @@ void FN(descent_adamax)(const void *config, const void *entries, int64_t tensor_
     const S *g = (const S *)t->grad + lo;
     S *m = (S *)t->exp_avg + lo;
     S *u = (S *)t->exp_inf + lo;
-#define ADAMAX_SPAN(D, L) \
-  DESCENT_SPAN(W, n, i, len, FN(adamax_lanes)(&s, p + i, g + i, m + i, u + i, len, D, L))
+#define ADAMAX_SPAN(D, L)                                                      \
+  TORCH_SPAN(t->count, lo, n, i, len,                                          \
+             FN(adamax_lanes)(&s, p + i, g + i, m + i, u + i, len, D, L, 0),   \
+             FN(adamax_lanes)(&s, p + i, g + i, m + i, u + i, len, D, L, 1))
     // Literal flags, so that each loop is compiled without branches.
     switch ((decay << 1) | lerp_from_start) {
       case 0: ADAMAX_SPAN(0, 0); break;

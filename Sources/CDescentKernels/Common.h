@@ -97,4 +97,13 @@ static inline int64_t descent_first_entry_(const char *entries, size_t size, siz
     if (len > 0) call;                       \
   } while (0)
 
+// DESCENT_SPAN over [from, to) instead of [0, n).
+#define DESCENT_SPAN_RANGE(W, from, to, i, len, call) \
+  do {                                                \
+    int64_t i = (from), len = (W);                    \
+    for (; i + (W) <= (to); i += (W)) call;           \
+    len = (to) - i;                                   \
+    if (len > 0) call;                                \
+  } while (0)
+
 #endif

@@ -16,6 +16,14 @@
 // scalar addend). Both are the identity for float and double.
 #define ROUND(v) (v)
 #define ROUND_SCALAR(x) (x)
+// ADD_ALPHA(a, alpha, b, tail) is `a.add(b, alpha=alpha)` before the for-loop's rounding:
+// one fma in PyTorch's vector loop; in its scalar tail of a half tensor (`tail`), alpha·b is
+// rounded to the half type before the addition (c10::BFloat16 / c10::Half arithmetic).
+// TORCH_SPAN(count, lo, n, i, len, call, tail_call) runs a tensor's elements [lo, lo + n)
+// as DESCENT_SPAN does, with `tail_call` over PyTorch's scalar tails. For float and double
+// both loops round alike, so there is one.
+#define ADD_ALPHA(a, alpha, b, tail) DESCENT_FMA(V, alpha, b, a)
+#define TORCH_SPAN(count, lo, n, i, len, call, tail_call) DESCENT_SPAN(W, n, i, len, call)
 
 #define T float
 #define S float
@@ -47,6 +55,8 @@
 #undef STORE
 #undef ROUND
 #undef ROUND_SCALAR
+#undef ADD_ALPHA
+#undef TORCH_SPAN
 
 #ifdef DESCENT_HALF_VARIANTS
 typedef uint32_t descent_u32v __attribute__((ext_vector_type(16)));
@@ -97,6 +107,24 @@ static inline float descent_round_scalar_f16(float x) {
   return x;
 }
 
+#define ADD_ALPHA(a, alpha, b, tail) \
+  ((tail) ? (a) + ROUND((alpha) * (b)) : DESCENT_FMA(V, alpha, b, a))
+#define TORCH_SPAN(count, lo, n, i, len, call, tail_call)                            \
+  do {                                                                               \
+    int64_t chunk_, group_;                                                          \
+    descent_pytorch_half_loop((count), &chunk_, &group_);                            \
+    for (int64_t x_ = (lo), hi_ = (lo) + (n); x_ < hi_;) {                           \
+      const int64_t first_ = x_ / chunk_ * chunk_;                                   \
+      const int64_t last_ = (count) - first_ < chunk_ ? (count) : first_ + chunk_;   \
+      const int64_t tail_ = last_ - (last_ - first_) % group_;                       \
+      const int64_t mid_ = tail_ < x_ ? x_ : (tail_ < hi_ ? tail_ : hi_);            \
+      const int64_t end_ = last_ < hi_ ? last_ : hi_;                                \
+      DESCENT_SPAN_RANGE(W, x_ - (lo), mid_ - (lo), i, len, call);                   \
+      DESCENT_SPAN_RANGE(W, mid_ - (lo), end_ - (lo), i, len, tail_call);            \
+      x_ = end_;                                                                     \
+    }                                                                                \
+  } while (0)
+
 #define T float
 #define S uint16_t
 #define V f32v
@@ -121,6 +149,8 @@ static inline float descent_round_scalar_f16(float x) {
 #include DESCENT_TEMPLATE
 #undef ROUND
 #undef ROUND_SCALAR
+#undef ADD_ALPHA
+#undef TORCH_SPAN
 #undef T
 #undef S
 #undef V

@@ -1,3 +1,5 @@
+#include <stdatomic.h>
+
 #include "CDescentKernels.h"
 
 const char *descent_kernels_isa(void) {
@@ -9,7 +11,7 @@ const char *descent_kernels_isa(void) {
   return "default";
 }
 
-int32_t descent_pytorch_float_lanes(void) {
+static int32_t probe_pytorch_float_lanes(void) {
 #if defined(__x86_64__) && defined(__clang__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -18,4 +20,41 @@ int32_t descent_pytorch_float_lanes(void) {
   }
 #endif
   return 8;
+}
+
+// 0 until first asked; the probe is idempotent, so a race only repeats it.
+static _Atomic int32_t pytorch_float_lanes = 0;
+
+int32_t descent_pytorch_float_lanes(void) {
+  int32_t lanes = atomic_load_explicit(&pytorch_float_lanes, memory_order_relaxed);
+  if (lanes == 0) {
+    lanes = probe_pytorch_float_lanes();
+    atomic_store_explicit(&pytorch_float_lanes, lanes, memory_order_relaxed);
+  }
+  return lanes;
+}
+
+static _Atomic int32_t pytorch_threads = 1;
+
+void descent_set_pytorch_threads(int32_t threads) {
+  atomic_store_explicit(&pytorch_threads, threads > 1 ? threads : 1, memory_order_relaxed);
+}
+
+int32_t descent_pytorch_threads(void) {
+  return atomic_load_explicit(&pytorch_threads, memory_order_relaxed);
+}
+
+void descent_pytorch_half_loop(int64_t count, int64_t *chunk, int64_t *group) {
+  *group = 4 * (int64_t)descent_pytorch_float_lanes();
+  int64_t threads = descent_pytorch_threads();
+  const int64_t grain = 32768;  // at::internal::GRAIN_SIZE
+  // TensorIterator::for_each runs up to GRAIN_SIZE elements serially; at::parallel_for
+  // gives each of min(threads, ceil(count / GRAIN_SIZE)) threads ceil(count / that).
+  if (count <= grain || threads <= 1) {
+    *chunk = count;
+    return;
+  }
+  const int64_t most = (count + grain - 1) / grain;
+  if (threads > most) threads = most;
+  *chunk = (count + threads - 1) / threads;
 }

@@ -11,14 +11,15 @@ typedef struct {
 // denom = sqrt(v / bc2) + eps, θ = θ + (c₁·d)/denom, θ = θ + (c₂·m)/denom (two addcdiv_,
 // each operation rounded).
 DESCENT_INLINE void FN(nadam_lanes)(const FN(nadam_scalars) *s, S *p, const S *g, S *m, S *v,
-                                    int64_t len, const int coupled, const int lerp_from_start) {
+                                    int64_t len, const int coupled, const int lerp_from_start,
+                                    const int tail) {
   // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
   // float and double): PyTorch has no fused NAdam, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   // With no decoupled decay `shrink` is 1, and θ·1 is exact.
   theta = ROUND(theta * s->shrink);
   V d = s->sign * LOAD(g, len);
-  if (coupled) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  if (coupled) d = ROUND(ADD_ALPHA(d, s->weight_decay, theta, tail));
   V start = LOAD(m, len);
   V mean = ROUND(DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start));
   STORE(m, mean, len);
@@ -52,8 +53,10 @@ void FN(descent_nadam)(const void *config, const void *entries, int64_t tensor_c
     const S *g = (const S *)t->grad + lo;
     S *m = (S *)t->exp_avg + lo;
     S *v = (S *)t->exp_avg_sq + lo;
-#define NADAM_SPAN(C, L) \
-  DESCENT_SPAN(W, n, i, len, FN(nadam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L))
+#define NADAM_SPAN(C, L)                                                      \
+  TORCH_SPAN(t->count, lo, n, i, len,                                         \
+             FN(nadam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L, 0),   \
+             FN(nadam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L, 1))
     // Literal flags, so that each loop is compiled without branches.
     switch ((coupled << 1) | lerp_from_start) {
       case 0: NADAM_SPAN(0, 0); break;

@@ -12,7 +12,7 @@ typedef struct {
 // (a Python float over a tensor is `reciprocal() * float`), else θ = θ - m̂·lr.
 DESCENT_INLINE void FN(radam_lanes)(const FN(radam_scalars) *s, S *p, const S *g, S *m, S *v,
                                     int64_t len, const int coupled, const int lerp_from_start,
-                                    const int rectified) {
+                                    const int rectified, const int tail) {
   // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
   // float and double): PyTorch has no fused RAdam, and its for-loop rounds every op
   // (`scalar / tensor` is `tensor.reciprocal() * scalar`, two ops).
@@ -20,7 +20,7 @@ DESCENT_INLINE void FN(radam_lanes)(const FN(radam_scalars) *s, S *p, const S *g
   // With no decoupled decay `shrink` is 1, and θ·1 is exact.
   theta = ROUND(theta * s->shrink);
   V d = s->sign * LOAD(g, len);
-  if (coupled) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  if (coupled) d = ROUND(ADD_ALPHA(d, s->weight_decay, theta, tail));
   V start = LOAD(m, len);
   V mean = ROUND(DESCENT_LERP(V, start, d, s->one_minus_beta1, lerp_from_start));
   STORE(m, mean, len);
@@ -60,8 +60,10 @@ void FN(descent_radam)(const void *config, const void *entries, int64_t tensor_c
     const S *g = (const S *)t->grad + lo;
     S *m = (S *)t->exp_avg + lo;
     S *v = (S *)t->exp_avg_sq + lo;
-#define RADAM_SPAN(C, L, R) \
-  DESCENT_SPAN(W, n, i, len, FN(radam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L, R))
+#define RADAM_SPAN(C, L, R)                                                      \
+  TORCH_SPAN(t->count, lo, n, i, len,                                            \
+             FN(radam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L, R, 0),   \
+             FN(radam_lanes)(&s, p + i, g + i, m + i, v + i, len, C, L, R, 1))
     // Literal flags, so that each loop is compiled without branches.
     switch ((coupled << 2) | (lerp_from_start << 1) | rectified) {
       case 0: RADAM_SPAN(0, 0, 0); break;

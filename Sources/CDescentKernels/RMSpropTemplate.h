@@ -9,15 +9,17 @@ typedef struct {
 // v = v·α + ((1-α)·d)·d, ḡ = lerp(ḡ, d, 1-α) when centered, a = sqrt(v + (-ḡ)·ḡ) or
 // sqrt(v), a = a + eps, b = b·μ + d/a, θ = θ + (-lr)·b with momentum, else
 // θ = θ + ((-lr)·d)/a. Where PyTorch rounds a·b + c once (add_ with alpha, addcmul_, lerp_)
-// so does this, through an fma.
+// so does this, through an fma (ADD_ALPHA for add_: except in PyTorch's scalar tails of a half
+// tensor).
 DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, S *p, const S *g, S *v,
                                       S *ga, S *b, int64_t len, const int decay,
-                                      const int centered, const int lerp_from_start, const int momentum) {
+                                      const int centered, const int lerp_from_start, const int momentum,
+                                      const int tail) {
   // ROUND marks where PyTorch's for-loop rounds to a half parameter's type (identity for
   // float and double): PyTorch has no fused RMSprop, and its for-loop rounds every op.
   V theta = LOAD(p, len);
   V d = s->sign * LOAD(g, len);
-  if (decay) d = ROUND(DESCENT_FMA(V, s->weight_decay, theta, d));
+  if (decay) d = ROUND(ADD_ALPHA(d, s->weight_decay, theta, tail));
   V sq = ROUND(DESCENT_FMA(V, s->one_minus_alpha * d, d, ROUND(LOAD(v, len) * s->alpha)));
   STORE(v, sq, len);
   V avg;
@@ -36,7 +38,7 @@ DESCENT_INLINE void FN(rmsprop_lanes)(const FN(rmsprop_scalars) *s, S *p, const 
     V buf = ROUND(LOAD(b, len) * s->momentum) + (T)1 * d / avg;
     STORE(b, buf, len);
     buf = ROUND(buf);
-    STORE(p, DESCENT_FMA(V, s->neg_lr, buf, theta), len);
+    STORE(p, ADD_ALPHA(theta, s->neg_lr, buf, tail), len);
   } else {
     STORE(p, theta + s->neg_lr * d / avg, len);
   }
@@ -66,9 +68,12 @@ void FN(descent_rmsprop)(const void *config, const void *entries, int64_t tensor
     S *v = (S *)t->square_avg + lo;
     S *ga = centered ? (S *)t->grad_avg + lo : (S *)0;
     S *b = momentum ? (S *)t->momentum_buffer + lo : (S *)0;
-#define RMSPROP_SPAN(D, C, L, M)                                                         \
-  DESCENT_SPAN(W, n, i, len, FN(rmsprop_lanes)(&s, p + i, g + i, v + i, C ? ga + i : ga, \
-                                               M ? b + i : b, len, D, C, L, M))
+#define RMSPROP_SPAN(D, C, L, M)                                                          \
+  TORCH_SPAN(t->count, lo, n, i, len,                                                     \
+             FN(rmsprop_lanes)(&s, p + i, g + i, v + i, C ? ga + i : ga, M ? b + i : b,   \
+                               len, D, C, L, M, 0),                                       \
+             FN(rmsprop_lanes)(&s, p + i, g + i, v + i, C ? ga + i : ga, M ? b + i : b,   \
+                               len, D, C, L, M, 1))
     // Literal flags, so that each loop is compiled without branches.
     switch ((decay << 3) | (centered << 2) | (lerp_from_start << 1) | momentum) {
       case 0: RMSPROP_SPAN(0, 0, 0, 0); break;

@@ -14,7 +14,11 @@ import Foundation
 /// about a tenth of a second after each call, and would otherwise take the cores Descent's
 /// next kernel needs (a fused step right after a BLAS call ran 1.4–1.6× slower).
 public enum Threads {
-  nonisolated(unsafe) private static var current = Swift.max(1, Int(openblas_get_num_threads()))
+  nonisolated(unsafe) private static var current: Int = {
+    let count = Swift.max(1, Int(openblas_get_num_threads()))
+    descent_set_pytorch_threads(Int32(clamping: count))
+    return count
+  }()
 
   /// The number of threads used by OpenBLAS (matrix products and LAPACK's factorisations in
   /// ``Linalg``) and by Descent's own kernels (large elementwise work, reductions, the fused
@@ -35,6 +39,9 @@ public enum Threads {
     require(n >= 1, "Threads.set: expected a positive thread count, got \(n)")
     current = n
     openblas_set_num_threads(Int32(n))
+    // Where PyTorch's loops on half tensors end in scalar tails depends on its thread count,
+    // which the kernels that follow PyTorch's for-loop take to be this one.
+    descent_set_pytorch_threads(Int32(clamping: n))
   }
 
   /// Whether Descent's BLAS calls run on its own pool, split into single-threaded OpenBLAS

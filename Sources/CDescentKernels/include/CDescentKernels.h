@@ -460,6 +460,21 @@ const char *descent_kernels_isa(void);
 /// half layer kernels (HalfLayerKernels.h) sum in PyTorch's vector order with it.
 int32_t descent_pytorch_float_lanes(void);
 
+/// The thread count PyTorch's elementwise loops are assumed to split tensors over 32768
+/// elements across (`torch.get_num_threads()`): Descent's `Threads.count`, which sets it.
+/// Kernels that follow PyTorch's for-loop on half tensors place its scalar tails with it.
+void descent_set_pytorch_threads(int32_t threads);
+int32_t descent_pytorch_threads(void);
+
+/// How PyTorch's elementwise CPU loops (`cpu_kernel_vec`) walk a contiguous tensor of `count`
+/// 2-byte (bfloat16/float16) elements: in chunks of `chunk` elements (TensorIterator cuts a
+/// tensor over 32768 elements across torch's threads, else runs it whole), each running two
+/// vectors at a time, `group` elements, and its last `chunk length % group` elements through
+/// the scalar op. For a half type the scalar op of `add(other, alpha=)` rounds alpha·other to
+/// the half type before adding, where the vector op rounds once (an fma), so code that
+/// follows PyTorch's for-loop bit for bit needs to know where those tails are.
+void descent_pytorch_half_loop(int64_t count, int64_t *chunk, int64_t *group);
+
 #ifdef __cplusplus
 }
 #endif

@@ -221,9 +221,16 @@ public struct AdafactorRule: OptimizerRule {
       storage.isReducedPrecision ? T(storage.rounding(Double(x))) : x
     }
     let sign: T = maximize ? -1 : 1
+    // `rsqrt_` and `add_(alpha=)` round differently in PyTorch's scalar tails.
+    let tails = storage.isReducedPrecision ? PyTorchScalarTails(count: n) : nil
     let w = T(scalars.oneMinusBeta2)
     let eps1 = r(T(scalars.eps1))
     let eps1Squared = r(T(scalars.eps1 * scalars.eps1))
+    // var_estimate.clamp_(min=eps1²).rsqrt_(): 1/√x rounded once, or in a tail 1/r(√x).
+    func rsqrt(_ x: T, at k: Int) -> T {
+      let root = clampMin(x, eps1Squared).squareRoot()
+      return r(1 / (tails?.contains(k) == true ? r(root) : root))
+    }
 
     var squares = 0.0
     for i in 0..<n { squares += Double(p[i]) * Double(p[i]) }
@@ -269,7 +276,7 @@ public struct AdafactorRule: OptimizerRule {
           for j in 0..<columns {
             let k = base + i * columns + j
             let estimate = r(r(rowVar[b * rows + i] * colVar[b * columns + j]) / rowMean)  // (R @ C).div_
-            update[k] = r(r(1 / clampMin(estimate, eps1Squared).squareRoot()) * (sign * g[k]))
+            update[k] = r(rsqrt(estimate, at: k) * (sign * g[k]))
           }
         }
       }
@@ -278,7 +285,7 @@ public struct AdafactorRule: OptimizerRule {
       for i in 0..<n {
         let gi = sign * g[i]
         v[i] = r(ElementOps.lerp(v[i], r(gi * gi), weight: w))  // variance.lerp_(grad * grad, β̂)
-        update[i] = r(r(1 / clampMin(v[i], eps1Squared).squareRoot()) * gi)  // clamp_, rsqrt_, mul_
+        update[i] = r(rsqrt(v[i], at: i) * gi)  // clamp_, rsqrt_, mul_
       }
     }
 
@@ -286,7 +293,17 @@ public struct AdafactorRule: OptimizerRule {
     for u in update { updateSquares += Double(u) * Double(u) }
     let denom = clipDenominator(updateNorm: Double(r(T(updateSquares.squareRoot()))), count: n)
     let step = r(T(-alpha / denom))
-    for i in 0..<n { p[i] = r(ElementOps.add(p[i], update[i], alpha: step)) }  // param.add_(U, alpha=)
+    // param.add_(U, alpha=step); PyTorch's scalar tails of it on a half tensor round step·U
+    // to the half type first.
+    var vectorised = 0
+    if let tails {
+      tails.forEach { tail in
+        for i in vectorised..<tail.lowerBound { p[i] = r(ElementOps.add(p[i], update[i], alpha: step)) }
+        for i in tail { p[i] = r(p[i] + r(step * update[i])) }
+        vectorised = tail.upperBound
+      }
+    }
+    for i in vectorised..<n { p[i] = r(ElementOps.add(p[i], update[i], alpha: step)) }
   }
 
   /// The same update without materialising `U`: the parameter's norm and the weight decay
