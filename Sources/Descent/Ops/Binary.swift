@@ -22,6 +22,11 @@ struct AddScaledOp: BinaryScalarOp {
     self.alpha = dtype.isReducedPrecision ? Tensor.full([], alpha, dtype: dtype).item() : alpha
   }
   func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { x.addingProduct(T(alpha), y) }
+  /// `self + alpha * other` in c10's half arithmetic: the product is rounded first.
+  func halfScalarForm(_ dtype: DType) -> ((Float, Float) -> Float)? {
+    let alpha = Float(alpha)
+    return { x, y in x + dtype.rounding(alpha * y) }
+  }
 }
 struct PowOp: BinaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T, _ y: T) -> T { ieeePow(x, y) }

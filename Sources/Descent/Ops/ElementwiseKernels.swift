@@ -3,6 +3,14 @@ import Foundation
 /// A scalar function of one floating value, applied elementwise by ``Tensor/map(_:into:)``.
 protocol UnaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T) -> T
+  /// The op as PyTorch's scalar loop computes it on a bfloat16/float16 element (float32 in
+  /// and out, rounded to `dtype` on store), where that differs from the vector loop, which
+  /// `callAsFunction` follows; `nil` where the two agree (see ``PyTorchScalarTails``).
+  func halfScalarForm(_ dtype: DType) -> ((Float) -> Float)?
+}
+
+extension UnaryScalarOp {
+  func halfScalarForm(_ dtype: DType) -> ((Float) -> Float)? { nil }
 }
 
 /// A scalar function of two floating values, applied elementwise with broadcasting.
@@ -13,10 +21,13 @@ protocol BinaryScalarOp {
   /// original value in float32 (`x * 0.1` multiplies by 0.1f); `add` and `sub` round it
   /// (and `alpha`) to the tensor's type.
   static var readsScalarInOpmath: Bool { get }
+  /// As ``UnaryScalarOp/halfScalarForm(_:)``.
+  func halfScalarForm(_ dtype: DType) -> ((Float, Float) -> Float)?
 }
 
 extension BinaryScalarOp {
   static var readsScalarInOpmath: Bool { false }
+  func halfScalarForm(_ dtype: DType) -> ((Float, Float) -> Float)? { nil }
 }
 
 /// A scalar function of three floating values (`addcmul`, `addcdiv`), applied with
@@ -141,7 +152,11 @@ extension Tensor {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
     case .bfloat16, .float16:
+      let tails = op.halfScalarForm(out.dtype).flatMap { form in
+        out.halfScalarTails(of: [x]) { form($0[0]) }
+      }
       computeInOpmath(out, [x]) { out, x in applyUnary(op, x[0], into: out, name: name) }
+      if let tails { out.storeHalfScalarTails(tails) }
     default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((x, out)) {}
@@ -171,7 +186,12 @@ extension Tensor {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
     case .bfloat16, .float16:
+      // Computed before the op, which may overwrite an operand (in-place updates).
+      let tails = op.halfScalarForm(out.dtype).flatMap { form in
+        out.halfScalarTails(of: [a, b]) { form($0[0], $0[1]) }
+      }
       computeInOpmath(out, [a, b]) { out, x in applyBinary(op, x[0], x[1], into: out, name: name) }
+      if let tails { out.storeHalfScalarTails(tails) }
     default: requirementFailure("\(name): expected a floating point tensor, got \(out.dtype)")
     }
     withExtendedLifetime((a, b, out)) {}

@@ -43,3 +43,51 @@ package struct PyTorchScalarTails: Sendable {
     }
   }
 }
+
+extension Tensor {
+  /// `form` at PyTorch's scalar-tail elements of this contiguous half result, as
+  /// (index, bits) pairs, from `operands` of the same dtype that are contiguous with its
+  /// shape or hold one element; `nil` for other layouts (TensorIterator then runs other
+  /// loops, which Descent does not model).
+  func halfScalarTails(of operands: [Tensor], _ form: ([Float]) -> Float) -> [(Int, UInt16)]? {
+    guard dtype.isReducedPrecision, isContiguous,
+      operands.allSatisfy({
+        $0.dtype == dtype && ($0.count == 1 || ($0.shape == shape && $0.isContiguous))
+      })
+    else { return nil }
+    let tails = PyTorchScalarTails(count: count)
+    var values: [(Int, UInt16)] = []
+    var arguments = [Float](repeating: 0, count: operands.count)
+    tails.forEach { range in
+      for i in range {
+        for (k, operand) in operands.enumerated() {
+          arguments[k] = operand.halfElement(operand.count == 1 ? 0 : i)
+        }
+        values.append((i, Tensor.halfBits(of: form(arguments), dtype)))
+      }
+    }
+    return values
+  }
+
+  /// Writes (index, bits) pairs into this contiguous half tensor.
+  func storeHalfScalarTails(_ values: [(Int, UInt16)]) {
+    let bits = pointer(UInt16.self)
+    for (i, value) in values { bits[i] = value }
+    withExtendedLifetime(self) {}
+  }
+
+  /// Element `i` (in memory order) of a half tensor, widened to float32.
+  private func halfElement(_ i: Int) -> Float {
+    let bits = pointer(UInt16.self)[i]
+    withExtendedLifetime(self) {}
+    return dtype == .bfloat16
+      ? Float(bitPattern: UInt32(bits) << 16) : Float(Float16(bitPattern: bits))
+  }
+
+  /// The bits of float32 `x` rounded to half `dtype` by c10's scalar conversion (round to
+  /// nearest even; a bfloat16 NaN is 0x7FC0 there, where the vector conversion gives 0xFFFF).
+  static func halfBits(of x: Float, _ dtype: DType) -> UInt16 {
+    guard dtype == .bfloat16 else { return Float16(x).bitPattern }
+    return x.isNaN ? 0x7FC0 : UInt16(truncatingIfNeeded: dtype.rounding(x).bitPattern >> 16)
+  }
+}

@@ -12,6 +12,10 @@ struct Log1pOp: UnaryScalarOp {
 struct SqrtOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { x.squareRoot() } }
 struct RsqrtOp: UnaryScalarOp {
   func callAsFunction<T: TensorScalar>(_ x: T) -> T { 1 / x.squareRoot() }
+  /// c10's `std::sqrt` of a half value returns the half type: the root is rounded first.
+  func halfScalarForm(_ dtype: DType) -> ((Float) -> Float)? {
+    { x in 1 / dtype.rounding(x.squareRoot()) }
+  }
 }
 struct AbsOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) } }
 struct SignOp: UnaryScalarOp {
@@ -43,9 +47,13 @@ struct ClampOp: UnaryScalarOp {
 }
 struct PowScalarOp: UnaryScalarOp {
   let exponent: Double
+  /// The tensor's dtype, for PyTorch's half kernels (computed in float32, `T` = Float).
+  var storage: DType = .float64
+
   // PyTorch's special cases (`pow_tensor_scalar_optimized_kernel`): small integer and
   // half-integer exponents are products, square roots and reciprocals, not `pow`.
   func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+    if storage.isReducedPrecision { return half(x) }
     switch exponent {
     case 0: return 1
     case 1: return x
@@ -57,6 +65,37 @@ struct PowScalarOp: UnaryScalarOp {
     case -2: return 1 / (x * x)
     default: return ieeePow(x, T(exponent))
     }
+  }
+
+  /// PyTorch's `pow_tensor_scalar_kernel` on half tensors. bfloat16 runs the special cases
+  /// in bfloat16 arithmetic (`x·x·x` and `1/(x·x)` round each product; ±0.5 and -1 are
+  /// `sqrt`, `rsqrt` and `reciprocal`); float16 has none of them and calls `pow`. Both cast
+  /// any other exponent to the tensor's type first (`pow(x, 0.3)` raises to 0.30078125 in
+  /// bfloat16).
+  private func half<T: TensorScalar>(_ x: T) -> T {
+    func r(_ v: T) -> T { T(storage.rounding(Double(v))) }
+    let bfloat = storage == .bfloat16
+    switch exponent {
+    case 0: return 1
+    case 1: return x
+    case 2: return x * x
+    case 3 where bfloat: return r(x * x) * x
+    case -2 where bfloat: return 1 / r(x * x)
+    case 0.5 where bfloat: return x.squareRoot()
+    case -0.5 where bfloat: return 1 / x.squareRoot()
+    case -1: return 1 / x
+    // float16's `pow` (SLEEF's, under 1 ulp): x·x is exact in float32, the rest correctly
+    // rounded through Double.
+    case 3, -2, -0.5:
+      return T(ieeePow(Double(x), exponent))
+    default: return ieeePow(x, T(storage.rounding(exponent)))
+    }
+  }
+
+  func halfScalarForm(_ dtype: DType) -> ((Float) -> Float)? {
+    // bfloat16's -0.5 is `rsqrt`, whose scalar loop rounds the root first.
+    guard dtype == .bfloat16 && exponent == -0.5 else { return nil }
+    return RsqrtOp().halfScalarForm(dtype)
   }
 }
 struct SinOp: UnaryScalarOp { func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.sin(x) } }
@@ -182,8 +221,9 @@ extension Tensor {
 
   /// `x ** exponent` for a scalar exponent.
   public func pow(_ exponent: Double) -> Tensor {
-    unary(PowScalarOp(exponent: exponent), "PowBackward0") { g, x, _ in
-      exponent == 0 ? Tensor.zerosLike(g) : g * x.pow(exponent - 1) * exponent
+    unary(PowScalarOp(exponent: exponent, storage: dtype), "PowBackward0") { g, x, _ in
+      // `grad * (exponent * self.pow(exponent - 1))`, PyTorch's order.
+      exponent == 0 ? Tensor.zerosLike(g) : g * (x.pow(exponent - 1) * exponent)
     }
   }
 
