@@ -16,6 +16,8 @@ package struct PyTorchScalarTails: Sendable {
 
   /// The tails of a contiguous half tensor of `count` elements.
   package init(count: Int) {
+    // Reading the thread count first hands it to the C side (its first read sets it there).
+    _ = Threads.count
     var chunk: Int64 = 0
     var group: Int64 = 0
     descent_pytorch_half_loop(Int64(count), &chunk, &group)
