@@ -1,4 +1,6 @@
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "CDescentKernels.h"
 
@@ -13,6 +15,13 @@ const char *descent_kernels_isa(void) {
 
 static int32_t probe_pytorch_float_lanes(void) {
 #if defined(__x86_64__) && defined(__clang__)
+  // PyTorch runs narrower kernels when ATEN_CPU_CAPABILITY asks for them ("avx2", or
+  // "default", whose generic vectors are 256 bits too; its unfused arithmetic is not
+  // emulated).
+  const char *capability = getenv("ATEN_CPU_CAPABILITY");
+  if (capability && (strcmp(capability, "avx2") == 0 || strcmp(capability, "default") == 0)) {
+    return 8;
+  }
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {

@@ -456,8 +456,10 @@ const char *descent_half_conversion_isa(void);
 const char *descent_kernels_isa(void);
 
 /// The number of float lanes in PyTorch's CPU vectors on this machine: 16 where PyTorch runs
-/// its AVX-512 kernels (AVX-512 F, BW, VL and DQ), else 8 (AVX2 and its 256-bit default). The
-/// half layer kernels (HalfLayerKernels.h) sum in PyTorch's vector order with it.
+/// its AVX-512 kernels (AVX-512 F, BW, VL and DQ, unless ATEN_CPU_CAPABILITY is "avx2" or
+/// "default"), else 8 (AVX2 and its 256-bit default). The half layer kernels
+/// (HalfLayerKernels.h) sum in PyTorch's vector order with it, and
+/// `descent_pytorch_half_loop` places PyTorch's scalar tails with it.
 int32_t descent_pytorch_float_lanes(void);
 
 /// The thread count PyTorch's elementwise loops are assumed to split tensors over 32768
