@@ -87,17 +87,8 @@ static inline int64_t descent_first_entry_(const char *entries, size_t size, siz
   return lo;
 }
 
-// Runs `call` over [0, n) in vectors of W lanes: `i` is the first element and `len` the
+// Runs `call` over [from, to) in vectors of W lanes: `i` is the first element and `len` the
 // number of lanes in use (W, then what the tail leaves).
-#define DESCENT_SPAN(W, n, i, len, call)     \
-  do {                                       \
-    int64_t i = 0, len = (W);                \
-    for (; i + (W) <= (n); i += (W)) call;   \
-    len = (n) - i;                           \
-    if (len > 0) call;                       \
-  } while (0)
-
-// DESCENT_SPAN over [from, to) instead of [0, n).
 #define DESCENT_SPAN_RANGE(W, from, to, i, len, call) \
   do {                                                \
     int64_t i = (from), len = (W);                    \
@@ -105,5 +96,6 @@ static inline int64_t descent_first_entry_(const char *entries, size_t size, siz
     len = (to) - i;                                   \
     if (len > 0) call;                                \
   } while (0)
+#define DESCENT_SPAN(W, n, i, len, call) DESCENT_SPAN_RANGE(W, 0, n, i, len, call)
 
 #endif

@@ -8,20 +8,16 @@ import Testing
 /// `Fixtures/half_layers_large.json` (scripts/gen_half_layer_fixtures.py): LayerNorm,
 /// BatchNorm1d and embedding backward on bfloat16/float16 inputs large enough that Descent
 /// splits them across threads (rows, channels, columns), against PyTorch on one thread. The
-/// inputs are the script's integer formulas; the outputs are compared as FNV-1a hashes of
-/// their bit patterns.
+/// inputs are the script's integer formulas; the outputs are compared as ``HalfDigest``s
+/// (FNV-1a hashes of their bit patterns).
 struct HalfLayerSizeFixture: Decodable, Sendable {
-  struct Digest: Decodable, Sendable {
-    let hash: String
-    let count: Int
-  }
   struct Case: Decodable, Sendable, CustomTestStringConvertible {
     let dtype: String
     let layer: String
     let shape: [Int]
     /// "both" (weight and bias), "weight" (LayerNorm without bias) or "none"; nil for embedding.
     let affine: String?
-    let outputs: [String: Digest]
+    let outputs: [String: HalfDigest]
     var testDescription: String { "\(layer) \(dtype) \(shape) affine: \(affine ?? "-")" }
   }
   let cases: [Case]
@@ -37,13 +33,6 @@ private func formula(
 ) -> Tensor {
   let values = (0..<count).map { Float(($0 * multiplier + offset) % modulus - modulus / 2) / scale }
   return Tensor(values, shape: shape).to(dtype: dtype)
-}
-
-/// The script's `fnv1a`: 64-bit FNV-1a over the 16-bit patterns, one per step.
-private func digest(_ t: Tensor) -> String {
-  var h: UInt64 = 0xCBF2_9CE4_8422_2325
-  for v in bits16(t) { h = (h ^ UInt64(v)) &* 0x100_0000_01B3 }
-  return String(format: "%016lx", h)
 }
 
 @Suite("half layers at multi-threaded sizes against PyTorch")
@@ -99,8 +88,8 @@ struct HalfLayerSizeTests {
     }
     for (name, want) in c.outputs.sorted(by: { $0.key < $1.key }) {
       let got = try #require(results[name], "\(name) not computed")
-      #expect(got.count == want.count && got.dtype == dtype, "\(name)")
-      let same = digest(got) == want.hash
+      #expect(got.dtype == dtype, "\(name)")
+      let same = HalfDigest(of: got) == want
       print("\(c.testDescription) \(name): \(same ? "equal to" : "differs from") PyTorch")
       #expect(same, "\(name): bits differ from PyTorch's")
     }

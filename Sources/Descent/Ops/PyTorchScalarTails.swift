@@ -65,7 +65,7 @@ extension Tensor {
         for (k, operand) in operands.enumerated() {
           arguments[k] = operand.halfElement(operand.count == 1 ? 0 : i)
         }
-        values.append((i, Tensor.halfBits(of: form(arguments), dtype)))
+        values.append((i, Tensor.scalarLoopHalfBits(form(arguments), dtype)))
       }
     }
     return values
@@ -88,7 +88,7 @@ extension Tensor {
 
   /// The bits of float32 `x` rounded to half `dtype` by c10's scalar conversion (round to
   /// nearest even; a bfloat16 NaN is 0x7FC0 there, where the vector conversion gives 0xFFFF).
-  static func halfBits(of x: Float, _ dtype: DType) -> UInt16 {
+  static func scalarLoopHalfBits(_ x: Float, _ dtype: DType) -> UInt16 {
     guard dtype == .bfloat16 else { return Float16(x).bitPattern }
     return x.isNaN ? 0x7FC0 : UInt16(truncatingIfNeeded: dtype.rounding(x).bitPattern >> 16)
   }

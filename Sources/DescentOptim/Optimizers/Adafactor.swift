@@ -295,15 +295,11 @@ public struct AdafactorRule: OptimizerRule {
     let step = r(T(-alpha / denom))
     // param.add_(U, alpha=step); PyTorch's scalar tails of it on a half tensor round step·U
     // to the half type first.
-    var vectorised = 0
-    if let tails {
-      tails.forEach { tail in
-        for i in vectorised..<tail.lowerBound { p[i] = r(ElementOps.add(p[i], update[i], alpha: step)) }
-        for i in tail { p[i] = r(p[i] + r(step * update[i])) }
-        vectorised = tail.upperBound
-      }
+    for i in 0..<n {
+      p[i] = r(
+        tails?.contains(i) == true ? p[i] + r(step * update[i]) : ElementOps.add(p[i], update[i], alpha: step)
+      )
     }
-    for i in vectorised..<n { p[i] = r(ElementOps.add(p[i], update[i], alpha: step)) }
   }
 
   /// The same update without materialising `U`: the parameter's norm and the weight decay
